@@ -1,0 +1,168 @@
+/* The SQLite backend: one connection in WAL mode, statements prepared per call
+ * (SQLite caches schema lookups; a statement cache can come when profiles ask). */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SQLITE_BUSY_TIMEOUT_MS 5000
+
+static int mkdir_parents(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static int sqlite_open(fg_store *s, const char *path, fg_errbuf *eb)
+{
+    if (strcmp(path, ":memory:") != 0 && mkdir_parents(path) != 0)
+        return fg_failf(eb, FG_EIO, "cannot create the folder for %s: %s", path, strerror(errno));
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        fg_failf(eb, FG_EIO, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return FG_EIO;
+    }
+    sqlite3_busy_timeout(db, SQLITE_BUSY_TIMEOUT_MS);
+    s->impl = db;
+    char *err = NULL;
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                         "PRAGMA foreign_keys=ON;", NULL, NULL, &err) != SQLITE_OK) {
+        fg_failf(eb, FG_EIO, "cannot configure database %s: %s", path, err ? err : "?");
+        sqlite3_free(err);
+        return FG_EIO;
+    }
+    return FG_OK;
+}
+
+static void sqlite_close(fg_store *s)
+{
+    sqlite3_close_v2(s->impl);
+    s->impl = NULL;
+}
+
+/* Binds $1..$n by name, so parameters may appear in any order in the SQL. */
+static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
+{
+    for (int i = 0; i < nparams; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue;
+        const fg_sval *p = &params[i];
+        int rc;
+        switch (p->type) {
+        case FG_SV_INT: rc = sqlite3_bind_int64(st, idx, p->v.i); break;
+        case FG_SV_REAL: rc = sqlite3_bind_double(st, idx, p->v.d); break;
+        case FG_SV_TEXT: rc = sqlite3_bind_text(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_TRANSIENT); break;
+        case FG_SV_BLOB: rc = sqlite3_bind_blob(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_TRANSIENT); break;
+        default: rc = sqlite3_bind_null(st, idx);
+        }
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int prepare(fg_store *s, const char *sql, const fg_sval *params, int nparams,
+                   sqlite3_stmt **st, fg_errbuf *eb)
+{
+    sqlite3 *db = s->impl;
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return fg_failf(eb, FG_EINVAL, "SQL error: %s", sqlite3_errmsg(db));
+    if (bind_params(*st, params, nparams) != SQLITE_OK) {
+        fg_failf(eb, FG_EINVAL, "SQL bind error: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(*st);
+        return FG_EINVAL;
+    }
+    return FG_OK;
+}
+
+static int step_error(sqlite3 *db, int rc, fg_errbuf *eb)
+{
+    if (rc == SQLITE_CONSTRAINT)
+        return fg_failf(eb, FG_EEXIST, "constraint failed: %s", sqlite3_errmsg(db));
+    if (rc == SQLITE_BUSY)
+        return fg_failf(eb, FG_EAGAIN, "database is busy");
+    return fg_failf(eb, FG_EIO, "database error: %s", sqlite3_errmsg(db));
+}
+
+static int sqlite_exec(fg_store *s, const char *sql, const fg_sval *params, int nparams,
+                       int64_t *changes, fg_errbuf *eb)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s, sql, params, nparams, &st, eb);
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    rc = step == SQLITE_DONE ? FG_OK : step_error(s->impl, step, eb);
+    if (changes)
+        *changes = sqlite3_changes64(s->impl);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_query(fg_store *s, const char *sql, const fg_sval *params, int nparams,
+                        fg_store_row_fn fn, void *ctx, fg_errbuf *eb)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(s, sql, params, nparams, &st, eb);
+    if (rc)
+        return rc;
+    int ncols = sqlite3_column_count(st);
+    const char *names[64];
+    fg_sval cols[64];
+    if (ncols > 64) {
+        sqlite3_finalize(st);
+        return fg_failf(eb, FG_ELIMIT, "query returns more than 64 columns");
+    }
+    for (int i = 0; i < ncols; i++)
+        names[i] = sqlite3_column_name(st, i);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < ncols; i++) {
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER: cols[i] = FG_SINT(sqlite3_column_int64(st, i)); break;
+            case SQLITE_FLOAT: cols[i] = FG_SREAL(sqlite3_column_double(st, i)); break;
+            case SQLITE_TEXT:
+                cols[i] = FG_STEXTN((const char *)sqlite3_column_text(st, i),
+                                    (size_t)sqlite3_column_bytes(st, i));
+                break;
+            case SQLITE_BLOB:
+                cols[i] = FG_SBLOB(sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i));
+                break;
+            default: cols[i] = FG_SNULL;
+            }
+        }
+        if (fn(ctx, ncols, names, cols))
+            break;
+    }
+    rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? FG_OK : step_error(s->impl, step, eb);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const fg_store_backend_ops fg_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+};
