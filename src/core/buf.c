@@ -44,6 +44,7 @@ int fg_buf_reserve(fg_buf *b, size_t extra)
         return FG_ENOMEM;
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0';
     return FG_OK;
 }
 
