@@ -1,7 +1,7 @@
 # Build helpers shared by every module. See docs/architecture.md.
 
 set(FG_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-    -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla)
+    -Wmissing-prototypes -Wformat=2 -Wno-format-truncation -Wno-unused-parameter -Wvla)
 
 function(fg_find_dependencies)
   find_package(PkgConfig REQUIRED)

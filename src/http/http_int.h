@@ -1,0 +1,108 @@
+/* Private to src/http: the layouts of workers, connections and requests. */
+#ifndef FG_HTTP_HTTP_INT_H
+#define FG_HTTP_HTTP_INT_H
+
+#include "http/http.h"
+
+#include <llhttp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define FG_HTTP_MAX_HEADERS 100
+#define FG_HTTP_MAX_PARAMS 8
+#define FG_HTTP_WORKER_DATA 8
+#define FG_HTTP_PENDING_MAX (64 * 1024)
+
+typedef struct fg_http_conn fg_http_conn;
+
+typedef struct fg_http_kv {
+    const char *name, *value;
+} fg_http_kv;
+
+struct fg_http_worker {
+    fg_http_server *server;
+    int index;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t wakeup;
+    uv_timer_t grace;
+    pthread_t thread;
+    fg_http_conn *conns; /* every open connection, for shutdown */
+    size_t nconns;
+    bool stopping, stopped_callbacks;
+    struct {
+        const char *key;
+        void *data;
+    } data[FG_HTTP_WORKER_DATA];
+};
+
+struct fg_http_server {
+    fg_http_server_opts opts;
+    fg_http_worker *workers;
+    int nworkers;
+    int port;
+    atomic_size_t nconns;
+    atomic_bool shutting_down;
+};
+
+typedef enum conn_state {
+    CONN_IDLE,     /* waiting for the first byte of a request */
+    CONN_READING,  /* a request is arriving */
+    CONN_HANDLING, /* a handler owns the request */
+    CONN_CLOSING   /* uv_close called */
+} conn_state;
+
+struct fg_http_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    fg_http_worker *w;
+    llhttp_t parser;
+    conn_state state;
+    fg_http_req *req;
+    fg_buf pending;       /* bytes after the current request (pipelining) */
+    fg_buf field, value;  /* the header being parsed */
+    size_t header_bytes;
+    size_t queued_bytes;  /* written but not yet flushed to the socket */
+    bool read_stopped;
+    bool eof;
+    int error_status;     /* set by a parser callback: 413 or 431 */
+    int open_handles;
+    fg_http_conn *prev, *next;
+};
+
+struct fg_http_req {
+    fg_http_conn *c;      /* NULL once the connection is gone */
+    fg_arena *arena;
+    const char *method, *path, *query;
+    fg_buf url;
+    fg_http_kv headers[FG_HTTP_MAX_HEADERS];
+    int nheaders;
+    fg_http_kv params[FG_HTTP_MAX_PARAMS];
+    int nparams;
+    fg_buf body;
+    fg_buf resp_headers;
+    int status;
+    bool keep_alive, started, ended, aborted, chunked;
+    fg_http_req_cb on_abort, on_drain;
+    void *abort_ud, *drain_ud;
+    bool drain_wanted;
+    uint64_t start_ns, upstream_ns, first_byte_ns;
+    size_t bytes_out;
+    char id[17];
+    char label[128];
+    char route[96];
+};
+
+/* conn.c */
+void fg__http_conn_accept(fg_http_worker *w);
+void fg__http_conn_shutdown(fg_http_conn *c);
+void fg__http_conn_cut(fg_http_conn *c);
+
+/* router.c */
+const fg_http_router *fg__http_router(const fg_http_worker *w);
+void fg__http_dispatch(fg_http_req *req);
+
+/* access.c */
+void fg__http_access_log(fg_http_req *req);
+
+#endif
