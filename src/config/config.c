@@ -229,7 +229,7 @@ static void apply_defaults_and_required(checker *ck, json_t *obj, const char *tp
         if (k->flags & FG_CK_REQUIRED) {
             problem(ck, ptr, "%s is required", k->path);
         } else if (k->dflt) {
-            json_t *lines = json_object();
+            json_t *lines = NULL;
             json_t *v = NULL;
             fg_yaml_to_json(k->dflt, strlen(k->dflt), &v, &lines, NULL);
             json_decref(lines);

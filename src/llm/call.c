@@ -290,10 +290,8 @@ static void on_client_abort(fg_http_req *req, void *ud)
     end_attempt(call);
     call->status = 499;
     release_req(call);
-    if (fg_http_stream_started(req))
-        fg_http_stream_end(req);
-    else
-        fg_http_respond(req, 499, "text/plain", "", 0);
+    /* The sink ends the request (its writes are no-ops now) and frees its state. */
+    call->sink->fail(call, 499, "client_closed", "the client closed the connection");
     call_finish(call, "cancelled");
 }
 
@@ -331,7 +329,7 @@ int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
     call->sink_ud = sink_ud;
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
-    call->route = req ? fg_http_req_path(req) : "(internal)";
+    snprintf(call->route, sizeof call->route, "%s", req ? fg_http_req_path(req) : "(internal)");
     fg_http_worker *w = req ? fg_http_req_worker(req) : NULL;
     call->loop = w ? fg_http_worker_loop(w) : NULL;
     call->client = fg__llm_client(w);

@@ -3,6 +3,7 @@
  * requests and client disconnects at GET /mock/stats, so tests can prove that
  * the gateway cancels upstream requests. */
 #include "cli/args.h"
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "http/http.h"
@@ -21,6 +22,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv);
 
 static fg_mock_spec defaults;
 static atomic_long n_requests, n_completed, n_disconnects, n_in_flight;
+static _Atomic long long last_disconnect_ms;
 
 typedef struct mock_req {
     fg_http_req *req;
@@ -127,6 +129,7 @@ static void on_abort(fg_http_req *req, void *ud)
     if (m->ended)
         return;
     atomic_fetch_add(&n_disconnects, 1);
+    atomic_store(&last_disconnect_ms, (long long)fg_clock_wall_ms());
     mr_end(m);
     fg_http_stream_end(req);
 }
@@ -152,6 +155,7 @@ static void apply_headers(fg_http_req *req, fg_mock_spec *s)
     const char *f = fg_http_req_header(req, "x-mock-fault");
     if (f)
         snprintf(s->fault, sizeof s->fault, "%s", f);
+    s->fault_after = header_long(req, "x-mock-fault-after", s->fault_after);
 }
 
 static const char *last_user_text(const json_t *messages, long *input_tokens)
@@ -232,9 +236,11 @@ static void stats(fg_http_req *req, void *ud)
 {
     char body[256];
     int n = snprintf(body, sizeof body,
-                     "{\"requests\":%ld,\"completed\":%ld,\"disconnects\":%ld,\"in_flight\":%ld}",
+                     "{\"requests\":%ld,\"completed\":%ld,\"disconnects\":%ld,\"in_flight\":%ld,"
+                     "\"last_disconnect_ms\":%lld}",
                      atomic_load(&n_requests), atomic_load(&n_completed),
-                     atomic_load(&n_disconnects), atomic_load(&n_in_flight));
+                     atomic_load(&n_disconnects), atomic_load(&n_in_flight),
+                     atomic_load(&last_disconnect_ms));
     fg_http_respond(req, 200, "application/json", body, (size_t)n);
 }
 
@@ -266,7 +272,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
                    "(POST /v1/chat/completions, GET /v1/models), for tests and benchmarks.\n"
                    "A request changes its own behaviour with a directive in its last user\n"
                    "message, e.g. [mock: tokens=20 ttft=50 delay=5 fault=stream-error after=3],\n"
-                   "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault.\n"
+                   "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault,\n"
+                   "x-mock-fault-after.\n"
                    "Faults: http-500, http-429, stream-error, truncate, hang.\n"
                    "GET /mock/stats counts requests, completions and client disconnects.",
         .opts = opts, .max_positional = 0,

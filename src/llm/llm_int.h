@@ -98,7 +98,7 @@ struct fg_llm_call {
     uv_loop_t *loop;
     fg_http_client *client;
     json_t *request;         /* canonical: OpenAI chat-completions shape */
-    const char *route;
+    char route[96];
     const fg_llm_sink_ops *sink;
     void *sink_ud;
     fg_llm_model *model;

@@ -82,7 +82,9 @@ static void handle_chunk(oa_state *s, const char *data, size_t len)
     if (err) {
         const char *msg = json_is_object(err) ? fg_json_str(err, "message", "upstream error")
                                               : "upstream error";
-        emit_error(s, 502, false, "upstream_error", msg);
+        /* An error event: transient as far as the router is concerned (it can
+         * still fall back when nothing reached the client yet). */
+        emit_error(s, 502, true, "upstream_error", msg);
         json_decref(chunk);
         return;
     }

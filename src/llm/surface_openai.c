@@ -265,6 +265,7 @@ static void oa_end(fg_llm_call *call)
         }
         fg_buf_puts(&b, "data: [DONE]\n\n");
         fg_http_stream_write(call->req, b.data, b.len);
+        sink_release(s); /* s lives in the request's arena: release before the end */
         fg_http_stream_end(call->req);
     } else {
         fg_buf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":",
@@ -285,10 +286,10 @@ static void oa_end(fg_llm_call *call)
         fg_buf_puts(&b, "}],\"usage\":");
         usage_json(&b, call);
         fg_buf_putc(&b, '}');
+        sink_release(s);
         fg_http_respond(call->req, 200, "application/json", b.data, b.len);
     }
     fg_buf_free(&b);
-    sink_release(s);
 }
 
 static void error_json(fg_buf *b, const char *type, const char *msg, const char *param)
@@ -308,6 +309,7 @@ static void error_json(fg_buf *b, const char *type, const char *msg, const char 
 static void oa_fail(fg_llm_call *call, int status, const char *type, const char *msg)
 {
     oa_sink *s = call->sink_ud;
+    sink_release(s);
     fg_buf b;
     fg_buf_init(&b, 0);
     if (fg_http_stream_started(call->req)) {
@@ -323,7 +325,6 @@ static void oa_fail(fg_llm_call *call, int status, const char *type, const char 
         fg_http_respond(call->req, status, "application/json", b.data, b.len);
     }
     fg_buf_free(&b);
-    sink_release(s);
 }
 
 static const fg_llm_sink_ops oa_sink_ops = {oa_begin, oa_event, oa_end, oa_fail};

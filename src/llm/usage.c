@@ -81,7 +81,7 @@ void fg__llm_record_usage(fg_llm_call *call)
     uint64_t now = fg_clock_mono_ns();
     const char *alias = json_string_value(json_object_get(call->request, "model"));
     fg_llm_deployment *d = call->model && (call->attempt.dep) ? call->attempt.dep : NULL;
-    snprintf(u->route, sizeof u->route, "%s", call->route ? call->route : "");
+    snprintf(u->route, sizeof u->route, "%s", call->route);
     snprintf(u->model, sizeof u->model, "%s", alias ? alias : "");
     snprintf(u->deployment, sizeof u->deployment, "%s", d ? d->label : "");
     snprintf(u->provider, sizeof u->provider, "%s", d ? d->provider->name : "");

@@ -103,6 +103,10 @@ static inline const char *fg_test_shared(const char *rel)
     return stat(path, &st) == 0 ? path : NULL;
 }
 
+/* LeakSanitizer's check, when the tests are built with it: a child process ends
+ * with _exit, which skips the check that normally runs at exit. */
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
 static inline int fg_test_run_one(const fg_test_case *tc, int use_fork, unsigned timeout)
 {
     fflush(stdout);
@@ -121,6 +125,10 @@ static inline int fg_test_run_one(const fg_test_case *tc, int use_fork, unsigned
         tc->fn();
         fflush(stdout);
         fflush(stderr);
+        if (__lsan_do_recoverable_leak_check && __lsan_do_recoverable_leak_check()) {
+            fprintf(stderr, "  %s: memory leaked (see the report above)\n", tc->name);
+            fg_test_failures++;
+        }
         _exit(fg_test_failures ? 1 : fg_test_skipped ? 2 : 0);
     }
     int status = 0;
