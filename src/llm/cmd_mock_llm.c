@@ -24,7 +24,10 @@ static fg_mock_spec defaults;
 static atomic_long n_requests, n_completed, n_disconnects, n_in_flight;
 static _Atomic long long last_disconnect_ms;
 
+typedef enum { PROTO_OPENAI, PROTO_ANTHROPIC } mock_proto;
+
 typedef struct mock_req {
+    mock_proto proto;
     fg_http_req *req;
     fg_mock_stream *stream;
     fg_mock_spec spec;
@@ -62,10 +65,17 @@ static int on_token(void *ud, const char *text, size_t len, long index)
     fg_buf b, d;
     fg_buf_init(&b, 0);
     fg_buf_init(&d, 0);
-    fg_buf_puts(&d, "{\"content\":");
-    fg_json_escape(&d, text, len);
-    fg_buf_putc(&d, '}');
-    chunk(m, &b, d.data, NULL);
+    if (m->proto == PROTO_ANTHROPIC) {
+        fg_buf_puts(&b, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                        "\"delta\":{\"type\":\"text_delta\",\"text\":");
+        fg_json_escape(&b, text, len);
+        fg_buf_puts(&b, "}}\n\n");
+    } else {
+        fg_buf_puts(&d, "{\"content\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_putc(&d, '}');
+        chunk(m, &b, d.data, NULL);
+    }
     int rc = fg_http_stream_write(m->req, b.data, b.len);
     fg_buf_free(&b);
     fg_buf_free(&d);
@@ -92,7 +102,18 @@ static void on_end(void *ud, const char *how)
         return;
     }
     if (strcmp(how, "stream-error") == 0) {
-        fg_buf_puts(&b, "data: {\"error\":{\"message\":\"mock error inside the stream\",\"type\":\"server_error\"}}\n\n");
+        if (m->proto == PROTO_ANTHROPIC)
+            fg_buf_puts(&b, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                            "\"message\":\"mock error inside the stream\"}}\n\n");
+        else
+            fg_buf_puts(&b, "data: {\"error\":{\"message\":\"mock error inside the stream\",\"type\":\"server_error\"}}\n\n");
+        fg_http_stream_write(req, b.data, b.len);
+    } else if (m->stream_mode && m->proto == PROTO_ANTHROPIC) {
+        fg_buf_printf(&b, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                          "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"%s\","
+                          "\"stop_sequence\":null},\"usage\":{\"output_tokens\":%ld}}\n\n"
+                          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+                      strcmp(how, "length") == 0 ? "max_tokens" : "end_turn", m->sent);
         fg_http_stream_write(req, b.data, b.len);
     } else if (m->stream_mode) {
         chunk(m, &b, "{}", how);
@@ -109,6 +130,15 @@ static void on_end(void *ud, const char *how)
     if (m->stream_mode) {
         mr_end(m);
         fg_http_stream_end(req);
+    } else if (m->proto == PROTO_ANTHROPIC) {
+        fg_buf_printf(&b, "{\"id\":\"msg_%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"%s\","
+                          "\"content\":[{\"type\":\"text\",\"text\":", fg_http_req_id(req), m->model);
+        fg_json_escape(&b, m->text.data ? m->text.data : "", m->text.len);
+        fg_buf_printf(&b, "}],\"stop_reason\":\"%s\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":%ld,"
+                          "\"output_tokens\":%ld}}", strcmp(how, "length") == 0 ? "max_tokens" : "end_turn",
+                      m->input_tokens, m->sent);
+        mr_end(m);
+        fg_http_respond(req, 200, "application/json", b.data, b.len);
     } else {
         fg_buf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"%s\","
                           "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":",
@@ -189,7 +219,27 @@ static void fault_response(fg_http_req *req, const fg_mock_spec *s)
                           r429 ? "mock rate limit" : "mock server error");
 }
 
-static void chat(fg_http_req *req, void *ud)
+static void start_stream(mock_req *m)
+{
+    fg_buf b;
+    fg_buf_init(&b, 0);
+    if (m->proto == PROTO_ANTHROPIC) {
+        fg_buf_printf(&b, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_%s\","
+                          "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"%s\","
+                          "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":%ld,"
+                          "\"output_tokens\":1}}}\n\n"
+                          "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                          "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+                          "event: ping\ndata: {\"type\":\"ping\"}\n\n",
+                      fg_http_req_id(m->req), m->model, m->input_tokens);
+    } else {
+        chunk(m, &b, "{\"role\":\"assistant\",\"content\":\"\"}", NULL);
+    }
+    fg_http_stream_write(m->req, b.data, b.len);
+    fg_buf_free(&b);
+}
+
+static void serve_mock(fg_http_req *req, mock_proto proto)
 {
     atomic_fetch_add(&n_requests, 1);
     atomic_fetch_add(&n_in_flight, 1);
@@ -202,12 +252,16 @@ static void chat(fg_http_req *req, void *ud)
         return;
     }
     mock_req *m = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *m);
+    m->proto = proto;
     m->req = req;
     m->spec = defaults;
     m->stream_mode = json_is_true(json_object_get(body, "stream"));
     m->include_usage = json_is_true(json_object_get(json_object_get(body, "stream_options"), "include_usage"));
     snprintf(m->model, sizeof m->model, "%s", fg_json_str(body, "model", "mock"));
     snprintf(m->id, sizeof m->id, "chatcmpl-mock-%s", fg_http_req_id(req));
+    const char *system = fg_json_str(body, "system", NULL);
+    if (system)
+        m->input_tokens += fg_mock_count_tokens(system);
     fg_mock_spec_apply_text(&m->spec, last_user_text(json_object_get(body, "messages"), &m->input_tokens));
     apply_headers(req, &m->spec);
     long max_tokens = (long)fg_json_int(body, "max_tokens", 0);
@@ -221,15 +275,21 @@ static void chat(fg_http_req *req, void *ud)
     fg_http_req_on_drain(req, on_drain, m);
     if (m->stream_mode) {
         fg_http_stream_start(req, 200, "text/event-stream");
-        fg_buf b;
-        fg_buf_init(&b, 0);
-        chunk(m, &b, "{\"role\":\"assistant\",\"content\":\"\"}", NULL);
-        fg_http_stream_write(req, b.data, b.len);
-        fg_buf_free(&b);
+        start_stream(m);
     }
     static const fg_mock_stream_cbs cbs = {on_token, on_end};
     m->stream = fg_mock_stream_start(fg_http_worker_loop(fg_http_req_worker(req)), &m->spec,
                                      max_tokens, &cbs, m);
+}
+
+static void chat(fg_http_req *req, void *ud)
+{
+    serve_mock(req, PROTO_OPENAI);
+}
+
+static void messages(fg_http_req *req, void *ud)
+{
+    serve_mock(req, PROTO_ANTHROPIC);
 }
 
 static void stats(fg_http_req *req, void *ud)
@@ -269,7 +329,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     const fg_cli cli = {
         .usage = "flowgate mock-llm [--port N] [--tokens N] [--ttft-ms MS] [--delay-ms MS]",
         .summary = "Serves a deterministic mock model over HTTP in the OpenAI protocol\n"
-                   "(POST /v1/chat/completions, GET /v1/models), for tests and benchmarks.\n"
+                   "(POST /v1/chat/completions, GET /v1/models), Anthropic protocol\n"
+                   "(POST /v1/messages), for tests and benchmarks.\n"
                    "A request changes its own behaviour with a directive in its last user\n"
                    "message, e.g. [mock: tokens=20 ttft=50 delay=5 fault=stream-error after=3],\n"
                    "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault,\n"
@@ -288,6 +349,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router *router = fg_http_router_create();
     fg_http_router_add(router, "POST", "/v1/chat/completions", chat, NULL);
     fg_http_router_add(router, "POST", "/chat/completions", chat, NULL);
+    fg_http_router_add(router, "POST", "/v1/messages", messages, NULL);
     fg_http_router_add(router, "GET", "/v1/models", models, NULL);
     fg_http_router_add(router, "GET", "/mock/stats", stats, NULL);
     sigset_t set;

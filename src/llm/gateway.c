@@ -12,6 +12,7 @@
 static const fg_llm_provider_ops *const provider_types[] = {
     &fg_llm_provider_mock,
     &fg_llm_provider_openai,
+    &fg_llm_provider_anthropic,
 };
 
 static const fg_llm_provider_ops *find_ops(const char *type)
@@ -37,7 +38,7 @@ static int load_providers(fg_llm *llm, const json_t *list, fg_errbuf *eb)
         if (!pr->ops)
             return fg_failf(eb, FG_EUNSUPPORTED,
                             "provider '%s': type '%s' is not available in this build yet "
-                            "(available: mock, openai)", pr->name, type);
+                            "(available: mock, openai, anthropic)", pr->name, type);
         pr->base_url = fg_json_str(p, "base_url", NULL);
         pr->api_key = fg_json_str(p, "api_key", NULL);
         pr->timeout_ms = (long)fg_json_int(p, "timeout_ms", 600000);
@@ -155,4 +156,5 @@ void fg_llm_worker_stop(fg_llm *llm, fg_http_worker *w)
 void fg_llm_register_routes(fg_llm *llm, fg_http_router *r)
 {
     fg__llm_surface_openai_register(llm, r);
+    fg__llm_surface_anthropic_register(llm, r);
 }

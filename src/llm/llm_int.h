@@ -136,6 +136,7 @@ fg_http_client *fg__llm_client(fg_http_worker *w);
 /* providers */
 extern const fg_llm_provider_ops fg_llm_provider_mock;
 extern const fg_llm_provider_ops fg_llm_provider_openai;
+extern const fg_llm_provider_ops fg_llm_provider_anthropic;
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);
@@ -143,5 +144,6 @@ double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, lon
 
 /* surfaces */
 void fg__llm_surface_openai_register(fg_llm *llm, fg_http_router *r);
+void fg__llm_surface_anthropic_register(fg_llm *llm, fg_http_router *r);
 
 #endif
