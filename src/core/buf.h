@@ -21,7 +21,7 @@ int fg_buf_append(fg_buf *b, const void *data, size_t n);
 int fg_buf_puts(fg_buf *b, const char *s);
 int fg_buf_putc(fg_buf *b, char c);
 int fg_buf_printf(fg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int fg_buf_vprintf(fg_buf *b, const char *fmt, va_list ap);
+int fg_buf_vprintf(fg_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes. */
 void fg_buf_consume(fg_buf *b, size_t n);
 /* Hands the storage to the caller (free() it); the buffer is left empty. */
