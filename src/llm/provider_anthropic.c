@@ -1,7 +1,7 @@
 /* Anthropic's Messages API upstream: POST {base_url}/messages with stream=true;
  * message_start (input tokens), content blocks (text, tool_use), message_delta
  * (stop reason, output tokens), message_stop, and error events. */
-#include "llm/sse_reader.h"
+#include "wire/sse.h"
 #include "llm/translate.h"
 #include "llm/upstream.h"
 
@@ -15,7 +15,7 @@
 
 typedef struct an_proto {
     fg_upstream *u;
-    fg_sse_reader sse;
+    fg_sse_parser *sse;
     int tool_index;     /* canonical index of the tool call being streamed */
     bool in_tool, saw_stop;
 } an_proto;
@@ -60,8 +60,10 @@ static void on_usage(an_proto *p, const json_t *usage)
     fg__upstream_emit(p->u, &ev);
 }
 
-static int on_sse_event(void *ud, const char *event, const char *data, size_t len)
+static int on_sse_event(void *ud, const fg_sse_event *sev)
 {
+    const char *data = sev->data;
+    size_t len = sev->data_len;
     an_proto *p = ud;
     json_error_t jerr;
     json_t *ev = fg_json_parse(data, len, &jerr);
@@ -99,14 +101,17 @@ static int on_sse_event(void *ud, const char *event, const char *data, size_t le
 static void an_feed(fg_upstream *u, const char *data, size_t len)
 {
     an_proto *p = u->ps;
-    if (fg_sse_reader_feed(&p->sse, data, len) == FG_ELIMIT)
-        fg__upstream_fail(u, 502, false, "upstream_error", "upstream stream event too large");
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = fg_sse_parser_feed(p->sse, data, len, &eb);
+    if (rc < 0 && !u->failed)
+        fg__upstream_fail(u, 502, false, "upstream_error", eb.msg[0] ? eb.msg : "unreadable upstream stream");
 }
 
 static void an_finish(fg_upstream *u)
 {
     an_proto *p = u->ps;
-    fg_sse_reader_finish(&p->sse);
+    fg_sse_parser_finish(p->sse, NULL);
     if (u->failed)
         return;
     if (p->saw_stop) {
@@ -120,7 +125,7 @@ static void an_finish(fg_upstream *u)
 static void an_release(void *ps)
 {
     an_proto *p = ps;
-    fg_sse_reader_free(&p->sse);
+    fg_sse_parser_free(p->sse);
     free(p);
 }
 
@@ -132,7 +137,11 @@ static int an_start(fg_llm_attempt *a)
     an_proto *p = calloc(1, sizeof *p);
     if (!p)
         return FG_ENOMEM;
-    fg_sse_reader_init(&p->sse, MAX_EVENT_BYTES, on_sse_event, p);
+    p->sse = fg_sse_parser_new(MAX_EVENT_BYTES, on_sse_event, p);
+    if (!p->sse) {
+        free(p);
+        return FG_ENOMEM;
+    }
     json_t *body = fg__canonical_to_anthropic(a->call->request);
     json_object_set_new(body, "model", json_string(a->dep->model));
     json_object_set_new(body, "stream", json_true());

@@ -1,7 +1,7 @@
 /* OpenAI-compatible upstreams (OpenAI, vLLM, llama.cpp server, Ollama, LM
  * Studio, flowgate's own mock-llm): POST {base_url}/chat/completions with
  * stream=true and include_usage, the SSE answer turned into canonical events. */
-#include "llm/sse_reader.h"
+#include "wire/sse.h"
 #include "llm/upstream.h"
 
 #include "core/json.h"
@@ -14,7 +14,7 @@
 
 typedef struct oa_proto {
     fg_upstream *u;
-    fg_sse_reader sse;
+    fg_sse_parser *sse;
     bool saw_finish, saw_done;
 } oa_proto;
 
@@ -71,8 +71,10 @@ static void handle_chunk(oa_proto *p, json_t *chunk)
     }
 }
 
-static int on_sse_event(void *ud, const char *event, const char *data, size_t len)
+static int on_sse_event(void *ud, const fg_sse_event *sev)
 {
+    const char *data = sev->data;
+    size_t len = sev->data_len;
     oa_proto *p = ud;
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
         p->saw_done = true;
@@ -91,14 +93,17 @@ static int on_sse_event(void *ud, const char *event, const char *data, size_t le
 static void oa_feed(fg_upstream *u, const char *data, size_t len)
 {
     oa_proto *p = u->ps;
-    if (fg_sse_reader_feed(&p->sse, data, len) == FG_ELIMIT)
-        fg__upstream_fail(u, 502, false, "upstream_error", "upstream stream event too large");
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = fg_sse_parser_feed(p->sse, data, len, &eb);
+    if (rc < 0 && !u->failed)
+        fg__upstream_fail(u, 502, false, "upstream_error", eb.msg[0] ? eb.msg : "unreadable upstream stream");
 }
 
 static void oa_finish(fg_upstream *u)
 {
     oa_proto *p = u->ps;
-    fg_sse_reader_finish(&p->sse);
+    fg_sse_parser_finish(p->sse, NULL);
     if (u->failed)
         return;
     if (p->saw_done || p->saw_finish) {
@@ -112,7 +117,7 @@ static void oa_finish(fg_upstream *u)
 static void oa_release(void *ps)
 {
     oa_proto *p = ps;
-    fg_sse_reader_free(&p->sse);
+    fg_sse_parser_free(p->sse);
     free(p);
 }
 
@@ -141,7 +146,11 @@ static int oa_start(fg_llm_attempt *a)
     oa_proto *p = calloc(1, sizeof *p);
     if (!p)
         return FG_ENOMEM;
-    fg_sse_reader_init(&p->sse, MAX_EVENT_BYTES, on_sse_event, p);
+    p->sse = fg_sse_parser_new(MAX_EVENT_BYTES, on_sse_event, p);
+    if (!p->sse) {
+        free(p);
+        return FG_ENOMEM;
+    }
     char url[1024], auth[1024], extra[32][512];
     snprintf(url, sizeof url, "%s/chat/completions",
              prov->base_url ? prov->base_url : "https://api.openai.com/v1");
