@@ -371,3 +371,13 @@ int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
     call_start_attempt(call);
     return FG_OK;
 }
+
+long fg__llm_call_elapsed_ms(const fg_llm_call *call)
+{
+    return (long)((fg_clock_mono_ns() - call->start_ns) / 1000000u);
+}
+
+long fg__llm_call_ttft_ms(const fg_llm_call *call)
+{
+    return call->first_token_ns ? (long)((call->first_token_ns - call->start_ns) / 1000000u) : 0;
+}

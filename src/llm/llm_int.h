@@ -133,6 +133,12 @@ void fg__llm_call_pause(fg_llm_call *call);
 void fg__llm_call_resume(fg_llm_call *call);
 fg_http_client *fg__llm_client(fg_http_worker *w);
 
+long fg__llm_call_elapsed_ms(const fg_llm_call *call);
+long fg__llm_call_ttft_ms(const fg_llm_call *call);
+
+/* surfaces shared by others (Bedrock's native Anthropic body) */
+void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock);
+
 /* providers */
 extern const fg_llm_provider_ops fg_llm_provider_mock;
 extern const fg_llm_provider_ops fg_llm_provider_openai;
@@ -145,5 +151,6 @@ double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, lon
 /* surfaces */
 void fg__llm_surface_openai_register(fg_llm *llm, fg_http_router *r);
 void fg__llm_surface_anthropic_register(fg_llm *llm, fg_http_router *r);
+void fg__llm_surface_bedrock_register(fg_llm *llm, fg_http_router *r);
 
 #endif

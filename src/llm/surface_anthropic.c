@@ -13,6 +13,7 @@
 
 typedef struct an_sink {
     bool stream;
+    bool bedrock;       /* Bedrock InvokeModel: chunk framing, AWS errors, metrics */
     char model[256];
     char msg_id[40];
     int block;          /* index of the open block, -1 none */
@@ -47,24 +48,21 @@ static void error_body(fg_buf *b, const char *type, const char *msg)
 
 static void send_event(fg_llm_call *call, const char *name, fg_buf *data)
 {
-    fg_buf b;
-    fg_buf_init(&b, 0);
-    fg_buf_printf(&b, "event: %s\ndata: ", name);
-    fg_buf_append(&b, data->data, data->len);
-    fg_buf_puts(&b, "\n\n");
-    if (fg_http_stream_write(call->req, b.data, b.len) == FG_EAGAIN)
-        fg__llm_call_pause(call);
-    fg_buf_free(&b);
+    an_sink *s = call->sink_ud;
+    fg__llm_frame_event(call, s->bedrock ? FG_FRAME_BEDROCK_CHUNK : FG_FRAME_SSE, name,
+                        data->data, data->len);
     fg_buf_reset(data);
 }
 
 static void an_begin(fg_llm_call *call)
 {
     an_sink *s = call->sink_ud;
-    snprintf(s->msg_id, sizeof s->msg_id, "msg_%s", call->id + strlen("chatcmpl-"));
+    snprintf(s->msg_id, sizeof s->msg_id, "msg_%s%s", s->bedrock ? "bdrk_" : "",
+             call->id + strlen("chatcmpl-"));
     if (!s->stream)
         return;
-    fg_http_stream_start(call->req, 200, "text/event-stream");
+    fg_http_stream_start(call->req, 200,
+                         fg__llm_frame_content_type(s->bedrock ? FG_FRAME_BEDROCK_CHUNK : FG_FRAME_SSE));
     fg_buf d;
     fg_buf_init(&d, 0);
     fg_buf_printf(&d, "{\"type\":\"message_start\",\"message\":{\"id\":\"%s\",\"type\":\"message\","
@@ -189,7 +187,13 @@ static void an_end(fg_llm_call *call)
                           "\"usage\":{\"input_tokens\":%ld,\"output_tokens\":%ld}}",
                       stop, call->input_tokens, call->output_tokens);
         send_event(call, "message_delta", &d);
-        fg_buf_puts(&d, "{\"type\":\"message_stop\"}");
+        if (s->bedrock)
+            fg_buf_printf(&d, "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{"
+                              "\"inputTokenCount\":%ld,\"outputTokenCount\":%ld,\"invocationLatency\":%ld,"
+                              "\"firstByteLatency\":%ld}}", call->input_tokens, call->output_tokens,
+                          fg__llm_call_elapsed_ms(call), fg__llm_call_ttft_ms(call));
+        else
+            fg_buf_puts(&d, "{\"type\":\"message_stop\"}");
         send_event(call, "message_stop", &d);
         sink_release(s);
         fg_http_stream_end(call->req);
@@ -212,10 +216,16 @@ static void an_fail(fg_llm_call *call, int status, const char *type, const char 
     sink_release(s);
     fg_buf d;
     fg_buf_init(&d, 0);
-    if (fg_http_stream_started(call->req)) {
+    if (fg_http_stream_started(call->req) && s->bedrock) {
+        fg__llm_frame_error(call, FG_FRAME_BEDROCK_CHUNK,
+                            status == 429 ? "throttlingException" : "modelStreamErrorException", msg);
+        fg_http_stream_end(call->req);
+    } else if (fg_http_stream_started(call->req)) {
         error_body(&d, status == 429 ? "rate_limit_error" : "api_error", msg);
         send_event(call, "error", &d);
         fg_http_stream_end(call->req);
+    } else if (s->bedrock) {
+        fg__llm_respond_aws_error(call->req, status, msg);
     } else {
         error_body(&d, error_type(status), msg);
         fg_http_respond(call->req, status, "application/json", d.data, d.len);
@@ -234,9 +244,33 @@ static void respond_error(fg_http_req *req, int status, const char *msg)
     fg_buf_free(&b);
 }
 
+void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock)
+{
+    char msg[400];
+    fg_xlate_err e = {0};
+    json_t *canon = fg__anthropic_to_canonical(body, &e);
+    if (!canon) {
+        snprintf(msg, sizeof msg, "%s: %s", e.param, e.msg);
+        if (bedrock)
+            fg__llm_respond_aws_error(req, 400, msg);
+        else
+            respond_error(req, 400, msg);
+        json_decref(body);
+        return;
+    }
+    an_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
+    s->stream = stream;
+    s->bedrock = bedrock;
+    snprintf(s->model, sizeof s->model, "%s", fg_json_str(body, "model", ""));
+    s->block = -1;
+    s->content = json_array();
+    fg_buf_init(&s->args, 16u << 20);
+    json_decref(body);
+    fg__llm_call_start(llm, req, canon, &an_sink_ops, s);
+}
+
 static void messages(fg_http_req *req, void *ud)
 {
-    fg_llm *llm = ud;
     json_t *body = NULL;
     char msg[400];
     int status = fg__llm_parse_json_body(req, &body, msg, sizeof msg);
@@ -244,22 +278,7 @@ static void messages(fg_http_req *req, void *ud)
         respond_error(req, status, msg);
         return;
     }
-    fg_xlate_err e = {0};
-    json_t *canon = fg__anthropic_to_canonical(body, &e);
-    if (!canon) {
-        snprintf(msg, sizeof msg, "%s: %s", e.param, e.msg);
-        respond_error(req, 400, msg);
-        json_decref(body);
-        return;
-    }
-    an_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
-    s->stream = json_is_true(json_object_get(body, "stream"));
-    snprintf(s->model, sizeof s->model, "%s", fg_json_str(body, "model", ""));
-    s->block = -1;
-    s->content = json_array();
-    fg_buf_init(&s->args, 16u << 20);
-    json_decref(body);
-    fg__llm_call_start(llm, req, canon, &an_sink_ops, s);
+    fg__llm_anthropic_start(ud, req, body, json_is_true(json_object_get(body, "stream")), false);
 }
 
 void fg__llm_surface_anthropic_register(fg_llm *llm, fg_http_router *r)

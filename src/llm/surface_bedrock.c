@@ -1,0 +1,469 @@
+/* The Bedrock runtime surface, so the AWS SDK's bedrock-runtime client can use
+ * flowgate as its endpoint: POST /model/{modelId}/converse and
+ * /converse-stream (AWS event-stream framing), /invoke and
+ * /invoke-with-response-stream with the native bodies of Anthropic-on-Bedrock,
+ * Meta Llama and Amazon Titan text models. */
+#include "llm/llm_int.h"
+#include "llm/surface.h"
+#include "llm/translate.h"
+
+#include "core/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { NATIVE_ANTHROPIC, NATIVE_LLAMA, NATIVE_TITAN, NATIVE_UNKNOWN } native_family;
+
+/* --- Converse ---------------------------------------------------------------- */
+
+typedef struct cv_sink {
+    bool stream;
+    int block;          /* open block index, -1 none */
+    bool block_is_tool;
+    int blocks;
+    json_t *content;    /* non-stream */
+    fg_buf args;        /* non-stream tool input being built */
+} cv_sink;
+
+static void cv_send(fg_llm_call *call, const char *name, fg_buf *d)
+{
+    fg__llm_frame_event(call, FG_FRAME_EVENTSTREAM, name, d->data, d->len);
+    fg_buf_reset(d);
+}
+
+static void cv_begin(fg_llm_call *call)
+{
+    cv_sink *s = call->sink_ud;
+    if (!s->stream)
+        return;
+    fg_http_stream_start(call->req, 200, fg__llm_frame_content_type(FG_FRAME_EVENTSTREAM));
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    fg_buf_puts(&d, "{\"role\":\"assistant\"}");
+    cv_send(call, "messageStart", &d);
+    fg_buf_free(&d);
+}
+
+static void cv_close_block(fg_llm_call *call, cv_sink *s)
+{
+    if (s->block < 0)
+        return;
+    if (s->stream) {
+        fg_buf d;
+        fg_buf_init(&d, 0);
+        fg_buf_printf(&d, "{\"contentBlockIndex\":%d}", s->block);
+        cv_send(call, "contentBlockStop", &d);
+        fg_buf_free(&d);
+    } else if (s->block_is_tool) {
+        json_t *tu = json_object_get(json_array_get(s->content, (size_t)s->block), "toolUse");
+        json_error_t jerr;
+        json_t *input = json_loadb(s->args.len ? s->args.data : "{}", s->args.len ? s->args.len : 2, 0, &jerr);
+        json_object_set_new(tu, "input", json_is_object(input) ? input : json_object());
+        if (!json_is_object(input))
+            json_decref(input);
+        fg_buf_reset(&s->args);
+    }
+    s->block = -1;
+}
+
+static void cv_open_block(fg_llm_call *call, cv_sink *s, const fg_llm_event *ev, bool tool)
+{
+    cv_close_block(call, s);
+    s->block = s->blocks++;
+    s->block_is_tool = tool;
+    if (!s->stream) {
+        json_array_append_new(s->content, tool ? json_pack("{s:{s:s,s:s}}", "toolUse", "toolUseId",
+                                                           ev->tool_id ? ev->tool_id : "", "name",
+                                                           ev->tool_name ? ev->tool_name : "")
+                                               : json_pack("{s:s}", "text", ""));
+        return;
+    }
+    if (!tool)
+        return; /* text blocks start with their first delta */
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    fg_buf_printf(&d, "{\"contentBlockIndex\":%d,\"start\":{\"toolUse\":{\"toolUseId\":", s->block);
+    fg_json_escape(&d, ev->tool_id ? ev->tool_id : "", ev->tool_id ? strlen(ev->tool_id) : 0);
+    fg_buf_puts(&d, ",\"name\":");
+    fg_json_escape(&d, ev->tool_name ? ev->tool_name : "", ev->tool_name ? strlen(ev->tool_name) : 0);
+    fg_buf_puts(&d, "}}}");
+    cv_send(call, "contentBlockStart", &d);
+    fg_buf_free(&d);
+}
+
+static void cv_delta(fg_llm_call *call, cv_sink *s, const fg_llm_event *ev)
+{
+    if (!s->stream) {
+        if (s->block_is_tool) {
+            fg_buf_append(&s->args, ev->text, ev->len);
+            return;
+        }
+        json_t *blk = json_array_get(s->content, (size_t)s->block);
+        fg_buf t;
+        fg_buf_init(&t, 0);
+        fg_buf_puts(&t, fg_json_str(blk, "text", ""));
+        fg_buf_append(&t, ev->text, ev->len);
+        json_object_set_new(blk, "text", json_stringn(t.data ? t.data : "", t.len));
+        fg_buf_free(&t);
+        return;
+    }
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    fg_buf_printf(&d, "{\"contentBlockIndex\":%d,\"delta\":{", s->block);
+    fg_buf_puts(&d, s->block_is_tool ? "\"toolUse\":{\"input\":" : "\"text\":");
+    fg_json_escape(&d, ev->text, ev->len);
+    fg_buf_puts(&d, s->block_is_tool ? "}}}" : "}}");
+    cv_send(call, "contentBlockDelta", &d);
+    fg_buf_free(&d);
+}
+
+static void cv_event(fg_llm_call *call, const fg_llm_event *ev)
+{
+    cv_sink *s = call->sink_ud;
+    if (ev->type == FG_LLM_EV_TEXT) {
+        if (s->block < 0 || s->block_is_tool)
+            cv_open_block(call, s, ev, false);
+        cv_delta(call, s, ev);
+    } else if (ev->type == FG_LLM_EV_TOOL) {
+        if (ev->tool_id || s->block < 0 || !s->block_is_tool)
+            cv_open_block(call, s, ev, true);
+        if (ev->len)
+            cv_delta(call, s, ev);
+    }
+}
+
+static void cv_release(cv_sink *s)
+{
+    json_decref(s->content);
+    s->content = NULL;
+    fg_buf_free(&s->args);
+}
+
+static void usage_json(fg_buf *d, const fg_llm_call *call)
+{
+    fg_buf_printf(d, "\"usage\":{\"inputTokens\":%ld,\"outputTokens\":%ld,\"totalTokens\":%ld},"
+                     "\"metrics\":{\"latencyMs\":%ld}",
+                  call->input_tokens, call->output_tokens, call->input_tokens + call->output_tokens,
+                  fg__llm_call_elapsed_ms(call));
+}
+
+static void cv_end(fg_llm_call *call)
+{
+    cv_sink *s = call->sink_ud;
+    cv_close_block(call, s);
+    const char *stop = fg__finish_to_converse(call->finish_reason);
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    if (s->stream) {
+        fg_buf_printf(&d, "{\"stopReason\":\"%s\"}", stop);
+        cv_send(call, "messageStop", &d);
+        fg_buf_putc(&d, '{');
+        usage_json(&d, call);
+        fg_buf_putc(&d, '}');
+        cv_send(call, "metadata", &d);
+        cv_release(s);
+        fg_http_stream_end(call->req);
+    } else {
+        fg_buf_puts(&d, "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":");
+        fg_json_dump(&d, s->content, 0);
+        fg_buf_printf(&d, "}},\"stopReason\":\"%s\",", stop);
+        usage_json(&d, call);
+        fg_buf_putc(&d, '}');
+        cv_release(s);
+        fg_http_respond(call->req, 200, "application/json", d.data, d.len);
+    }
+    fg_buf_free(&d);
+}
+
+static void cv_fail(fg_llm_call *call, int status, const char *type, const char *msg)
+{
+    cv_sink *s = call->sink_ud;
+    cv_release(s);
+    if (fg_http_stream_started(call->req)) {
+        fg__llm_frame_error(call, FG_FRAME_EVENTSTREAM,
+                            status == 429 ? "throttlingException" : "modelStreamErrorException", msg);
+        fg_http_stream_end(call->req);
+    } else {
+        fg__llm_respond_aws_error(call->req, status, msg);
+    }
+}
+
+static const fg_llm_sink_ops cv_sink_ops = {cv_begin, cv_event, cv_end, cv_fail};
+
+/* --- native Llama and Titan bodies ----------------------------------------- */
+
+typedef struct nat_sink {
+    native_family family;
+    bool stream;
+    fg_buf text;
+    long sent_tokens;
+} nat_sink;
+
+static void nat_begin(fg_llm_call *call)
+{
+    nat_sink *s = call->sink_ud;
+    if (s->stream)
+        fg_http_stream_start(call->req, 200, fg__llm_frame_content_type(FG_FRAME_BEDROCK_CHUNK));
+}
+
+static void nat_chunk(fg_llm_call *call, nat_sink *s, const char *text, size_t len, const char *stop,
+                      bool last)
+{
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    if (s->family == NATIVE_LLAMA) {
+        fg_buf_puts(&d, "{\"generation\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_printf(&d, ",\"prompt_token_count\":%ld,\"generation_token_count\":%ld,\"stop_reason\":",
+                      call->input_tokens, last ? call->output_tokens : s->sent_tokens);
+    } else {
+        fg_buf_puts(&d, "{\"outputText\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_printf(&d, ",\"index\":0,\"totalOutputTextTokenCount\":%ld,\"inputTextTokenCount\":%ld,"
+                          "\"completionReason\":",
+                      last ? call->output_tokens : s->sent_tokens, call->input_tokens);
+    }
+    if (stop)
+        fg_json_escape(&d, stop, strlen(stop));
+    else
+        fg_buf_puts(&d, "null");
+    if (last)
+        fg_buf_printf(&d, ",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":%ld,"
+                          "\"outputTokenCount\":%ld,\"invocationLatency\":%ld,\"firstByteLatency\":%ld}",
+                      call->input_tokens, call->output_tokens, fg__llm_call_elapsed_ms(call),
+                      fg__llm_call_ttft_ms(call));
+    fg_buf_putc(&d, '}');
+    fg__llm_frame_event(call, FG_FRAME_BEDROCK_CHUNK, "chunk", d.data, d.len);
+    fg_buf_free(&d);
+}
+
+static void nat_event(fg_llm_call *call, const fg_llm_event *ev)
+{
+    nat_sink *s = call->sink_ud;
+    if (ev->type != FG_LLM_EV_TEXT)
+        return;
+    s->sent_tokens++;
+    if (s->stream)
+        nat_chunk(call, s, ev->text, ev->len, NULL, false);
+    else
+        fg_buf_append(&s->text, ev->text, ev->len);
+}
+
+static const char *nat_stop(const nat_sink *s, const char *finish)
+{
+    bool length = finish && strcmp(finish, "length") == 0;
+    if (s->family == NATIVE_LLAMA)
+        return length ? "length" : "stop";
+    return length ? "LENGTH" : "FINISH";
+}
+
+static void nat_end(fg_llm_call *call)
+{
+    nat_sink *s = call->sink_ud;
+    const char *stop = nat_stop(s, call->finish_reason);
+    if (s->stream) {
+        nat_chunk(call, s, "", 0, stop, true);
+        fg_buf_free(&s->text);
+        fg_http_stream_end(call->req);
+        return;
+    }
+    fg_buf d;
+    fg_buf_init(&d, 0);
+    if (s->family == NATIVE_LLAMA) {
+        fg_buf_puts(&d, "{\"generation\":");
+        fg_json_escape(&d, s->text.data ? s->text.data : "", s->text.len);
+        fg_buf_printf(&d, ",\"prompt_token_count\":%ld,\"generation_token_count\":%ld,\"stop_reason\":\"%s\"}",
+                      call->input_tokens, call->output_tokens, stop);
+    } else {
+        fg_buf_printf(&d, "{\"inputTextTokenCount\":%ld,\"results\":[{\"tokenCount\":%ld,\"outputText\":",
+                      call->input_tokens, call->output_tokens);
+        fg_json_escape(&d, s->text.data ? s->text.data : "", s->text.len);
+        fg_buf_printf(&d, ",\"completionReason\":\"%s\"}]}", stop);
+    }
+    fg_buf_free(&s->text);
+    fg_http_respond(call->req, 200, "application/json", d.data, d.len);
+    fg_buf_free(&d);
+}
+
+static void nat_fail(fg_llm_call *call, int status, const char *type, const char *msg)
+{
+    nat_sink *s = call->sink_ud;
+    fg_buf_free(&s->text);
+    if (fg_http_stream_started(call->req)) {
+        fg__llm_frame_error(call, FG_FRAME_BEDROCK_CHUNK,
+                            status == 429 ? "throttlingException" : "modelStreamErrorException", msg);
+        fg_http_stream_end(call->req);
+    } else {
+        fg__llm_respond_aws_error(call->req, status, msg);
+    }
+}
+
+static const fg_llm_sink_ops nat_sink_ops = {nat_begin, nat_event, nat_end, nat_fail};
+
+/* A Llama 3 chat prompt back into messages; any other prompt is one user
+ * message. */
+static json_t *llama_prompt_messages(const char *prompt)
+{
+    json_t *msgs = json_array();
+    const char *p = strstr(prompt, "<|start_header_id|>");
+    if (!p) {
+        json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", prompt));
+        return msgs;
+    }
+    while (p) {
+        p += strlen("<|start_header_id|>");
+        const char *end_role = strstr(p, "<|end_header_id|>");
+        if (!end_role)
+            break;
+        char role[32];
+        snprintf(role, sizeof role, "%.*s", (int)(end_role - p), p);
+        const char *text = end_role + strlen("<|end_header_id|>");
+        while (*text == '\n')
+            text++;
+        const char *eot = strstr(text, "<|eot_id|>");
+        size_t len = eot ? (size_t)(eot - text) : strlen(text);
+        if (len || strcmp(role, "assistant") != 0)
+            json_array_append_new(msgs, json_pack("{s:s,s:s%}", "role", role, "content", text, len));
+        p = eot ? strstr(eot, "<|start_header_id|>") : NULL;
+    }
+    return msgs;
+}
+
+static json_t *native_to_canonical(native_family fam, const json_t *body, const char *model,
+                                   char *msg, size_t n)
+{
+    json_t *canon = json_pack("{s:s}", "model", model);
+    if (fam == NATIVE_LLAMA) {
+        const char *prompt = fg_json_str(body, "prompt", NULL);
+        if (!prompt) {
+            snprintf(msg, n, "prompt: required");
+            json_decref(canon);
+            return NULL;
+        }
+        json_object_set_new(canon, "messages", llama_prompt_messages(prompt));
+        if (json_is_integer(json_object_get(body, "max_gen_len")))
+            json_object_set(canon, "max_tokens", json_object_get(body, "max_gen_len"));
+        if (json_is_number(json_object_get(body, "temperature")))
+            json_object_set(canon, "temperature", json_object_get(body, "temperature"));
+        if (json_is_number(json_object_get(body, "top_p")))
+            json_object_set(canon, "top_p", json_object_get(body, "top_p"));
+        return canon;
+    }
+    const char *input = fg_json_str(body, "inputText", NULL);
+    if (!input) {
+        snprintf(msg, n, "inputText: required");
+        json_decref(canon);
+        return NULL;
+    }
+    json_object_set_new(canon, "messages", json_pack("[{s:s,s:s}]", "role", "user", "content", input));
+    const json_t *cfg = json_object_get(body, "textGenerationConfig");
+    if (json_is_integer(json_object_get(cfg, "maxTokenCount")))
+        json_object_set(canon, "max_tokens", json_object_get(cfg, "maxTokenCount"));
+    if (json_is_number(json_object_get(cfg, "temperature")))
+        json_object_set(canon, "temperature", json_object_get(cfg, "temperature"));
+    if (json_is_number(json_object_get(cfg, "topP")))
+        json_object_set(canon, "top_p", json_object_get(cfg, "topP"));
+    if (json_is_array(json_object_get(cfg, "stopSequences")))
+        json_object_set(canon, "stop", json_object_get(cfg, "stopSequences"));
+    return canon;
+}
+
+/* --- routes ------------------------------------------------------------------ */
+
+static native_family family_of(const char *model)
+{
+    /* Skip a cross-region inference profile prefix ("us.", "eu.", "apac.") and ARNs. */
+    const char *slash = strrchr(model, '/');
+    const char *m = slash ? slash + 1 : model;
+    const char *dot = strchr(m, '.');
+    if (dot && dot - m <= 4 && strncmp(m, "meta", 4) != 0)
+        m = dot + 1;
+    if (strncmp(m, "anthropic.", 10) == 0)
+        return NATIVE_ANTHROPIC;
+    if (strncmp(m, "meta.", 5) == 0)
+        return NATIVE_LLAMA;
+    if (strncmp(m, "amazon.titan-text", 17) == 0 || strncmp(m, "amazon.titan-tg", 15) == 0)
+        return NATIVE_TITAN;
+    return NATIVE_UNKNOWN;
+}
+
+static json_t *read_body(fg_http_req *req, bool any_type)
+{
+    json_t *body = NULL;
+    char msg[400];
+    int status = any_type ? fg__llm_parse_json_body_any(req, &body, msg, sizeof msg)
+                          : fg__llm_parse_json_body(req, &body, msg, sizeof msg);
+    if (status) {
+        fg__llm_respond_aws_error(req, status, msg);
+        return NULL;
+    }
+    return body;
+}
+
+static void converse(fg_http_req *req, fg_llm *llm, bool stream)
+{
+    json_t *body = read_body(req, false);
+    if (!body)
+        return;
+    fg_xlate_err e = {0};
+    json_t *canon = fg__converse_to_canonical(body, fg_http_req_param(req, "modelId"), &e);
+    json_decref(body);
+    if (!canon) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s: %s", e.param, e.msg);
+        fg__llm_respond_aws_error(req, 400, msg);
+        return;
+    }
+    cv_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
+    s->stream = stream;
+    s->block = -1;
+    s->content = json_array();
+    fg_buf_init(&s->args, 16u << 20);
+    fg__llm_call_start(llm, req, canon, &cv_sink_ops, s);
+}
+
+static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
+{
+    const char *model = fg_http_req_param(req, "modelId");
+    native_family fam = family_of(model);
+    if (fam == NATIVE_UNKNOWN) {
+        fg__llm_respond_aws_error(req, 400, "this model's native request format is not supported by "
+                                            "InvokeModel here: use Converse, or an anthropic., meta. "
+                                            "or amazon.titan-text model id");
+        return;
+    }
+    json_t *body = read_body(req, true);
+    if (!body)
+        return;
+    if (fam == NATIVE_ANTHROPIC) {
+        json_object_set_new(body, "model", json_string(model));
+        fg__llm_anthropic_start(llm, req, body, stream, true);
+        return;
+    }
+    char msg[300];
+    json_t *canon = native_to_canonical(fam, body, model, msg, sizeof msg);
+    json_decref(body);
+    if (!canon) {
+        fg__llm_respond_aws_error(req, 400, msg);
+        return;
+    }
+    nat_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
+    s->family = fam;
+    s->stream = stream;
+    fg_buf_init(&s->text, 64u << 20);
+    fg__llm_call_start(llm, req, canon, &nat_sink_ops, s);
+}
+
+static void route_converse(fg_http_req *req, void *ud) { converse(req, ud, false); }
+static void route_converse_stream(fg_http_req *req, void *ud) { converse(req, ud, true); }
+static void route_invoke(fg_http_req *req, void *ud) { invoke(req, ud, false); }
+static void route_invoke_stream(fg_http_req *req, void *ud) { invoke(req, ud, true); }
+
+void fg__llm_surface_bedrock_register(fg_llm *llm, fg_http_router *r)
+{
+    fg_http_router_add(r, "POST", "/model/{modelId}/converse", route_converse, llm);
+    fg_http_router_add(r, "POST", "/model/{modelId}/converse-stream", route_converse_stream, llm);
+    fg_http_router_add(r, "POST", "/model/{modelId}/invoke", route_invoke, llm);
+    fg_http_router_add(r, "POST", "/model/{modelId}/invoke-with-response-stream", route_invoke_stream, llm);
+}
