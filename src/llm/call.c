@@ -16,12 +16,17 @@
 
 static void call_start_attempt(fg_llm_call *call);
 
+/* The model named name, else a model named "*" (a catch-all), else NULL. */
 fg_llm_model *fg__llm_find_model(fg_llm *llm, const char *name)
 {
-    for (size_t i = 0; i < llm->nmodels; i++)
+    fg_llm_model *any = NULL;
+    for (size_t i = 0; i < llm->nmodels; i++) {
         if (strcmp(llm->models[i].name, name) == 0)
             return &llm->models[i];
-    return NULL;
+        if (strcmp(llm->models[i].name, "*") == 0)
+            any = &llm->models[i];
+    }
+    return any;
 }
 
 fg_http_client *fg__llm_client(fg_http_worker *w)
@@ -380,4 +385,12 @@ long fg__llm_call_elapsed_ms(const fg_llm_call *call)
 long fg__llm_call_ttft_ms(const fg_llm_call *call)
 {
     return call->first_token_ns ? (long)((call->first_token_ns - call->start_ns) / 1000000u) : 0;
+}
+
+const char *fg__llm_upstream_model(const fg_llm_attempt *a)
+{
+    if (a->dep->model)
+        return a->dep->model;
+    const char *m = json_string_value(json_object_get(a->call->request, "model"));
+    return m ? m : "";
 }

@@ -7,7 +7,10 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "config/config.h"
+#include "llm/llm.h"
 #include "llm/mock.h"
+#include "llm/llm_int.h"
 #include "llm/surface.h"
 
 #include <pthread.h>
@@ -311,6 +314,37 @@ static void models(fg_http_req *req, void *ud)
     fg_http_respond(req, 200, "application/json", body, sizeof body - 1);
 }
 
+/* Bedrock's protocols come from flowgate's own Bedrock surface over the
+ * in-process mock provider, for every model id. */
+static const char bedrock_config[] =
+    "providers:\n  - name: mock\n    type: mock\n"
+    "models:\n  - name: \"*\"\n    deployments:\n      - provider: mock\n"
+    "router:\n  retries: 0\n";
+
+static void on_worker_start(fg_http_worker *w, void *ud)
+{
+    fg_llm_worker_start(ud, w);
+}
+
+static void on_worker_stop(fg_http_worker *w, void *ud)
+{
+    fg_llm_worker_stop(ud, w);
+}
+
+static fg_llm *bedrock_gateway(fg_config **cfg)
+{
+    fg_buf problems;
+    fg_buf_init(&problems, 0);
+    fg_llm *llm = NULL;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    if (fg_config_load_text("(mock-llm)", bedrock_config, sizeof bedrock_config - 1, cfg, &problems) ||
+        fg_llm_create(*cfg, NULL, &llm, &eb))
+        fprintf(stderr, "flowgate mock-llm: %s%s\n", problems.data ? problems.data : "", eb.msg);
+    fg_buf_free(&problems);
+    return llm;
+}
+
 int fg_llm_cmd_mock_llm(int argc, char **argv)
 {
     long port = 8081, workers = 1, tokens = 16, ttft = 0, delay = 0;
@@ -330,7 +364,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
         .usage = "flowgate mock-llm [--port N] [--tokens N] [--ttft-ms MS] [--delay-ms MS]",
         .summary = "Serves a deterministic mock model over HTTP in the OpenAI protocol\n"
                    "(POST /v1/chat/completions, GET /v1/models), Anthropic protocol\n"
-                   "(POST /v1/messages), for tests and benchmarks.\n"
+                   "(POST /v1/messages) and Bedrock's (POST /model/ID/converse, converse-stream,\n"
+                   "invoke, invoke-with-response-stream), for tests and benchmarks.\n"
                    "A request changes its own behaviour with a directive in its last user\n"
                    "message, e.g. [mock: tokens=20 ttft=50 delay=5 fault=stream-error after=3],\n"
                    "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault,\n"
@@ -352,6 +387,14 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router_add(router, "POST", "/v1/messages", messages, NULL);
     fg_http_router_add(router, "GET", "/v1/models", models, NULL);
     fg_http_router_add(router, "GET", "/mock/stats", stats, NULL);
+    fg_config *cfg = NULL;
+    fg_llm *llm = bedrock_gateway(&cfg);
+    if (!llm) {
+        fg_http_router_free(router);
+        fg_config_free(cfg);
+        return 1;
+    }
+    fg__llm_surface_bedrock_register(llm, router);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -359,7 +402,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     fg_http_server_opts o = {.host = host, .port = (int)port, .workers = (int)workers,
-                             .access_log = !quiet, .router = router};
+                             .access_log = !quiet, .router = router, .on_worker_start = on_worker_start,
+                             .on_worker_stop = on_worker_stop, .ud = llm};
     fg_http_limits_default(&o.limits);
     o.limits.shutdown_grace_ms = 1000;
     fg_errbuf eb;
@@ -368,6 +412,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     if (fg_http_server_start(&o, &s, &eb)) {
         fprintf(stderr, "flowgate mock-llm: %s\n", eb.msg);
         fg_http_router_free(router);
+        fg_llm_free(llm);
+        fg_config_free(cfg);
         return 1;
     }
     printf("mock-llm listening on http://%s:%d/\n", host, fg_http_server_port(s));
@@ -377,5 +423,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_server_shutdown(s);
     fg_http_server_join(s);
     fg_http_router_free(router);
+    fg_llm_free(llm);
+    fg_config_free(cfg);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* Building the gateway from the configuration: providers, models with their
  * deployments, prices and router settings; per-loop HTTP clients; routes. */
+#include "llm/aws_sign.h"
 #include "llm/llm_int.h"
+#include "wire/aws_credentials.h"
 
 #include "core/json.h"
 #include "core/log.h"
@@ -13,6 +15,7 @@ static const fg_llm_provider_ops *const provider_types[] = {
     &fg_llm_provider_mock,
     &fg_llm_provider_openai,
     &fg_llm_provider_anthropic,
+    &fg_llm_provider_bedrock,
 };
 
 static const fg_llm_provider_ops *find_ops(const char *type)
@@ -38,11 +41,16 @@ static int load_providers(fg_llm *llm, const json_t *list, fg_errbuf *eb)
         if (!pr->ops)
             return fg_failf(eb, FG_EUNSUPPORTED,
                             "provider '%s': type '%s' is not available in this build yet "
-                            "(available: mock, openai, anthropic)", pr->name, type);
+                            "(available: mock, openai, anthropic, bedrock)", pr->name, type);
         pr->base_url = fg_json_str(p, "base_url", NULL);
         pr->api_key = fg_json_str(p, "api_key", NULL);
         pr->timeout_ms = (long)fg_json_int(p, "timeout_ms", 600000);
         pr->connect_timeout_ms = (long)fg_json_int(p, "connect_timeout_ms", 10000);
+        if (!strcmp(type, "bedrock") || !strcmp(type, "sagemaker")) {
+            int rc = fg__aws_provider_init(pr, eb);
+            if (rc)
+                return rc;
+        }
     }
     return FG_OK;
 }
@@ -74,11 +82,13 @@ static int load_models(fg_llm *llm, const json_t *list, fg_errbuf *eb)
             de->provider = find_provider(llm, fg_json_str(d, "provider", ""));
             if (!de->provider)
                 return fg_failf(eb, FG_EINVAL, "model '%s': unknown provider", mo->name);
-            de->model = strdup(fg_json_str(d, "model", mo->name));
+            /* No model id and a catch-all alias: send the name the client asked for. */
+            const char *id = fg_json_str(d, "model", NULL);
+            de->model = id ? strdup(id) : strcmp(mo->name, "*") == 0 ? NULL : strdup(mo->name);
             de->weight = fg_json_num(d, "weight", 1);
             de->ttft_timeout_ms = (long)fg_json_int(d, "ttft_timeout_ms", 0);
             de->timeout_ms = (long)fg_json_int(d, "timeout_ms", 0);
-            snprintf(de->label, sizeof de->label, "%s/%s", de->provider->name, de->model);
+            snprintf(de->label, sizeof de->label, "%s/%s", de->provider->name, de->model ? de->model : "*");
         }
     }
     return FG_OK;
@@ -125,12 +135,16 @@ void fg_llm_free(fg_llm *llm)
     if (!llm)
         return;
     for (size_t i = 0; i < llm->nproviders; i++) {
+        if (llm->providers[i].aws) {
+            fg_aws_credentials_free(llm->providers[i].aws);
+            free(llm->providers[i].aws);
+        }
         free(llm->providers[i].name);
         json_decref(llm->providers[i].conf);
     }
     for (size_t i = 0; i < llm->nmodels; i++) {
         for (size_t j = 0; j < llm->models[i].ndeployments; j++)
-            free(llm->models[i].deployments[j].model);
+            free(llm->models[i].deployments[j].model); /* NULL for catch-all deployments */
         free(llm->models[i].deployments);
         free(llm->models[i].name);
     }

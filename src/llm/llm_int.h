@@ -33,6 +33,7 @@ struct fg_llm_provider {
     json_t *conf;            /* the provider's configuration section */
     const char *base_url, *api_key;
     long timeout_ms, connect_timeout_ms;
+    struct fg_aws_credentials *aws; /* bedrock, sagemaker */
 };
 
 typedef struct fg_llm_deployment {
@@ -134,6 +135,9 @@ void fg__llm_call_resume(fg_llm_call *call);
 fg_http_client *fg__llm_client(fg_http_worker *w);
 
 long fg__llm_call_elapsed_ms(const fg_llm_call *call);
+/* The model id to send upstream: the deployment's, or for a catch-all ("*")
+ * deployment without one, the name the client asked for. */
+const char *fg__llm_upstream_model(const fg_llm_attempt *a);
 long fg__llm_call_ttft_ms(const fg_llm_call *call);
 
 /* surfaces shared by others (Bedrock's native Anthropic body) */
@@ -143,6 +147,7 @@ void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool s
 extern const fg_llm_provider_ops fg_llm_provider_mock;
 extern const fg_llm_provider_ops fg_llm_provider_openai;
 extern const fg_llm_provider_ops fg_llm_provider_anthropic;
+extern const fg_llm_provider_ops fg_llm_provider_bedrock;
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);

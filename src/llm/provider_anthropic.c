@@ -143,7 +143,7 @@ static int an_start(fg_llm_attempt *a)
         return FG_ENOMEM;
     }
     json_t *body = fg__canonical_to_anthropic(a->call->request);
-    json_object_set_new(body, "model", json_string(a->dep->model));
+    json_object_set_new(body, "model", json_string(fg__llm_upstream_model(a)));
     json_object_set_new(body, "stream", json_true());
     char *text = fg_json_dumps(body);
     json_decref(body);

@@ -126,7 +126,7 @@ static const fg_upstream_proto oa_protocol = {oa_feed, oa_finish, oa_release};
 static char *build_body(fg_llm_attempt *a)
 {
     json_t *body = json_deep_copy(a->call->request);
-    json_object_set_new(body, "model", json_string(a->dep->model));
+    json_object_set_new(body, "model", json_string(fg__llm_upstream_model(a)));
     json_object_set_new(body, "stream", json_true());
     json_object_del(body, "top_k"); /* not part of the OpenAI protocol */
     json_t *so = json_object_get(body, "stream_options");

@@ -93,7 +93,8 @@ void fg__llm_record_usage(fg_llm_call *call)
     u->ttft_ms = u->has_ttft ? (double)(call->first_token_ns - call->start_ns) / 1e6 : 0;
     u->total_ms = (double)(now - call->start_ns) / 1e6;
     u->upstream_ms = (double)call->upstream_ns / 1e6;
-    u->cost = fg__llm_cost(call->llm, d ? d->model : NULL, alias, u->input_tokens, u->output_tokens);
+    u->cost = fg__llm_cost(call->llm, d ? fg__llm_upstream_model(&call->attempt) : NULL, alias,
+                           u->input_tokens, u->output_tokens);
     observe(u);
     if (!u->store || !call->loop) {
         if (u->store)

@@ -21,6 +21,13 @@ providers:
   - name: up
     type: openai
     base_url: MOCK_URL/v1
+  - name: br
+    type: bedrock
+    base_url: MOCK_URL
+    region: us-west-2
+    access_key_id: AKIDEXAMPLE
+    secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+    session_token: session-token-example
 models:
   - name: ${CLAUDE}
     deployments: [{ provider: up }]
@@ -28,6 +35,8 @@ models:
     deployments: [{ provider: up }]
   - name: ${TITAN}
     deployments: [{ provider: up }]
+  - name: via-bedrock
+    deployments: [{ provider: br, model: ${CLAUDE} }]
 `;
 
 before(async () => {
@@ -151,4 +160,27 @@ test('Bedrock-shaped errors: unknown model and a bad body', async () => {
   })), (e) => e.name === 'ResourceNotFoundException' && e.$metadata.httpStatusCode === 404);
   await assert.rejects(client.send(new ConverseCommand({ modelId: CLAUDE, messages: [] })),
     (e) => e.name === 'ValidationException' && /messages/.test(e.message));
+});
+
+test('the bedrock provider: ConverseStream upstream, signed, decoded into an OpenAI answer', async () => {
+  const r = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'via-bedrock', stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'Hello [mock: tokens=5]' }] }),
+  });
+  assert.equal(r.status, 200);
+  const body = await r.text();
+  const chunks = body.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+  const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+  assert.equal(text.split(' ').length, 5);
+  assert.equal(chunks[chunks.length - 1].usage.completion_tokens, 5);
+});
+
+test('the bedrock provider reports an upstream exception before the first token as an error', async () => {
+  const r = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'via-bedrock',
+      messages: [{ role: 'user', content: 'x [mock: fault=stream-error after=0]' }] }),
+  });
+  assert.equal(r.status, 502);
 });
