@@ -27,7 +27,7 @@ static fg_mock_spec defaults;
 static atomic_long n_requests, n_completed, n_disconnects, n_in_flight;
 static _Atomic long long last_disconnect_ms;
 
-typedef enum { PROTO_OPENAI, PROTO_ANTHROPIC } mock_proto;
+typedef enum { PROTO_OPENAI, PROTO_ANTHROPIC, PROTO_TGI } mock_proto;
 
 typedef struct mock_req {
     mock_proto proto;
@@ -133,6 +133,13 @@ static void on_end(void *ud, const char *how)
     if (m->stream_mode) {
         mr_end(m);
         fg_http_stream_end(req);
+    } else if (m->proto == PROTO_TGI) {
+        fg_buf_puts(&b, "[{\"generated_text\":");
+        fg_json_escape(&b, m->text.data ? m->text.data : "", m->text.len);
+        fg_buf_printf(&b, ",\"details\":{\"finish_reason\":\"%s\",\"generated_tokens\":%ld}}]",
+                      strcmp(how, "length") == 0 ? "length" : "eos_token", m->sent);
+        mr_end(m);
+        fg_http_respond(req, 200, "application/json", b.data, b.len);
     } else if (m->proto == PROTO_ANTHROPIC) {
         fg_buf_printf(&b, "{\"id\":\"msg_%s\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"%s\","
                           "\"content\":[{\"type\":\"text\",\"text\":", fg_http_req_id(req), m->model);
@@ -265,9 +272,16 @@ static void serve_mock(fg_http_req *req, mock_proto proto)
     const char *system = fg_json_str(body, "system", NULL);
     if (system)
         m->input_tokens += fg_mock_count_tokens(system);
-    fg_mock_spec_apply_text(&m->spec, last_user_text(json_object_get(body, "messages"), &m->input_tokens));
+    if (proto == PROTO_TGI) {
+        const char *inputs = fg_json_str(body, "inputs", "");
+        m->input_tokens = fg_mock_count_tokens(inputs);
+        fg_mock_spec_apply_text(&m->spec, inputs);
+    } else {
+        fg_mock_spec_apply_text(&m->spec, last_user_text(json_object_get(body, "messages"), &m->input_tokens));
+    }
     apply_headers(req, &m->spec);
-    long max_tokens = (long)fg_json_int(body, "max_tokens", 0);
+    long max_tokens = (long)fg_json_int(body, "max_tokens",
+                                        fg_json_int(json_object_get(body, "parameters"), "max_new_tokens", 0));
     json_decref(body);
     fg_buf_init(&m->text, 16u << 20);
     if (strcmp(m->spec.fault, "http-500") == 0 || strcmp(m->spec.fault, "http-429") == 0) {
@@ -293,6 +307,11 @@ static void chat(fg_http_req *req, void *ud)
 static void messages(fg_http_req *req, void *ud)
 {
     serve_mock(req, PROTO_ANTHROPIC);
+}
+
+static void tgi(fg_http_req *req, void *ud)
+{
+    serve_mock(req, PROTO_TGI);
 }
 
 static void stats(fg_http_req *req, void *ud)
@@ -365,7 +384,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
         .summary = "Serves a deterministic mock model over HTTP in the OpenAI protocol\n"
                    "(POST /v1/chat/completions, GET /v1/models), Anthropic protocol\n"
                    "(POST /v1/messages) and Bedrock's (POST /model/ID/converse, converse-stream,\n"
-                   "invoke, invoke-with-response-stream), for tests and benchmarks.\n"
+                   "invoke, invoke-with-response-stream), and a SageMaker TGI endpoint\n"
+                   "(POST /endpoints/NAME/invocations), for tests and benchmarks.\n"
                    "A request changes its own behaviour with a directive in its last user\n"
                    "message, e.g. [mock: tokens=20 ttft=50 delay=5 fault=stream-error after=3],\n"
                    "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault,\n"
@@ -385,6 +405,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router_add(router, "POST", "/v1/chat/completions", chat, NULL);
     fg_http_router_add(router, "POST", "/chat/completions", chat, NULL);
     fg_http_router_add(router, "POST", "/v1/messages", messages, NULL);
+    fg_http_router_add(router, "POST", "/endpoints/{name}/invocations", tgi, NULL);
     fg_http_router_add(router, "GET", "/v1/models", models, NULL);
     fg_http_router_add(router, "GET", "/mock/stats", stats, NULL);
     fg_config *cfg = NULL;

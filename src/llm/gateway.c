@@ -16,6 +16,7 @@ static const fg_llm_provider_ops *const provider_types[] = {
     &fg_llm_provider_openai,
     &fg_llm_provider_anthropic,
     &fg_llm_provider_bedrock,
+    &fg_llm_provider_sagemaker,
 };
 
 static const fg_llm_provider_ops *find_ops(const char *type)
@@ -41,7 +42,7 @@ static int load_providers(fg_llm *llm, const json_t *list, fg_errbuf *eb)
         if (!pr->ops)
             return fg_failf(eb, FG_EUNSUPPORTED,
                             "provider '%s': type '%s' is not available in this build yet "
-                            "(available: mock, openai, anthropic, bedrock)", pr->name, type);
+                            "(available: mock, openai, anthropic, bedrock, sagemaker)", pr->name, type);
         pr->base_url = fg_json_str(p, "base_url", NULL);
         pr->api_key = fg_json_str(p, "api_key", NULL);
         pr->timeout_ms = (long)fg_json_int(p, "timeout_ms", 600000);

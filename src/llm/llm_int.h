@@ -148,6 +148,7 @@ extern const fg_llm_provider_ops fg_llm_provider_mock;
 extern const fg_llm_provider_ops fg_llm_provider_openai;
 extern const fg_llm_provider_ops fg_llm_provider_anthropic;
 extern const fg_llm_provider_ops fg_llm_provider_bedrock;
+extern const fg_llm_provider_ops fg_llm_provider_sagemaker;
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);

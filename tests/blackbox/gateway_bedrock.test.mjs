@@ -28,6 +28,12 @@ providers:
     access_key_id: AKIDEXAMPLE
     secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
     session_token: session-token-example
+  - name: sm
+    type: sagemaker
+    base_url: MOCK_URL
+    region: eu-central-1
+    access_key_id: AKIDEXAMPLE
+    secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 models:
   - name: ${CLAUDE}
     deployments: [{ provider: up }]
@@ -37,6 +43,8 @@ models:
     deployments: [{ provider: up }]
   - name: via-bedrock
     deployments: [{ provider: br, model: ${CLAUDE} }]
+  - name: via-sagemaker
+    deployments: [{ provider: sm, model: my-tgi-endpoint }]
 `;
 
 before(async () => {
@@ -183,4 +191,17 @@ test('the bedrock provider reports an upstream exception before the first token 
       messages: [{ role: 'user', content: 'x [mock: fault=stream-error after=0]' }] }),
   });
   assert.equal(r.status, 502);
+});
+
+test('the sagemaker provider: TGI inputs/parameters to generated_text', async () => {
+  const r = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'via-sagemaker', max_tokens: 3,
+      messages: [{ role: 'user', content: 'Write a story [mock: tokens=8]' }] }),
+  });
+  assert.equal(r.status, 200);
+  const body = await r.json();
+  assert.equal(body.choices[0].message.content.split(' ').length, 3);
+  assert.equal(body.choices[0].finish_reason, 'length');
+  assert.equal(body.usage.completion_tokens, 3);
 });
