@@ -109,7 +109,7 @@ static int start_timeout(CURLM *multi, long ms, void *userp)
     if (ms < 0)
         uv_timer_stop(&c->timer);
     else
-        uv_timer_start(&c->timer, on_timeout, (uint64_t)(ms == 0 ? 1 : ms), 0);
+        uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0); /* 0: next loop turn */
     return 0;
 }
 
