@@ -135,6 +135,7 @@ void fg_llm_free(fg_llm *llm)
 {
     if (!llm)
         return;
+    fg__llm_usage_flush();
     for (size_t i = 0; i < llm->nproviders; i++) {
         if (llm->providers[i].aws) {
             fg_aws_credentials_free(llm->providers[i].aws);

@@ -152,6 +152,8 @@ extern const fg_llm_provider_ops fg_llm_provider_sagemaker;
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);
+/* Writes the queued usage records and stops the writer (at shutdown). */
+void fg__llm_usage_flush(void);
 double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, long in, long out);
 
 /* surfaces */

@@ -7,12 +7,13 @@
 #include "core/rand.h"
 #include "obs/metrics.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct usage_row {
-    uv_work_t work;
+    struct usage_row *next;
     fg_store *store;
     char id[37];
     int64_t created_ms;
@@ -33,10 +34,23 @@ double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, lon
     return 0;
 }
 
-static void write_row(uv_work_t *w)
+/* Rows are written by one writer thread in batches (one transaction per
+ * batch), off the event loops: a request never waits for the database. */
+#define USAGE_QUEUE_MAX 100000
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    usage_row *head, *tail;
+    size_t queued;
+    bool started, stopping;
+    long dropped;
+} Q = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void insert_row(fg_store *store, const usage_row *u)
 {
-    usage_row *u = w->data;
-    fg_sval p[16] = {
+    fg_sval p[14] = {
         FG_STEXT(u->id), FG_SINT(u->created_ms), FG_STEXT(u->route), FG_STEXT(u->model),
         FG_STEXT(u->deployment), FG_STEXT(u->provider), FG_SINT(u->status), FG_STEXT(u->outcome),
         FG_SINT(u->input_tokens), FG_SINT(u->output_tokens),
@@ -44,7 +58,7 @@ static void write_row(uv_work_t *w)
         FG_SREAL(u->upstream_ms), FG_SREAL(u->cost)};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (fg_store_exec(u->store,
+    if (fg_store_exec(store,
                       "INSERT INTO usage_records (id, created_ms, route, model, deployment, provider, "
                       "status, outcome, input_tokens, output_tokens, ttft_ms, total_ms, upstream_ms, "
                       "cost) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
@@ -52,9 +66,79 @@ static void write_row(uv_work_t *w)
         fg_warn("usage record not written: %s", eb.msg);
 }
 
-static void after_write(uv_work_t *w, int status)
+static void write_batch(usage_row *batch)
 {
-    free(w->data);
+    fg_store *store = batch->store;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    bool txn = fg_store_begin(store, &eb) == FG_OK;
+    for (usage_row *u = batch; u; u = u->next)
+        insert_row(u->store, u);
+    if (txn && fg_store_commit(store, &eb))
+        fg_warn("usage records not committed: %s", eb.msg);
+    while (batch) {
+        usage_row *next = batch->next;
+        free(batch);
+        batch = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    pthread_mutex_lock(&Q.lock);
+    for (;;) {
+        while (!Q.head && !Q.stopping)
+            pthread_cond_wait(&Q.wake, &Q.lock);
+        if (!Q.head && Q.stopping)
+            break;
+        usage_row *batch = Q.head;
+        Q.head = Q.tail = NULL;
+        Q.queued = 0;
+        pthread_mutex_unlock(&Q.lock);
+        write_batch(batch); /* rows of one process share one store */
+        pthread_mutex_lock(&Q.lock);
+    }
+    pthread_mutex_unlock(&Q.lock);
+    return NULL;
+}
+
+static void enqueue(usage_row *u)
+{
+    pthread_mutex_lock(&Q.lock);
+    if (Q.queued >= USAGE_QUEUE_MAX) {
+        Q.dropped++;
+        pthread_mutex_unlock(&Q.lock);
+        free(u);
+        fg_warn("usage queue full: a usage record was dropped");
+        return;
+    }
+    if (!Q.started) {
+        Q.started = true;
+        Q.stopping = false;
+        pthread_create(&Q.thread, NULL, writer_main, NULL);
+    }
+    if (Q.tail)
+        Q.tail->next = u;
+    else
+        Q.head = u;
+    Q.tail = u;
+    Q.queued++;
+    pthread_cond_signal(&Q.wake);
+    pthread_mutex_unlock(&Q.lock);
+}
+
+void fg__llm_usage_flush(void)
+{
+    pthread_mutex_lock(&Q.lock);
+    if (!Q.started) {
+        pthread_mutex_unlock(&Q.lock);
+        return;
+    }
+    Q.stopping = true;
+    pthread_cond_signal(&Q.wake);
+    pthread_mutex_unlock(&Q.lock);
+    pthread_join(Q.thread, NULL);
+    Q.started = false;
 }
 
 static void observe(const usage_row *u)
@@ -96,13 +180,9 @@ void fg__llm_record_usage(fg_llm_call *call)
     u->cost = fg__llm_cost(call->llm, d ? fg__llm_upstream_model(&call->attempt) : NULL, alias,
                            u->input_tokens, u->output_tokens);
     observe(u);
-    if (!u->store || !call->loop) {
-        if (u->store)
-            write_row(&u->work);
+    if (!u->store) {
         free(u);
         return;
     }
-    u->work.data = u;
-    if (uv_queue_work(call->loop, &u->work, write_row, after_write) != 0)
-        free(u);
+    enqueue(u);
 }

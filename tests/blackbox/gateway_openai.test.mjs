@@ -2,9 +2,10 @@
 // flowgate in front of `flowgate mock-llm` over loopback.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startMock, startServer, sleep } from './lib.mjs';
+import { startMock, startServer, sleep, BIN } from './lib.mjs';
 
 let mock, server, client;
 
@@ -56,6 +57,10 @@ models:
 router:
   retries: 1
   backoff_ms: 5
+prices:
+  - model: mock-upstream
+    input_per_mtok: 1000
+    output_per_mtok: 2000
 `;
 
 before(async () => {
@@ -286,4 +291,28 @@ test('metrics count requests and tokens', async () => {
   assert.match(text, /flowgate_http_requests_total\{route="\/v1\/chat\/completions",model="gpt-test",status="200"\} \d+/);
   assert.match(text, /flowgate_tokens_total\{model="gpt-test",direction="output"\} \d+/);
   assert.match(text, /flowgate_ttft_seconds_bucket/);
+});
+
+test('usage is recorded per request: tokens, outcome, cost; cancelled requests too', async () => {
+  const tag = `usage-${Date.now()}`;
+  await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: `${tag} [mock: tokens=7]` }] });
+  const stream = await client.chat.completions.create({ model: 'gpt-test', stream: true,
+    messages: [{ role: 'user', content: `${tag} [mock: tokens=7]` }] });
+  for await (const c of stream) void c;
+  let rows = [];
+  for (let i = 0; i < 50; i++) {
+    const out = execFileSync(BIN, ['usage', '--data', join(server.dataDir, 'data'), '--json', '--limit', '1000']).toString();
+    rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    if (rows.filter((r) => r.output_tokens === 7).length >= 2 && rows.some((r) => r.outcome === 'cancelled')) break;
+    await sleep(50);
+  }
+  const sevens = rows.filter((r) => r.output_tokens === 7 && r.model === 'gpt-test');
+  assert.ok(sevens.length >= 2, 'both requests recorded');
+  assert.equal(sevens[0].input_tokens, sevens[1].input_tokens);
+  assert.equal(sevens[0].deployment, 'up/mock-upstream');
+  assert.ok(Math.abs(sevens[0].cost - (sevens[0].input_tokens * 1000 + 7 * 2000) / 1e6) < 1e-9);
+  const cancelled = rows.find((r) => r.outcome === 'cancelled');
+  assert.ok(cancelled, 'a cancelled request was recorded');
+  assert.equal(cancelled.status, 499);
+  assert.ok(rows.some((r) => r.status === 502 && r.outcome === 'error'));
 });
