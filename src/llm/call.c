@@ -218,6 +218,7 @@ void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev)
     case FG_LLM_EV_TEXT:
     case FG_LLM_EV_TOOL:
     case FG_LLM_EV_FINISH:
+    case FG_LLM_EV_EMBEDDING:
         if (!call->committed)
             commit(call);
         if (ev->type == FG_LLM_EV_FINISH && ev->finish_reason)
@@ -276,7 +277,16 @@ static void call_start_attempt(fg_llm_call *call)
         ensure_timer(call);
         uv_timer_start(&call->timer, on_ttft_timeout, (uint64_t)d->ttft_timeout_ms, 0);
     }
-    int rc = d->provider->ops->start(&call->attempt);
+    int (*start)(fg_llm_attempt *) = call->embed ? d->provider->ops->embed : d->provider->ops->start;
+    if (!start) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "provider '%s' cannot compute embeddings", d->provider->name);
+        fg_llm_event ev = {.type = FG_LLM_EV_ERROR, .status = 400, .error_type = "invalid_request_error",
+                           .error_msg = msg};
+        fg__llm_emit(&call->attempt, &ev);
+        return;
+    }
+    int rc = start(&call->attempt);
     if (rc) {
         fg_llm_event ev = {.type = FG_LLM_EV_ERROR, .retryable = false,
                            .error_type = "upstream_error", .error_msg = fg_strerror(rc)};
@@ -319,14 +329,15 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
-int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                       const fg_llm_sink_ops *sink, void *sink_ud)
+static int call_start(fg_llm *llm, fg_http_req *req, json_t *request, const fg_llm_sink_ops *sink,
+                      void *sink_ud, bool embed)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
         json_decref(request);
         return FG_ENOMEM;
     }
+    call->embed = embed;
     call->llm = llm;
     call->req = req;
     call->request = request;
@@ -375,6 +386,18 @@ int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
     plan_order(call);
     call_start_attempt(call);
     return FG_OK;
+}
+
+int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
+                       const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start(llm, req, request, sink, sink_ud, false);
+}
+
+int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
+                        const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start(llm, req, request, sink, sink_ud, true);
 }
 
 long fg__llm_call_elapsed_ms(const fg_llm_call *call)

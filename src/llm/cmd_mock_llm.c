@@ -382,7 +382,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     const fg_cli cli = {
         .usage = "flowgate mock-llm [--port N] [--tokens N] [--ttft-ms MS] [--delay-ms MS]",
         .summary = "Serves a deterministic mock model over HTTP in the OpenAI protocol\n"
-                   "(POST /v1/chat/completions, GET /v1/models), Anthropic protocol\n"
+                   "(POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models), Anthropic protocol\n"
                    "(POST /v1/messages) and Bedrock's (POST /model/ID/converse, converse-stream,\n"
                    "invoke, invoke-with-response-stream), and a SageMaker TGI endpoint\n"
                    "(POST /endpoints/NAME/invocations), for tests and benchmarks.\n"
@@ -416,6 +416,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
         return 1;
     }
     fg__llm_surface_bedrock_register(llm, router);
+    fg__llm_surface_embeddings_register(llm, router);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

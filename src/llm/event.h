@@ -12,7 +12,8 @@ typedef enum fg_llm_event_type {
     FG_LLM_EV_FINISH,    /* the model stopped: finish_reason */
     FG_LLM_EV_USAGE,     /* token counts (may come more than once; the last wins) */
     FG_LLM_EV_ERROR,     /* the upstream failed; nothing follows */
-    FG_LLM_EV_DONE       /* the upstream answer is complete; nothing follows */
+    FG_LLM_EV_DONE,      /* the upstream answer is complete; nothing follows */
+    FG_LLM_EV_EMBEDDING  /* one embedding vector (embedding calls) */
 } fg_llm_event_type;
 
 typedef struct fg_llm_event {
@@ -27,6 +28,9 @@ typedef struct fg_llm_event {
     const char *error_type, *error_msg;
     bool retryable;          /* ERROR: connect failure, 429 or 5xx */
     long retry_after_ms;     /* ERROR: from Retry-After, or 0 */
+    const float *vector;     /* EMBEDDING: dim floats, for input number index */
+    size_t dim;
+    size_t index;
 } fg_llm_event;
 
 #endif

@@ -174,4 +174,5 @@ void fg_llm_register_routes(fg_llm *llm, fg_http_router *r)
     fg__llm_surface_openai_register(llm, r);
     fg__llm_surface_anthropic_register(llm, r);
     fg__llm_surface_bedrock_register(llm, r);
+    fg__llm_surface_embeddings_register(llm, r);
 }

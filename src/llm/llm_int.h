@@ -25,6 +25,9 @@ typedef struct fg_llm_provider_ops {
     void (*abort)(fg_llm_attempt *a);
     /* Backpressure lifted: continue producing. */
     void (*resume)(fg_llm_attempt *a);
+    /* Embeddings of the canonical request's "input" (an array of strings):
+     * EMBEDDING events, then USAGE and DONE. NULL: the provider cannot embed. */
+    int (*embed)(fg_llm_attempt *a);
 } fg_llm_provider_ops;
 
 struct fg_llm_provider {
@@ -114,6 +117,7 @@ struct fg_llm_call {
     bool timer_open;
     call_phase phase;
     bool committed, backpressured, aborted;
+    bool embed;              /* an embeddings call */
     char finish_reason[24];
     long input_tokens, output_tokens;
     uint64_t start_ns, first_token_ns, upstream_ns;
@@ -128,6 +132,9 @@ struct fg_llm_call {
 fg_llm_model *fg__llm_find_model(fg_llm *llm, const char *name);
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
                        const fg_llm_sink_ops *sink, void *sink_ud);
+/* The same for an embeddings request ({"model", "input": [strings], "dimensions"?}). */
+int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
+                        const fg_llm_sink_ops *sink, void *sink_ud);
 void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev);
 /* The surface could not write (backpressure) / can write again. */
 void fg__llm_call_pause(fg_llm_call *call);
@@ -160,5 +167,6 @@ double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, lon
 void fg__llm_surface_openai_register(fg_llm *llm, fg_http_router *r);
 void fg__llm_surface_anthropic_register(fg_llm *llm, fg_http_router *r);
 void fg__llm_surface_bedrock_register(fg_llm *llm, fg_http_router *r);
+void fg__llm_surface_embeddings_register(fg_llm *llm, fg_http_router *r);
 
 #endif

@@ -3,6 +3,8 @@
 #include "llm/llm_int.h"
 #include "llm/mock.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,9 +131,66 @@ static void mock_resume(fg_llm_attempt *a)
         fg_mock_stream_resume(s->stream);
 }
 
+/* Deterministic embeddings by feature hashing of lower-cased words: texts that
+ * share words have a high cosine similarity, which is what tests of semantic
+ * search and caching need. */
+static void hash_embed(const char *text, float *v, size_t dim)
+{
+    memset(v, 0, dim * sizeof *v);
+    uint32_t h = 2166136261u;
+    size_t wlen = 0;
+    for (const char *p = text;; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool word = c && (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'));
+        if (word) {
+            h = (h ^ (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c)) * 16777619u;
+            wlen++;
+        } else if (wlen) {
+            v[h % dim] += (h >> 31) ? 1.0f : -1.0f;
+            h = 2166136261u;
+            wlen = 0;
+        }
+        if (!c)
+            break;
+    }
+    double norm = 0;
+    for (size_t i = 0; i < dim; i++)
+        norm += (double)v[i] * v[i];
+    if (norm > 0)
+        for (size_t i = 0; i < dim; i++)
+            v[i] = (float)(v[i] / sqrt(norm));
+}
+
+static int mock_embed(fg_llm_attempt *a)
+{
+    const json_t *input = json_object_get(a->call->request, "input");
+    size_t dim = (size_t)json_integer_value(json_object_get(a->call->request, "dimensions"));
+    if (!dim)
+        dim = 256;
+    float *v = malloc(dim * sizeof *v);
+    if (!v)
+        return FG_ENOMEM;
+    long tokens = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(input, i, t) {
+        hash_embed(json_string_value(t), v, dim);
+        tokens += fg_mock_count_tokens(json_string_value(t));
+        fg_llm_event ev = {.type = FG_LLM_EV_EMBEDDING, .vector = v, .dim = dim, .index = i};
+        fg__llm_emit(a, &ev);
+    }
+    free(v);
+    fg_llm_event usage = {.type = FG_LLM_EV_USAGE, .input_tokens = tokens, .output_tokens = 0};
+    fg__llm_emit(a, &usage);
+    fg_llm_event done = {.type = FG_LLM_EV_DONE};
+    fg__llm_emit(a, &done);
+    return 0;
+}
+
 const fg_llm_provider_ops fg_llm_provider_mock = {
     .type = "mock",
     .start = mock_start,
     .abort = mock_abort,
     .resume = mock_resume,
+    .embed = mock_embed,
 };

@@ -171,9 +171,91 @@ static int oa_start(fg_llm_attempt *a)
     return rc;
 }
 
+/* --- embeddings: POST {base_url}/embeddings, one JSON answer ------------- */
+
+typedef struct emb_proto {
+    fg_buf body;
+} emb_proto;
+
+static void emb_feed(fg_upstream *u, const char *data, size_t len)
+{
+    emb_proto *p = u->ps;
+    if (fg_buf_append(&p->body, data, len))
+        fg__upstream_fail(u, 502, false, "upstream_error", "upstream answer too large");
+}
+
+static void emb_finish(fg_upstream *u)
+{
+    emb_proto *p = u->ps;
+    json_error_t jerr;
+    json_t *v = json_loadb(p->body.data ? p->body.data : "", p->body.len, 0, &jerr);
+    const json_t *data = json_object_get(v, "data");
+    if (!json_is_array(data)) {
+        json_decref(v);
+        fg__upstream_fail(u, 502, false, "upstream_error", "upstream embeddings answer has no data");
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(data, i, item) {
+        const json_t *emb = json_object_get(item, "embedding");
+        size_t dim = json_array_size(emb);
+        float *vec = malloc((dim ? dim : 1) * sizeof *vec);
+        for (size_t k = 0; k < dim; k++)
+            vec[k] = (float)json_number_value(json_array_get(emb, k));
+        fg_llm_event ev = {.type = FG_LLM_EV_EMBEDDING, .vector = vec, .dim = dim,
+                           .index = (size_t)fg_json_int(item, "index", (json_int_t)i)};
+        fg__upstream_emit(u, &ev);
+        free(vec);
+    }
+    const json_t *usage = json_object_get(v, "usage");
+    fg_llm_event us = {.type = FG_LLM_EV_USAGE, .input_tokens = (long)fg_json_int(usage, "prompt_tokens", 0)};
+    fg__upstream_emit(u, &us);
+    fg_llm_event done = {.type = FG_LLM_EV_DONE};
+    fg__upstream_emit(u, &done);
+    json_decref(v);
+}
+
+static void emb_release(void *ps)
+{
+    emb_proto *p = ps;
+    fg_buf_free(&p->body);
+    free(p);
+}
+
+static const fg_upstream_proto emb_protocol = {emb_feed, emb_finish, emb_release};
+
+static int oa_embed(fg_llm_attempt *a)
+{
+    fg_llm_provider *prov = a->dep->provider;
+    emb_proto *p = calloc(1, sizeof *p);
+    if (!p)
+        return FG_ENOMEM;
+    fg_buf_init(&p->body, 256u << 20);
+    json_t *body = json_deep_copy(a->call->request);
+    json_object_set_new(body, "model", json_string(fg__llm_upstream_model(a)));
+    json_object_set_new(body, "encoding_format", json_string("float"));
+    char *text = fg_json_dumps(body);
+    json_decref(body);
+    char url[1024], auth[1024], extra[32][512];
+    snprintf(url, sizeof url, "%s/embeddings", prov->base_url ? prov->base_url : "https://api.openai.com/v1");
+    const char *headers[40];
+    int nh = 0;
+    headers[nh++] = "Content-Type: application/json";
+    if (prov->api_key && *prov->api_key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", prov->api_key);
+        headers[nh++] = auth;
+    }
+    fg__upstream_extra_headers(prov, headers, nh, 39, extra, 32);
+    int rc = fg__upstream_start(a, &emb_protocol, p, url, headers, text, strlen(text));
+    free(text);
+    return rc;
+}
+
 const fg_llm_provider_ops fg_llm_provider_openai = {
     .type = "openai",
     .start = oa_start,
     .abort = fg__upstream_abort,
     .resume = fg__upstream_resume,
+    .embed = oa_embed,
 };

@@ -316,3 +316,20 @@ test('usage is recorded per request: tokens, outcome, cost; cancelled requests t
   assert.equal(cancelled.status, 499);
   assert.ok(rows.some((r) => r.status === 502 && r.outcome === 'error'));
 });
+
+test('embeddings through the openai client: shapes, dimensions, base64, similarity', async () => {
+  const r = await client.embeddings.create({ model: 'gpt-test', input: ['the cat sat on the mat', 'the cat sat', 'quantum chromodynamics'], dimensions: 64, encoding_format: 'float' });
+  assert.equal(r.object, 'list');
+  assert.equal(r.data.length, 3);
+  assert.equal(r.data[0].embedding.length, 64);
+  const cos = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0);
+  assert.ok(cos(r.data[0].embedding, r.data[1].embedding) > cos(r.data[0].embedding, r.data[2].embedding));
+  assert.ok(r.usage.prompt_tokens > 0);
+  const b = await client.embeddings.create({ model: 'gpt-test', input: 'hello world', dimensions: 8 });
+  // The openai client asks for base64 and decodes it into floats.
+  assert.equal(b.data[0].embedding.length, 8);
+  assert.ok(Math.abs(cos(b.data[0].embedding, b.data[0].embedding) - 1) < 1e-5);
+  const bad = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-test', input: [1, 2] }) });
+  assert.equal(bad.status, 400);
+});
