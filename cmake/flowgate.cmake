@@ -1,7 +1,11 @@
 # Build helpers shared by every module. See docs/architecture.md.
 
 set(FG_WARNINGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-    -Wmissing-prototypes -Wformat=2 -Wno-format-truncation -Wno-unused-parameter -Wvla)
+    -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla)
+# snprintf truncation is deliberate (bounded buffers); GCC warns about it.
+if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+  list(APPEND FG_WARNINGS -Wno-format-truncation)
+endif()
 
 function(fg_find_dependencies)
   find_package(PkgConfig REQUIRED)

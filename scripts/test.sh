@@ -33,5 +33,16 @@ for status_file in "$logs"/*.status; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 [ "$ctest_rc" != 0 ] && [ "$failed" = 0 ] && failed=1
+
+# A short fuzzing pass over every libFuzzer target's committed corpus (each
+# target counts as one case). FG_FUZZ_SECONDS=0 skips it.
+fuzz_secs=${FG_FUZZ_SECONDS:-10}
+if [ "$fuzz_secs" != 0 ]; then
+  fuzz_out=$(scripts/fuzz.sh "$fuzz_secs" 2>&1)
+  echo "$fuzz_out" | grep -E '^(==|[0-9]+ passed)' || true
+  read -r fp ff < <(echo "$fuzz_out" | awk '/^[0-9]+ passed, [0-9]+ failed/ { p=$1; f=$3 } END { print p+0, f+0 }')
+  if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "$fuzz_out" | tail -20; fi
+  passed=$((passed + fp)); failed=$((failed + ff))
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -66,7 +66,7 @@ static json_t *image_part(const json_t *block)
 
 static char *tool_result_text(const json_t *content)
 {
-    return fg__canonical_text(content ? content : json_string(""));
+    return content ? fg__canonical_text(content) : strdup("");
 }
 
 /* One Anthropic message may become several canonical ones (tool results). */
