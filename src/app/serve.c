@@ -2,6 +2,7 @@
  * store, builds the gateway and the routes, runs the server until SIGTERM or
  * SIGINT, then shuts down gracefully. */
 #include "app/ops_routes.h"
+#include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -25,6 +26,7 @@ typedef struct app {
     fg_config *cfg;
     fg_store *store;
     fg_llm *llm;
+    fg_chat *chat;
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -120,6 +122,8 @@ static int run(app *a)
     a->router = fg_http_router_create();
     fg_app_register_ops_routes(a->router);
     fg_llm_register_routes(a->llm, a->router);
+    a->chat = fg_chat_create(a->cfg, a->llm);
+    fg_chat_register_routes(a->chat, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -182,6 +186,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     }
     rc = run(&a);
     fg_http_router_free(a.router);
+    fg_chat_free(a.chat);
     fg_llm_free(a.llm);
     fg_store_close(a.store);
     fg_config_free(a.cfg);

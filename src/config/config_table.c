@@ -29,8 +29,22 @@ const fg_conf_key fg_config_table[] = {
     {"server.write_buffer_bytes", FG_CT_INT, "262144", 4096, 67108864, NULL, 0,
      "Bytes queued for a slow reader before flowgate stops reading from the upstream "
      "(backpressure)."},
+    {"server.ws_max_message_bytes", FG_CT_INT, "1048576", 125, 67108864, NULL, 0,
+     "Largest WebSocket message accepted; a bigger one closes the connection (1009)."},
+    {"server.ws_ping_interval_ms", FG_CT_INT, "30000", 0, 3600000, NULL, 0,
+     "WebSocket keepalive: a ping this often; no traffic by the next one closes the "
+     "connection. 0: no pings."},
     {"server.shutdown_grace_ms", FG_CT_INT, "10000", 0, 600000, NULL, 0,
      "On SIGTERM, time in-flight requests get to finish before they are cut."},
+
+    {"chat", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The LLM-gateway chat API of seed 003: POST /RestLambda and the WebSocket /ws."},
+    {"chat.default_max_tokens", FG_CT_INT, "4096", 1, 1000000, NULL, 0,
+     "max_tokens when a request does not say (max_tokens_to_sample)."},
+    {"chat.default_temperature", FG_CT_NUM, "0.0", 0, 2, NULL, 0,
+     "temperature when a request does not say."},
+    {"chat.default_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Model used when a request names none."},
 
     {"log", FG_CT_SECTION, NULL, 0, 0, NULL, 0, "Logging (JSON lines on standard error)."},
     {"log.level", FG_CT_ENUM, "info", 0, 0, "debug|info|warn|error", 0, "Lowest level logged."},

@@ -96,6 +96,10 @@ static void on_written(uv_write_t *w, int status)
     free(wr);
     if (status < 0 || c->state == CONN_CLOSING)
         return;
+    if (c->state == CONN_WS) {
+        fg__ws_on_written(c->ws);
+        return;
+    }
     fg_http_req *r = c->req;
     if (r && r->drain_wanted && c->queued_bytes <= limits(c)->write_buffer_bytes / 2) {
         r->drain_wanted = false;
@@ -159,6 +163,11 @@ static void conn_close(fg_http_conn *c)
         return;
     conn_state was = c->state;
     c->state = CONN_CLOSING;
+    if (was == CONN_WS && c->ws) {
+        struct fg_ws *ws = c->ws;
+        c->ws = NULL;
+        fg__ws_on_conn_closed(ws);
+    }
     fg_http_req *r = c->req;
     c->req = NULL;
     if (r) {
@@ -582,6 +591,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     fg_http_conn *c = s->data;
+    if (c->state == CONN_WS) {
+        if (n < 0)
+            conn_close(c);
+        else if (n > 0)
+            fg__ws_on_data(c->ws, buf->base, (size_t)n);
+        return;
+    }
     if (n < 0) {
         c->eof = true;
         if (c->state == CONN_HANDLING && c->req && !c->req->ended) {
@@ -654,10 +670,30 @@ void fg__http_conn_accept(fg_http_worker *w)
     conn_read_start(c);
 }
 
+int fg__http_conn_write(fg_http_conn *c, const char *a, size_t alen, const char *b, size_t blen)
+{
+    return conn_write(c, a, alen, b, blen);
+}
+
+void fg__http_conn_close(fg_http_conn *c)
+{
+    conn_close(c);
+}
+
+void fg__http_req_upgraded(fg_http_req *r)
+{
+    r->status = 101;
+    r->ended = true;
+    fg__http_access_log(r);
+    if (r->c)
+        r->c->req = NULL;
+    req_free(r);
+}
+
 /* Graceful: idle connections close now, busy ones after their response. */
 void fg__http_conn_shutdown(fg_http_conn *c)
 {
-    if (c->state == CONN_IDLE)
+    if (c->state == CONN_IDLE || c->state == CONN_WS)
         conn_close(c);
     else if (c->req)
         c->req->keep_alive = false;

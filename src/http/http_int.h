@@ -49,6 +49,7 @@ typedef enum conn_state {
     CONN_IDLE,     /* waiting for the first byte of a request */
     CONN_READING,  /* a request is arriving */
     CONN_HANDLING, /* a handler owns the request */
+    CONN_WS,       /* upgraded to WebSocket (ws.c) */
     CONN_CLOSING   /* uv_close called */
 } conn_state;
 
@@ -67,6 +68,7 @@ struct fg_http_conn {
     bool eof;
     int error_status;     /* set by a parser callback: 413 or 431 */
     int open_handles;
+    struct fg_ws *ws;     /* CONN_WS */
     fg_http_conn *prev, *next;
 };
 
@@ -95,6 +97,15 @@ struct fg_http_req {
 
 /* conn.c */
 void fg__http_conn_accept(fg_http_worker *w);
+int fg__http_conn_write(fg_http_conn *c, const char *a, size_t alen, const char *b, size_t blen);
+void fg__http_conn_close(fg_http_conn *c);
+/* Ends a request whose connection now belongs to a WebSocket (status 101). */
+void fg__http_req_upgraded(fg_http_req *req);
+
+/* ws.c */
+void fg__ws_on_data(struct fg_ws *ws, const char *data, size_t len);
+void fg__ws_on_written(struct fg_ws *ws);
+void fg__ws_on_conn_closed(struct fg_ws *ws);
 void fg__http_conn_shutdown(fg_http_conn *c);
 void fg__http_conn_cut(fg_http_conn *c);
 

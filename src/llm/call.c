@@ -15,6 +15,8 @@
 #include <string.h>
 
 static void call_start_attempt(fg_llm_call *call);
+static void release_req(fg_llm_call *call);
+static void end_attempt(fg_llm_call *call);
 
 /* The model named name, else a model named "*" (a catch-all), else NULL. */
 fg_llm_model *fg__llm_find_model(fg_llm *llm, const char *name)
@@ -294,20 +296,11 @@ static void call_start_attempt(fg_llm_call *call)
     }
 }
 
+/* The client left: cancel. The sink ends the request (its writes are no-ops
+ * now) and frees its state. */
 static void on_client_abort(fg_http_req *req, void *ud)
 {
-    fg_llm_call *call = ud;
-    if (call->phase == CALL_DONE)
-        return;
-    call->aborted = true;
-    if (call->attempt_live)
-        call->attempt.dep->provider->ops->abort(&call->attempt);
-    end_attempt(call);
-    call->status = 499;
-    release_req(call);
-    /* The sink ends the request (its writes are no-ops now) and frees its state. */
-    call->sink->fail(call, 499, "client_closed", "the client closed the connection");
-    call_finish(call, "cancelled");
+    fg_llm_call_cancel(ud);
 }
 
 static void on_client_drain(fg_http_req *req, void *ud)
@@ -329,8 +322,9 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
-static int call_start(fg_llm *llm, fg_http_req *req, json_t *request, const fg_llm_sink_ops *sink,
-                      void *sink_ud, bool embed)
+static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
+                      json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
+                      fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
@@ -345,8 +339,7 @@ static int call_start(fg_llm *llm, fg_http_req *req, json_t *request, const fg_l
     call->sink_ud = sink_ud;
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
-    snprintf(call->route, sizeof call->route, "%s", req ? fg_http_req_path(req) : "(internal)");
-    fg_http_worker *w = req ? fg_http_req_worker(req) : NULL;
+    snprintf(call->route, sizeof call->route, "%s", route);
     call->loop = w ? fg_http_worker_loop(w) : NULL;
     call->client = fg__llm_client(w);
     char rid[25];
@@ -375,8 +368,12 @@ static int call_start(fg_llm *llm, fg_http_req *req, json_t *request, const fg_l
         call->req = NULL;
         fg__llm_record_usage(call);
         call_free(call);
+        if (out)
+            *out = NULL;
         return FG_OK;
     }
+    if (out)
+        *out = call;
     ensure_timer(call); /* also makes the call's free wait for the next loop turn */
     if (req) {
         fg_http_req_on_abort(req, on_client_abort, call);
@@ -391,13 +388,46 @@ static int call_start(fg_llm *llm, fg_http_req *req, json_t *request, const fg_l
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
                        const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, req, request, sink, sink_ud, false);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
+                      false, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
                         const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, req, request, sink, sink_ud, true);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
+                      true, NULL);
+}
+
+int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                      const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
+}
+
+void fg_llm_call_cancel(fg_llm_call *call)
+{
+    if (call->phase == CALL_DONE)
+        return;
+    call->aborted = true;
+    if (call->attempt_live)
+        call->attempt.dep->provider->ops->abort(&call->attempt);
+    end_attempt(call);
+    call->status = 499;
+    release_req(call);
+    call->sink->fail(call, 499, "cancelled", "the request was cancelled");
+    call_finish(call, "cancelled");
+}
+
+void fg_llm_call_pause(fg_llm_call *call) { fg__llm_call_pause(call); }
+void fg_llm_call_resume(fg_llm_call *call) { fg__llm_call_resume(call); }
+void *fg_llm_call_sink_data(const fg_llm_call *call) { return call->sink_ud; }
+long fg_llm_call_input_tokens(const fg_llm_call *call) { return call->input_tokens; }
+long fg_llm_call_output_tokens(const fg_llm_call *call) { return call->output_tokens; }
+
+const char *fg_llm_call_finish_reason(const fg_llm_call *call)
+{
+    return call->finish_reason[0] ? call->finish_reason : "stop";
 }
 
 long fg__llm_call_elapsed_ms(const fg_llm_call *call)

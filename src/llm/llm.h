@@ -10,7 +10,12 @@
 #include "http/http.h"
 #include "store/store.h"
 
+#include "llm/event.h"
+
+#include <jansson.h>
+
 typedef struct fg_llm fg_llm;
+typedef struct fg_llm_call fg_llm_call;
 
 int fg_llm_create(const fg_config *cfg, fg_store *store, fg_llm **out, fg_errbuf *eb);
 void fg_llm_free(fg_llm *llm);
@@ -20,5 +25,34 @@ void fg_llm_register_routes(fg_llm *llm, fg_http_router *router);
  * worker start/stop hooks. */
 void fg_llm_worker_start(fg_llm *llm, fg_http_worker *w);
 void fg_llm_worker_stop(fg_llm *llm, fg_http_worker *w);
+
+/* The surface a call reports to (the API shape the client speaks). */
+typedef struct fg_llm_sink_ops {
+    /* The first answer event arrived: the response can be committed (200). */
+    void (*begin)(fg_llm_call *call);
+    void (*event)(fg_llm_call *call, const fg_llm_event *ev);
+    /* The answer is complete (usage in call). */
+    void (*end)(fg_llm_call *call);
+    /* Failure: before begin, answer with status; after begin, a final error in
+     * the stream. */
+    void (*fail)(fg_llm_call *call, int status, const char *type, const char *msg);
+} fg_llm_sink_ops;
+
+/* A gateway call from another part of flowgate (WebSocket chats, workflow
+ * tasks, the assistants): request is the canonical request (the OpenAI
+ * chat-completions shape; the call takes the reference); w is the worker whose
+ * loop runs it; route labels the usage record. Events go to sink. *out (may be
+ * NULL) stays valid until the sink's end or fail returns. */
+int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                      const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
+void fg_llm_call_cancel(fg_llm_call *call);
+/* Backpressure from a sink that cannot write: stop / continue the upstream. */
+void fg_llm_call_pause(fg_llm_call *call);
+void fg_llm_call_resume(fg_llm_call *call);
+void *fg_llm_call_sink_data(const fg_llm_call *call);
+long fg_llm_call_input_tokens(const fg_llm_call *call);
+long fg_llm_call_output_tokens(const fg_llm_call *call);
+const char *fg_llm_call_finish_reason(const fg_llm_call *call);
 
 #endif

@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-typedef struct fg_llm_call fg_llm_call;
 typedef struct fg_llm_attempt fg_llm_attempt;
 typedef struct fg_llm_provider fg_llm_provider;
 
@@ -74,18 +73,6 @@ struct fg_llm {
     int cooldown_failures;
     bool implicit_mock;      /* no providers configured */
 };
-
-/* The surface a call reports to (the API shape the client speaks). */
-typedef struct fg_llm_sink_ops {
-    /* The first answer event arrived: the response can be committed (200). */
-    void (*begin)(fg_llm_call *call);
-    void (*event)(fg_llm_call *call, const fg_llm_event *ev);
-    /* The answer is complete (usage in call). */
-    void (*end)(fg_llm_call *call);
-    /* Failure: before begin, answer with status; after begin, a final error in
-     * the stream. */
-    void (*fail)(fg_llm_call *call, int status, const char *type, const char *msg);
-} fg_llm_sink_ops;
 
 struct fg_llm_attempt {
     fg_llm_call *call;
