@@ -52,11 +52,6 @@ static void rs_fail(fg_llm_call *call, int status, const char *type, const char 
 
 static const fg_llm_sink_ops rest_ops = {rs_begin, rs_event, rs_end, rs_fail};
 
-static void on_abort(fg_http_req *req, void *ud)
-{
-    fg_llm_call_cancel(ud);
-}
-
 void fg__chat_rest_route(fg_http_req *req, void *ud)
 {
     fg_chat *chat = ud;
@@ -78,8 +73,5 @@ void fg__chat_rest_route(fg_http_req *req, void *ud)
     snprintf(s->model, sizeof s->model, "%s", fg_json_str(canon, "model", ""));
     fg_buf_init(&s->text, 64u << 20);
     json_decref(body);
-    fg_llm_call *call = NULL;
-    fg_llm_call_start(chat->llm, fg_http_req_worker(req), "/RestLambda", canon, &rest_ops, s, &call);
-    if (call)
-        fg_http_req_on_abort(req, on_abort, call);
+    fg_llm_call_start_http(chat->llm, req, canon, &rest_ops, s);
 }

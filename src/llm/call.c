@@ -332,6 +332,8 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
         return FG_ENOMEM;
     }
     call->embed = embed;
+    if (out) /* before any sink callback, which may free what out points into */
+        *out = NULL;
     call->llm = llm;
     call->req = req;
     call->request = request;
@@ -368,8 +370,6 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
         call->req = NULL;
         fg__llm_record_usage(call);
         call_free(call);
-        if (out)
-            *out = NULL;
         return FG_OK;
     }
     if (out)
@@ -403,6 +403,12 @@ int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t 
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
 {
     return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
+}
+
+int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
+                           const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return fg__llm_call_start(llm, req, request, sink, sink_ud);
 }
 
 void fg_llm_call_cancel(fg_llm_call *call)

@@ -45,6 +45,10 @@ typedef struct fg_llm_sink_ops {
  * NULL) stays valid until the sink's end or fail returns. */
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* The same for a call that answers an HTTP request: the worker and route come
+ * from req, and the call is cancelled when the client goes away. */
+int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
+                           const fg_llm_sink_ops *sink, void *sink_ud);
 /* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
 void fg_llm_call_cancel(fg_llm_call *call);
 /* Backpressure from a sink that cannot write: stop / continue the upstream. */
