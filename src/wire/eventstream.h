@@ -72,7 +72,8 @@ typedef struct fg_es_limits {
 
 /* Decoder. Feed bytes in pieces of any size; each complete, verified message
  * is handed to the callback (its pointers are valid only during the call). A
- * non-zero return stops decoding and is returned by fg_es_decoder_feed. */
+ * non-zero return stops decoding and is returned by fg_es_decoder_feed; the
+ * rest of that piece is dropped (the caller is abandoning the stream). */
 typedef int (*fg_es_message_fn)(void *user, const fg_es_message *m);
 typedef struct fg_es_decoder fg_es_decoder;
 

@@ -5,9 +5,9 @@
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define ALGORITHM "AWS4-HMAC-SHA256"

@@ -68,6 +68,11 @@ void fg_sigv4_out_free(fg_sigv4_out *o);
 int fg_sigv4_sign(const fg_sigv4_request *req, const fg_sigv4_params *params, fg_sigv4_out *out,
                   fg_errbuf *eb);
 
+/* The same for a whole URL (http or https; the host header is taken from it). */
+int fg_sigv4_sign_url(const char *method, const char *url, const fg_wire_header *headers,
+                      size_t nheaders, const void *body, size_t body_len,
+                      const fg_sigv4_params *params, fg_sigv4_out *out, fg_errbuf *eb);
+
 /* Splits an http(s) URL into host (with a non-default port), path and query
  * for fg_sigv4_request; the parts are copied into buf (cleared first). */
 int fg_sigv4_split_url(const char *url, fg_buf *buf, const char **host, const char **path,

@@ -54,3 +54,18 @@ int fg_sigv4_split_url(const char *url, fg_buf *buf, const char **host, const ch
     *query = buf->data + qo;
     return 0;
 }
+
+int fg_sigv4_sign_url(const char *method, const char *url, const fg_wire_header *headers,
+                      size_t nheaders, const void *body, size_t body_len,
+                      const fg_sigv4_params *params, fg_sigv4_out *out, fg_errbuf *eb)
+{
+    fg_buf parts;
+    fg_buf_init(&parts, 0);
+    fg_sigv4_request req = {.method = method, .headers = headers, .nheaders = nheaders,
+                            .body = body, .body_len = body_len};
+    int rc = fg_sigv4_split_url(url, &parts, &req.host, &req.path, &req.query, eb);
+    if (!rc)
+        rc = fg_sigv4_sign(&req, params, out, eb);
+    fg_buf_free(&parts);
+    return rc;
+}

@@ -23,7 +23,7 @@ typedef struct fg_sse_event {
 } fg_sse_event;
 
 /* Returns 0 to continue; any other value stops parsing and is returned by
- * fg_sse_parser_feed. */
+ * fg_sse_parser_feed (the rest of that piece is dropped). */
 typedef int (*fg_sse_event_fn)(void *user, const fg_sse_event *ev);
 
 typedef struct fg_sse_parser fg_sse_parser;

@@ -170,3 +170,18 @@ FG_TEST(creds_explicit_values)
     FG_CHECK_STR(c.source, "explicit");
     fg_aws_credentials_free(&c);
 }
+
+FG_TEST(creds_files_with_crlf_and_profile_default_section)
+{
+    clear_env();
+    fg_aws_profile_opts o = {
+        .credentials_file = write_file("crlf", "; windows file\r\n[default]\r\n"
+                                               "aws_access_key_id = AKIDCRLF \r\n"
+                                               "aws_secret_access_key = s\r\n"),
+        .config_file = write_file("cfg", "[profile default]\r\nregion = eu-north-1\r\n")};
+    fg_aws_credentials c;
+    FG_REQUIRE(fg_aws_credentials_from_profile(&c, &o, NULL) == 0);
+    FG_CHECK_STR(c.access_key_id, "AKIDCRLF");
+    FG_CHECK_STR(c.region, "eu-north-1");
+    fg_aws_credentials_free(&c);
+}

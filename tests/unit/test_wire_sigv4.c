@@ -286,3 +286,19 @@ FG_TEST(sigv4_split_url_keeps_non_default_ports)
     FG_CHECK_INT(fg_sigv4_split_url("ftp://x/", &b, &h, &p, &q, NULL), FG_EINVAL);
     fg_buf_free(&b);
 }
+
+FG_TEST(sigv4_sign_url_matches_the_suite)
+{
+    /* get-vanilla-query-order-key-case, from a URL */
+    fg_aws_credentials c;
+    FG_REQUIRE(fg_aws_credentials_set(&c, "AKIDEXAMPLE", SUITE_SECRET, NULL, NULL, NULL) == 0);
+    fg_sigv4_params p = {"us-east-1", "service", &c, SUITE_TIME, 0};
+    fg_sigv4_out out;
+    FG_REQUIRE(fg_sigv4_sign_url("GET", "https://example.amazonaws.com/?Param2=value2&Param1=value1",
+                                 NULL, 0, NULL, 0, &p, &out, NULL) == 0);
+    FG_CHECK_STR(out.authorization,
+                 SUITE_PREFIX "SignedHeaders=host;x-amz-date, "
+                              "Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
+    fg_sigv4_out_free(&out);
+    fg_aws_credentials_free(&c);
+}
