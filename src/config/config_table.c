@@ -81,6 +81,8 @@ const fg_conf_key fg_config_table[] = {
      "Time to connect to the upstream."},
     {"providers[].headers", FG_CT_MAP, NULL, 0, 0, NULL, 0,
      "Extra HTTP headers sent upstream (name: value)."},
+    {"providers[].stream", FG_CT_BOOL, "false", 0, 0, NULL, 0,
+     "sagemaker: use InvokeEndpointWithResponseStream (TGI token stream)."},
     {"providers[].model_path", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "Model file for the local provider."},
 
