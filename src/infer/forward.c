@@ -1,0 +1,134 @@
+/* One token through the transformer: RMSNorm, attention with RoPE and grouped
+ * KV heads over the session's cache, a SwiGLU feed-forward, and the logits. */
+#include "infer/infer_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fg__state_init(fg__state *st, const fg_infer_model *m, uint32_t context)
+{
+    const fg_infer_info *in = &m->info;
+    size_t dim = in->dim, kvd = (size_t)in->n_kv_heads * in->head_size;
+    size_t hid = in->hidden_dim, cache = (size_t)in->n_layers * context * kvd;
+    size_t maxcols = hid > dim ? hid : dim;
+    memset(st, 0, sizeof *st);
+    st->context = context;
+    st->x = calloc(dim, sizeof(float));
+    st->xb = calloc(dim, sizeof(float));
+    st->xb2 = calloc(dim, sizeof(float));
+    st->q = calloc(dim, sizeof(float));
+    st->hb = calloc(hid, sizeof(float));
+    st->hb2 = calloc(hid, sizeof(float));
+    st->att = calloc((size_t)in->n_heads * context, sizeof(float));
+    st->logits = calloc(in->vocab_size, sizeof(float));
+    st->kcache = calloc(cache, sizeof(float));
+    st->vcache = calloc(cache, sizeof(float));
+    st->xq = calloc(maxcols / FG__QK + 1, sizeof *st->xq);
+    if (!st->x || !st->xb || !st->xb2 || !st->q || !st->hb || !st->hb2 || !st->att ||
+        !st->logits || !st->kcache || !st->vcache || !st->xq) {
+        fg__state_free(st);
+        return FG_ENOMEM;
+    }
+    return FG_OK;
+}
+
+void fg__state_free(fg__state *st)
+{
+    free(st->x);
+    free(st->xb);
+    free(st->xb2);
+    free(st->q);
+    free(st->hb);
+    free(st->hb2);
+    free(st->att);
+    free(st->logits);
+    free(st->kcache);
+    free(st->vcache);
+    free(st->xq);
+    memset(st, 0, sizeof *st);
+}
+
+typedef struct attn_job {
+    const fg_infer_info *in;
+    fg__state *st;
+    const float *kc, *vc;  /* this layer's cache */
+    uint32_t pos;
+} attn_job;
+
+static void attend_heads(void *ctx, size_t begin, size_t end)
+{
+    const attn_job *j = ctx;
+    const fg_infer_info *in = j->in;
+    size_t hs = in->head_size, kvd = (size_t)in->n_kv_heads * hs;
+    size_t group = in->n_heads / in->n_kv_heads;
+    float scale = 1.0f / sqrtf((float)hs);
+    for (size_t h = begin; h < end; h++) {
+        const float *q = j->st->q + h * hs;
+        float *att = j->st->att + h * j->st->context;
+        size_t kvh = h / group;
+        for (uint32_t t = 0; t <= j->pos; t++)
+            att[t] = fg__dot_f32(q, j->kc + t * kvd + kvh * hs, hs) * scale;
+        fg__softmax(att, j->pos + 1);
+        float *out = j->st->xb + h * hs;
+        memset(out, 0, hs * sizeof(float));
+        for (uint32_t t = 0; t <= j->pos; t++) {
+            const float *v = j->vc + t * kvd + kvh * hs;
+            float a = att[t];
+            for (size_t i = 0; i < hs; i++)
+                out[i] += a * v[i];
+        }
+    }
+}
+
+static void attention(const fg_infer_model *m, fg__state *st, uint32_t l, uint32_t pos)
+{
+    const fg_infer_info *in = &m->info;
+    const fg__layer *ly = &m->layers[l];
+    size_t kvd = (size_t)in->n_kv_heads * in->head_size;
+    float *kc = st->kcache + (size_t)l * st->context * kvd;
+    float *vc = st->vcache + (size_t)l * st->context * kvd;
+    fg__rmsnorm(st->xb, st->x, ly->attn_norm, in->dim, in->rms_eps);
+    fg__matvec(m->pool, &ly->wq, st->xb, st->xq, st->q);
+    fg__matvec(m->pool, &ly->wk, st->xb, st->xq, kc + pos * kvd);
+    fg__matvec(m->pool, &ly->wv, st->xb, st->xq, vc + pos * kvd);
+    fg__rope(st->q, in->n_heads, in->head_size, in->rope_dim, pos, in->rope_base);
+    fg__rope(kc + pos * kvd, in->n_kv_heads, in->head_size, in->rope_dim, pos, in->rope_base);
+    attn_job j = {in, st, kc, vc, pos};
+    if ((uint64_t)(pos + 1) * in->dim < 16384)
+        attend_heads(&j, 0, in->n_heads);
+    else
+        fg__pool_run(m->pool, in->n_heads, attend_heads, &j);
+    fg__matvec(m->pool, &ly->wo, st->xb, st->xq, st->xb2);
+    for (size_t i = 0; i < in->dim; i++)
+        st->x[i] += st->xb2[i];
+}
+
+static void feed_forward(const fg_infer_model *m, fg__state *st, uint32_t l)
+{
+    const fg_infer_info *in = &m->info;
+    const fg__layer *ly = &m->layers[l];
+    fg__rmsnorm(st->xb, st->x, ly->ffn_norm, in->dim, in->rms_eps);
+    fg__matvec(m->pool, &ly->w1, st->xb, st->xq, st->hb);
+    fg__matvec(m->pool, &ly->w3, st->xb, st->xq, st->hb2);
+    for (size_t i = 0; i < in->hidden_dim; i++)
+        st->hb[i] = fg__silu(st->hb[i]) * st->hb2[i];
+    fg__matvec(m->pool, &ly->w2, st->hb, st->xq, st->xb);
+    for (size_t i = 0; i < in->dim; i++)
+        st->x[i] += st->xb[i];
+}
+
+void fg__forward(const fg_infer_model *m, fg__state *st, int32_t token, uint32_t pos,
+                 bool want_logits)
+{
+    const fg_infer_info *in = &m->info;
+    fg__tensor_row(&m->embed, (uint64_t)token, st->x);
+    for (uint32_t l = 0; l < in->n_layers; l++) {
+        attention(m, st, l, pos);
+        feed_forward(m, st, l);
+    }
+    if (!want_logits)
+        return;
+    fg__rmsnorm(st->x, st->x, m->out_norm, in->dim, in->rms_eps);
+    fg__matvec(m->pool, &m->output, st->x, st->xq, st->logits);
+}
