@@ -58,7 +58,7 @@ static int check_header(const int32_t h[7], const fg__limits *lim, fg_errbuf *eb
 static int take_norms(cursor *c, float *dst, uint64_t count, uint64_t dim, const char *what,
                       fg_errbuf *eb)
 {
-    fg__tensor t;
+    fg__tensor t = {0};
     int rc = take(c, &t, count, dim, what, eb);
     if (rc == FG_OK)
         memcpy(dst, t.data, count * dim * 4);
