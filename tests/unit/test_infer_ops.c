@@ -280,3 +280,65 @@ FG_TEST(chat_templates_are_detected_and_formatted)
                          "<|start_header_id|>assistant<|end_header_id|>\n\n");
     fg_buf_free(&b);
 }
+
+/* A GPT-2 style vocabulary: the 256 byte-level characters, three merges. */
+static void gpt2_vocab(fg__tokenizer *t)
+{
+    static const char *extra[] = {"\xc4\xa0t", "he", "\xc4\xa0the", "<|eot|>"};
+    static const char *merges[] = {"\xc4\xa0 t", "h e", "\xc4\xa0t he"};
+    FG_REQUIRE(fg__tok_alloc(t, 256 + 4) == FG_OK);
+    t->gpt2 = true;
+    for (int b = 0; b < 256; b++) {
+        uint8_t byte = (uint8_t)b;
+        char s[4];
+        size_t n = fg__bytelevel_encode(&byte, 1, s);
+        t->text[b] = strndup(s, n);
+        t->len[b] = (uint32_t)n;
+        t->kind[b] = FG__TOK_NORMAL;
+    }
+    for (int i = 0; i < 4; i++) {
+        t->text[256 + i] = strdup(extra[i]);
+        t->len[256 + i] = (uint32_t)strlen(extra[i]);
+        t->kind[256 + i] = i == 3 ? FG__TOK_CONTROL : FG__TOK_NORMAL;
+    }
+    t->n_merges = 3;
+    t->merge_text = calloc(3, sizeof *t->merge_text);
+    t->merge_len = calloc(3, sizeof *t->merge_len);
+    for (int i = 0; i < 3; i++) {
+        t->merge_text[i] = merges[i];
+        t->merge_len[i] = (uint32_t)strlen(merges[i]);
+    }
+    FG_REQUIRE(fg__tok_build_merges(t) == FG_OK);
+    FG_REQUIRE(fg__tok_finish(t, NULL) == FG_OK);
+}
+
+FG_TEST(gpt2_bpe_applies_merges_by_rank_over_byte_level_text)
+{
+    fg__tokenizer t;
+    gpt2_vocab(&t);
+    /* Byte-level: space is U+0120, newline U+010A, 0xFF is U+00FF itself. */
+    char s[4];
+    uint8_t sp = ' ', nl = '\n', ff = 0xff;
+    FG_CHECK(fg__bytelevel_encode(&sp, 1, s) == 2 && memcmp(s, "\xc4\xa0", 2) == 0);
+    FG_CHECK(fg__bytelevel_encode(&nl, 1, s) == 2 && memcmp(s, "\xc4\x8a", 2) == 0);
+    FG_CHECK(fg__bytelevel_encode(&ff, 1, s) == 2 && memcmp(s, "\xc3\xbf", 2) == 0);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    const char *text = "the the<|eot|>\xe2\x82\xac";
+    FG_REQUIRE(fg__tok_encode(&t, text, strlen(text), FG_INFER_TOK_SPECIAL, &ids, &n, NULL) == FG_OK);
+    /* "t" "he" | "Ġthe" | <|eot|> | three bytes of the euro sign */
+    FG_REQUIRE(n == 7);
+    FG_CHECK_INT(ids[0], 't');
+    FG_CHECK_INT(ids[1], 257);
+    FG_CHECK_INT(ids[2], 258);
+    FG_CHECK_INT(ids[3], 259);
+    FG_CHECK_INT(ids[4], 0xe2);
+    fg_buf out;
+    fg_buf_init(&out, 0);
+    for (size_t i = 0; i < n; i++)
+        fg__tok_piece(&t, i ? ids[i - 1] : -1, ids[i], &out);
+    FG_CHECK_STR(out.data, "the the\xe2\x82\xac"); /* control tokens print nothing */
+    fg_buf_free(&out);
+    free(ids);
+    fg__tok_free(&t);
+}
