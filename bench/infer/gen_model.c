@@ -1,7 +1,7 @@
 /* Writes a llama-architecture GGUF file with random weights, for benchmarks
  * and fuzz seeds. Usage:
- *   gen_model OUT.gguf DIM HIDDEN LAYERS HEADS KV_HEADS VOCAB CONTEXT TYPE [SEED]
- * TYPE is F32, F16, Q8_0 or Q4_0. */
+ *   gen_model OUT.gguf DIM HIDDEN LAYERS HEADS KV_HEADS VOCAB CONTEXT TYPE [SEED [tied]]
+ * TYPE is F32, F16, Q8_0 or Q4_0; "tied" shares the classifier with the embedding. */
 #include "infer/infer_int.h"
 
 #include <stdio.h>
@@ -27,7 +27,8 @@ int main(int argc, char **argv)
                    .layers = (uint32_t)atoi(argv[4]), .heads = (uint32_t)atoi(argv[5]),
                    .kv_heads = (uint32_t)atoi(argv[6]), .vocab = (uint32_t)atoi(argv[7]),
                    .context = (uint32_t)atoi(argv[8]), .type = type_of(argv[9]),
-                   .seed = argc > 10 ? strtoull(argv[10], NULL, 10) : 1};
+                   .seed = argc > 10 ? strtoull(argv[10], NULL, 10) : 1,
+                   .tied = argc > 11 && strcmp(argv[11], "tied") == 0};
     if (s.type < 0) {
         fprintf(stderr, "gen_model: unknown type %s\n", argv[9]);
         return 2;

@@ -3,6 +3,7 @@
 #include "fg_test.h"
 #include "infer/infer.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static fg_infer_model *load_stories(void)
@@ -258,5 +259,40 @@ FG_TEST(tokenizer_round_trips_and_matches_known_ids)
     FG_CHECK(bytes >= 3);
     free(ids);
     fg_buf_free(&out);
+    fg_infer_model_unref(m);
+}
+
+typedef struct thread_run {
+    fg_infer_model *m;
+    char *text;
+} thread_run;
+
+static void *run_thread(void *arg)
+{
+    thread_run *r = arg;
+    fg_infer_params p = {.max_tokens = 200};
+    r->text = run(r->m, &p, NULL, NULL);
+    return NULL;
+}
+
+FG_TEST(sessions_on_several_threads_share_one_model)
+{
+    fg_infer_model *m = load_stories();
+    if (!m)
+        FG_SKIP("models/stories260K not found");
+    fg_infer_params p = {.max_tokens = 200};
+    char *alone = run(m, &p, NULL, NULL);
+    thread_run r[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = (thread_run){m, NULL};
+        FG_REQUIRE(pthread_create(&t[i], NULL, run_thread, &r[i]) == 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        FG_CHECK_STR(r[i].text, alone);
+        free(r[i].text);
+    }
+    free(alone);
     fg_infer_model_unref(m);
 }
