@@ -84,6 +84,14 @@ uint16_t fg__f32_to_f16(float f)
     return (uint16_t)(sign | h);
 }
 
+/* Rounds to nearest (even on ties) without a libm call: adding 1.5 * 2^23
+ * leaves the integer in the low mantissa bits. Valid for |v| < 2^22. */
+static inline int round_fast(float v)
+{
+    const float m = 12582912.0f;
+    return (int)((v + m) - m);
+}
+
 void fg__quantize_q8_0(const float *x, fg__block_q8_0 *out, size_t n)
 {
     for (size_t b = 0; b < n / FG__QK; b++) {
@@ -94,7 +102,7 @@ void fg__quantize_q8_0(const float *x, fg__block_q8_0 *out, size_t n)
         float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0;
         out[b].d = fg__f32_to_f16(d);
         for (int i = 0; i < FG__QK; i++)
-            out[b].qs[i] = (int8_t)lrintf(v[i] * id);
+            out[b].qs[i] = (int8_t)round_fast(v[i] * id);
     }
 }
 
@@ -213,19 +221,27 @@ FG_AVX2 static __m256 mul_i8(__m256i w, __m256i x)
 
 FG_AVX2 static float scale_of(uint16_t a, uint16_t b)
 {
-    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(a))) *
-           _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(b)));
+    return _cvtsh_ss(a) * _cvtsh_ss(b);
 }
 
 FG_AVX2 static float dot_q8_0_avx2(const fg__block_q8_0 *w, const fg__block_q8_0 *x, size_t n)
 {
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < n / FG__QK; b++) {
-        __m256i wv = _mm256_loadu_si256((const __m256i *)w[b].qs);
-        __m256i xv = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), mul_i8(wv, xv), acc);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t nb = n / FG__QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256 p0 = mul_i8(_mm256_loadu_si256((const __m256i *)w[b].qs),
+                           _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256 p1 = mul_i8(_mm256_loadu_si256((const __m256i *)w[b + 1].qs),
+                           _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), p0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b + 1].d, x[b + 1].d)), p1, acc1);
     }
-    return hsum256(acc);
+    for (; b < nb; b++) {
+        __m256 p0 = mul_i8(_mm256_loadu_si256((const __m256i *)w[b].qs),
+                           _mm256_loadu_si256((const __m256i *)x[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), p0, acc0);
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1));
 }
 
 FG_AVX2 static float dot_q4_0_avx2(const fg__block_q4_0 *w, const fg__block_q8_0 *x, size_t n)

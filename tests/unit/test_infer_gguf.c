@@ -1,6 +1,7 @@
 /* GGUF loading: the shared 32k-vocabulary file, synthetic files of every
  * supported tensor type, and damaged files that must fail cleanly. */
 #include "core/buf.h"
+#include "core/json.h"
 #include "fg_test.h"
 #include "infer/infer.h"
 #include "infer/infer_int.h"
@@ -330,5 +331,33 @@ FG_TEST(threaded_matrix_work_gives_the_same_tokens)
     FG_CHECK_STR(three, one);
     free(one);
     free(three);
+    fg_buf_free(&file);
+}
+
+FG_TEST(streamed_pieces_are_whole_utf8_even_from_random_bytes)
+{
+    /* Most of the synthetic vocabulary is byte tokens; random weights sampled
+     * hot give arbitrary byte sequences. */
+    fg_buf file;
+    fg_infer_model *m = NULL;
+    fg_errbuf eb = {0};
+    FG_REQUIRE(load_synth(&small, &file, &m, &eb) == FG_OK);
+    fg_infer_params p = {.max_tokens = 60, .temperature = 2.0f, .seed = 99};
+    fg_infer_session *s = NULL;
+    FG_REQUIRE(fg_infer_session_create(m, &p, &s, &eb) == FG_OK);
+    int pieces = 0, bytes_seen = 0;
+    while (fg_infer_session_finish(s) == FG_INFER_RUNNING) {
+        const char *piece;
+        size_t n;
+        FG_REQUIRE(fg_infer_session_next(s, &piece, &n, &eb) == FG_OK);
+        FG_CHECK(fg_utf8_valid(piece, n));
+        pieces += n > 0;
+        int32_t last = fg_infer_session_last_token(s);
+        bytes_seen += last >= 3 && last < 259;
+    }
+    FG_CHECK(bytes_seen > 10);
+    FG_CHECK(pieces > 0);
+    fg_infer_session_free(s);
+    fg_infer_model_unref(m);
     fg_buf_free(&file);
 }

@@ -237,6 +237,20 @@ FG_TEST(sampler_respects_top_k_top_p_and_seed)
     FG_CHECK(hits[3] > 2400 && hits[3] < 2750);
     FG_CHECK(hits[0] > 60 && hits[0] < 200);
     fg__sampler_free(&s);
+    /* top_k 2 keeps tokens 2 and 3, renormalised: .269 and .731 */
+    float many[40];
+    for (int i = 0; i < 40; i++)
+        many[i] = i < 38 ? -1.0f + (float)i * 0.01f : (float)(i - 36);
+    FG_REQUIRE(fg__sampler_init(&s, 40, 1.0f, 0, 2, 5) == FG_OK);
+    int top[40] = {0};
+    for (int i = 0; i < 4000; i++) {
+        float l2[40];
+        memcpy(l2, many, sizeof l2);
+        top[fg__sample(&s, l2)]++;
+    }
+    FG_CHECK_INT(top[38] + top[39], 4000);
+    FG_CHECK(top[38] > 950 && top[38] < 1200);
+    fg__sampler_free(&s);
     uint64_t a = 1, b = 1;
     FG_CHECK(fg__rng_next(&a) == fg__rng_next(&b));
 }
