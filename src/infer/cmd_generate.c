@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "infer/infer.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,14 +54,19 @@ static int prepare_prompt(const fg_infer_model *m, const gen_opts *o, fg_buf *te
 
 static int generate(fg_infer_model *m, const gen_opts *o)
 {
-    fg_infer_params p = {.max_tokens = (uint32_t)o->steps, .temperature = (float)o->temperature,
-                         .top_p = (float)o->top_p, .top_k = (uint32_t)o->top_k,
-                         .seed = (uint64_t)o->seed, .context = (uint32_t)o->context};
     fg_errbuf eb = {0};
     fg_infer_session *s = NULL;
     fg_buf text;
     fg_buf_init(&text, 0);
     int flags = 0, rc = prepare_prompt(m, o, &text, &flags);
+    /* The KV cache only needs room for this run: the prompt (at most a token
+     * per byte, plus BOS) and the steps. */
+    uint64_t need = (uint64_t)text.len + 2 + (uint64_t)o->steps;
+    fg_infer_params p = {.max_tokens = (uint32_t)o->steps, .temperature = (float)o->temperature,
+                         .top_p = (float)o->top_p, .top_k = (uint32_t)o->top_k,
+                         .seed = (uint64_t)o->seed,
+                         .context = o->context ? (uint32_t)o->context
+                                    : need < UINT32_MAX ? (uint32_t)need : 0};
     if (rc == 0 && fg_infer_session_create(m, &p, &s, &eb) == FG_OK) {
         if (text.len)
             rc = fg_infer_session_prompt(s, text.data, text.len, flags, &eb);
