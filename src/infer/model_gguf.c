@@ -26,8 +26,8 @@ static int hyperparams(fg_infer_model *m, fg_errbuf *eb)
     const fg__gguf *g = &m->gguf;
     const fg__limits *l = &m->lim;
     fg_infer_info *in = &m->info;
-    const char *arch;
-    size_t alen;
+    const char *arch = NULL;
+    size_t alen = 0;
     if (!fg__gguf_get_str(g, "general.architecture", &arch, &alen) || alen != 5 ||
         memcmp(arch, "llama", 5) != 0)
         return fg_failf(eb, FG_EUNSUPPORTED,

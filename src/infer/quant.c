@@ -92,6 +92,13 @@ static inline int round_fast(float v)
     return (int)((v + m) - m);
 }
 
+/* v clamped to [lo, hi], NaN to 0: a model with broken weights must not
+ * reach an undefined float-to-int conversion. */
+static inline float clampf(float v, float lo, float hi)
+{
+    return v >= lo ? (v <= hi ? v : hi) : (v < lo ? lo : 0.0f);
+}
+
 void fg__quantize_q8_0(const float *x, fg__block_q8_0 *out, size_t n)
 {
     for (size_t b = 0; b < n / FG__QK; b++) {
@@ -102,7 +109,7 @@ void fg__quantize_q8_0(const float *x, fg__block_q8_0 *out, size_t n)
         float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0;
         out[b].d = fg__f32_to_f16(d);
         for (int i = 0; i < FG__QK; i++)
-            out[b].qs[i] = (int8_t)round_fast(v[i] * id);
+            out[b].qs[i] = (int8_t)round_fast(clampf(v[i] * id, -127.0f, 127.0f));
     }
 }
 
@@ -119,9 +126,8 @@ void fg__quantize_q4_0(const float *x, fg__block_q4_0 *out, size_t n)
         float d = max / -8.0f, id = d != 0 ? 1.0f / d : 0;
         out[b].d = fg__f32_to_f16(d);
         for (int i = 0; i < FG__QK / 2; i++) {
-            int lo = (int)(v[i] * id + 8.5f), hi = (int)(v[i + 16] * id + 8.5f);
-            lo = lo < 0 ? 0 : lo > 15 ? 15 : lo;
-            hi = hi < 0 ? 0 : hi > 15 ? 15 : hi;
+            int lo = (int)clampf(v[i] * id + 8.5f, 0.0f, 15.0f);
+            int hi = (int)clampf(v[i + 16] * id + 8.5f, 0.0f, 15.0f);
             out[b].qs[i] = (uint8_t)(lo | hi << 4);
         }
     }
