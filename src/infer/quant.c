@@ -250,19 +250,33 @@ FG_AVX2 static float dot_q8_0_avx2(const fg__block_q8_0 *w, const fg__block_q8_0
     return hsum256(_mm256_add_ps(acc0, acc1));
 }
 
+/* The 32 weights of a Q4_0 block as signed bytes: low nibbles are elements
+ * 0..15, high nibbles 16..31, each minus 8. */
+FG_AVX2 static __m256i unpack_q4(const uint8_t *qs)
+{
+    const __m128i low = _mm_set1_epi8(0xf), eight = _mm_set1_epi8(8);
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low), eight);
+    __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low), eight);
+    return _mm256_set_m128i(hi, lo);
+}
+
 FG_AVX2 static float dot_q4_0_avx2(const fg__block_q4_0 *w, const fg__block_q8_0 *x, size_t n)
 {
-    __m256 acc = _mm256_setzero_ps();
-    const __m128i low = _mm_set1_epi8(0xf), eight = _mm_set1_epi8(8);
-    for (size_t b = 0; b < n / FG__QK; b++) {
-        __m128i q = _mm_loadu_si128((const __m128i *)w[b].qs);
-        __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low), eight);
-        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low), eight);
-        __m256i wv = _mm256_set_m128i(hi, lo);
-        __m256i xv = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), mul_i8(wv, xv), acc);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t nb = n / FG__QK, b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256 p0 = mul_i8(unpack_q4(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256 p1 = mul_i8(unpack_q4(w[b + 1].qs),
+                           _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), p0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b + 1].d, x[b + 1].d)), p1, acc1);
     }
-    return hsum256(acc);
+    for (; b < nb; b++) {
+        __m256 p0 = mul_i8(unpack_q4(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w[b].d, x[b].d)), p0, acc0);
+    }
+    return hsum256(_mm256_add_ps(acc0, acc1));
 }
 #endif
 

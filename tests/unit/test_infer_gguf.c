@@ -242,6 +242,13 @@ FG_TEST(lying_headers_are_refused_with_clear_errors)
     memcpy(key + 25 + 4, &ff, 4);
     FG_CHECK_INT(load_bad(bad, file.len, msg, sizeof msg), FG_EPARSE);
     FG_CHECK(strstr(msg, "shape") != NULL);
+    /* No architecture key at all. */
+    memcpy(bad, file.data, file.len);
+    char *arch = memmem(bad, file.len, "general.architecture", 20);
+    FG_REQUIRE(arch != NULL);
+    arch[19] = 'X';
+    FG_CHECK_INT(load_bad(bad, file.len, msg, sizeof msg), FG_EUNSUPPORTED);
+    FG_CHECK(strstr(msg, "only 'llama'") != NULL);
     /* Not GGUF at all and no tokenizer: read as llama2.c, which needs one. */
     FG_CHECK_INT(load_bad("GGUX", 4, msg, sizeof msg), FG_EINVAL);
     free(bad);
