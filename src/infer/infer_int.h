@@ -66,6 +66,9 @@ void fg__pool_run(fg__pool *p, size_t n, fg__pool_fn fn, void *ctx);
 /* out[rows] = t * x; xq is scratch for the quantised x (cols/32 blocks). */
 void fg__matvec(fg__pool *pool, const fg__tensor *t, const float *x, fg__block_q8_0 *xq,
                 float *out);
+/* The same for n vectors: x is n x cols, out n x rows, xq n x cols/32 blocks. */
+void fg__matmul(fg__pool *pool, const fg__tensor *t, const float *x, uint32_t n,
+                fg__block_q8_0 *xq, float *out);
 
 /* ---- ops.c: the numerical building blocks ---- */
 void fg__rmsnorm(float *out, const float *x, const float *w, size_t n, float eps);
@@ -231,6 +234,10 @@ int fg__model_load_mem(const uint8_t *data, size_t len, const uint8_t *tok, size
 void fg__model_finish_info(fg_infer_model *m);
 
 /* ---- forward.c ---- */
+/* Prompt tokens evaluated together (each weight row read once per batch). */
+#define FG__BATCH 16
+
+/* Activation buffers hold FG__BATCH vectors each. */
 typedef struct fg__state {
     float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
     float *kcache, *vcache;   /* layers x context x kv_dim */
@@ -239,9 +246,10 @@ typedef struct fg__state {
 } fg__state;
 int fg__state_init(fg__state *st, const fg_infer_model *m, uint32_t context);
 void fg__state_free(fg__state *st);
-/* Runs token at pos; logits land in st->logits when want_logits. */
-void fg__forward(const fg_infer_model *m, fg__state *st, int32_t token, uint32_t pos,
-                 bool want_logits);
+/* Runs tokens[0..n) (n <= FG__BATCH) at positions pos..pos+n-1; the logits of
+ * the last land in st->logits when want_logits. */
+void fg__forward(const fg_infer_model *m, fg__state *st, const int32_t *tokens, uint32_t n,
+                 uint32_t pos, bool want_logits);
 
 /* ---- sample.c ---- */
 typedef struct fg__sampler {

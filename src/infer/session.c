@@ -113,13 +113,15 @@ int fg_infer_session_prompt_tokens(fg_infer_session *s, const int32_t *ids, size
             return fg_failf(eb, FG_EINVAL, "prompt token %zu (%d) is not in the vocabulary", i,
                             ids[i]);
     uint64_t t0 = fg_clock_mono_ns();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i += FG__BATCH) {
         if (cancelled(s)) {
             s->finish = FG_INFER_FINISH_CANCEL;
             return fg_failf(eb, FG_ECANCELED, "cancelled while reading the prompt");
         }
-        fg__forward(s->m, &s->st, ids[i], s->pos++, i + 1 == n);
-        s->last = ids[i];
+        uint32_t k = n - i < FG__BATCH ? (uint32_t)(n - i) : FG__BATCH;
+        fg__forward(s->m, &s->st, ids + i, k, s->pos, i + k == n);
+        s->pos += k;
+        s->last = ids[i + k - 1];
     }
     s->have_logits = true;
     s->usage.prompt_tokens += (uint32_t)n;
@@ -195,7 +197,7 @@ static bool evaluate_pending(fg_infer_session *s)
         return true;
     if (s->pos >= s->st.context)
         return false;
-    fg__forward(s->m, &s->st, s->feed, s->pos++, true);
+    fg__forward(s->m, &s->st, &s->feed, 1, s->pos++, true);
     s->feed = -1;
     return true;
 }

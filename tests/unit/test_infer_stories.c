@@ -296,3 +296,38 @@ FG_TEST(sessions_on_several_threads_share_one_model)
     free(alone);
     fg_infer_model_unref(m);
 }
+
+FG_TEST(batched_prompt_gives_the_same_text_as_token_by_token)
+{
+    fg_infer_model *m = load_stories();
+    if (!m)
+        FG_SKIP("models/stories260K not found");
+    const char *prompt = "Once upon a time, there was a big brown dog named Max. Max liked to run "
+                         "in the park with his friend, a little bird. One day";
+    int32_t *ids = NULL;
+    size_t n = 0;
+    fg_errbuf eb = {0};
+    FG_REQUIRE(fg_infer_tokenize(m, prompt, strlen(prompt), FG_INFER_TOK_BOS, &ids, &n, &eb) == 0);
+    FG_REQUIRE(n > 35); /* more than two batches */
+    fg_buf texts[2];
+    for (int way = 0; way < 2; way++) {
+        fg_infer_session *s = NULL;
+        FG_REQUIRE(fg_infer_session_create(m, &(fg_infer_params){.max_tokens = 30}, &s, &eb) == 0);
+        if (way == 0)
+            FG_REQUIRE(fg_infer_session_prompt_tokens(s, ids, n, &eb) == FG_OK);
+        else
+            for (size_t i = 0; i < n; i++)
+                FG_REQUIRE(fg_infer_session_prompt_tokens(s, ids + i, 1, &eb) == FG_OK);
+        FG_CHECK_INT(fg_infer_session_usage(s).prompt_tokens, n);
+        fg_buf_init(&texts[way], 0);
+        fg_buf_puts(&texts[way], "");
+        FG_CHECK_INT(fg_infer_session_run(s, collect, &texts[way], &eb), FG_OK);
+        fg_infer_session_free(s);
+    }
+    FG_CHECK(texts[0].len > 20);
+    FG_CHECK_STR(texts[0].data, texts[1].data);
+    fg_buf_free(&texts[0]);
+    fg_buf_free(&texts[1]);
+    free(ids);
+    fg_infer_model_unref(m);
+}
