@@ -86,7 +86,7 @@ static int generate(fg_infer_model *m, const gen_opts *o)
         fprintf(stderr, "flowgate generate: %s\n", eb.msg);
     fg_infer_session_free(s);
     fg_buf_free(&text);
-    return rc || eb.code ? 1 : 0;
+    return rc == 2 ? 2 : rc || eb.code ? 1 : 0;
 }
 
 int fg_infer_cmd_generate(int argc, char **argv)
