@@ -24,6 +24,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 gen_tps() { sed -n 's/^tokens\/s: \([0-9.]*\).*/\1/p'; }
 prompt_tps() { sed -n 's/.*prompt [0-9]* tokens, \([0-9.]*\) tokens\/s.*/\1/p'; }
 
+echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "date: $(date -u +%FT%TZ)  commit: $(git rev-parse --short HEAD)  nproc: $(nproc)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
 stories=$shared/models/stories260K
@@ -41,18 +42,26 @@ bytes=$($bin model info "$model" | awk -F' = ' '/^weight bytes/ {print $2}')
 params=$($bin model info "$model" | awk -F' = ' '/^parameters/ {print $2}')
 echo "random Q8_0 model: $params parameters, $bytes weight bytes read per token"
 echo
-echo "| threads | generation tokens/s | read bandwidth GB/s | weight GB/s | fraction of bound |"
+echo "| threads | generation tokens/s | read bandwidth GB/s | weight GB/s | fraction of bound (median of pairs) |"
 echo "|---|---|---|---|---|"
 for t in 1 2; do
   $bin generate --model "$model" --prompt "a" --steps 8 --threads "$t" >/dev/null   # page in
-  g=() b=()
+  g=() b=() f=()
   for _ in $(seq "$runs"); do
-    b+=("$("$work/membw" "$t" 1024)")
-    g+=("$($bin generate --model "$model" --prompt "a" --steps 64 --threads "$t" | gen_tps)")
+    # Each generation run sits between two bandwidth probes; the pair's ratio
+    # uses their mean, so slow changes in machine load cancel out.
+    b1=$("$work/membw" "$t" 1024)
+    gr=$($bin generate --model "$model" --prompt "a" --steps 64 --threads "$t" | gen_tps)
+    b2=$("$work/membw" "$t" 1024)
+    bw=$(awk -v x="$b1" -v y="$b2" 'BEGIN { printf "%.2f", (x + y) / 2 }')
+    g+=("$gr") b+=("$bw")
+    f+=("$(awk -v g="$gr" -v b="$bw" -v w="$bytes" 'BEGIN { printf "%.3f", w * g / 1e9 / b }')")
   done
   gm=$(printf '%s\n' "${g[@]}" | median)
   bm=$(printf '%s\n' "${b[@]}" | median)
-  awk -v t="$t" -v g="$gm" -v b="$bm" -v w="$bytes" 'BEGIN {
-    printf "| %d | %.1f | %.2f | %.2f | %.0f%% |\n", t, g, b, w * g / 1e9, 100 * w * g / 1e9 / b }'
-  echo "  runs: tokens/s ${g[*]}; GB/s ${b[*]}" >&2
+  fm=$(printf '%s\n' "${f[@]}" | median)
+  awk -v t="$t" -v g="$gm" -v b="$bm" -v w="$bytes" -v f="$fm" 'BEGIN {
+    printf "| %d | %.1f | %.2f | %.2f | %.0f%% |\n", t, g, b, w * g / 1e9, 100 * f }'
+  echo "  runs: tokens/s ${g[*]}; GB/s ${b[*]}; fractions ${f[*]}" >&2
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -103,7 +103,10 @@ int fg_infer_session_prompt_tokens(fg_infer_session *s, const int32_t *ids, size
 {
     if (n == 0)
         return FG_OK;
-    if (n >= s->st.context - s->pos || s->feed >= 0)
+    if (s->feed >= 0 || s->finish != FG_INFER_RUNNING)
+        return fg_failf(eb, FG_EINVAL,
+                        "a prompt can only be given before generation starts; use a new session");
+    if (n >= s->st.context - s->pos)
         return fg_failf(eb, FG_ELIMIT,
                         "the prompt is %zu tokens; with the %u already in this session it does "
                         "not fit the context of %u tokens (shorten it or raise the context)",
