@@ -100,9 +100,9 @@ static void attention(const fg_infer_model *m, fg__state *st, uint32_t l, uint32
     for (uint32_t b = 0; b < n; b++)
         fg__rmsnorm(st->xb + b * dim, st->x + b * dim, ly->attn_norm, dim, in->rms_eps);
     /* Keys and values of consecutive positions are consecutive cache rows. */
-    fg__matmul(m->pool, &ly->wq, st->xb, n, st->xq, st->q);
-    fg__matmul(m->pool, &ly->wk, st->xb, n, st->xq, kc + pos * kvd);
-    fg__matmul(m->pool, &ly->wv, st->xb, n, st->xq, vc + pos * kvd);
+    const fg__tensor *qkv[3] = {&ly->wq, &ly->wk, &ly->wv};
+    float *const outs[3] = {st->q, kc + pos * kvd, vc + pos * kvd};
+    fg__matmul_multi(m->pool, qkv, outs, 3, st->xb, n, st->xq);
     for (uint32_t b = 0; b < n; b++) {
         fg__rope(st->q + b * dim, in->n_heads, in->head_size, in->rope_dim, pos + b,
                  in->rope_base);
@@ -127,8 +127,9 @@ static void feed_forward(const fg_infer_model *m, fg__state *st, uint32_t l, uin
     size_t dim = in->dim, hid = in->hidden_dim;
     for (uint32_t b = 0; b < n; b++)
         fg__rmsnorm(st->xb + b * dim, st->x + b * dim, ly->ffn_norm, dim, in->rms_eps);
-    fg__matmul(m->pool, &ly->w1, st->xb, n, st->xq, st->hb);
-    fg__matmul(m->pool, &ly->w3, st->xb, n, st->xq, st->hb2);
+    const fg__tensor *gate_up[2] = {&ly->w1, &ly->w3};
+    float *const outs[2] = {st->hb, st->hb2};
+    fg__matmul_multi(m->pool, gate_up, outs, 2, st->xb, n, st->xq);
     for (size_t i = 0; i < n * hid; i++)
         st->hb[i] = fg__silu(st->hb[i]) * st->hb2[i];
     fg__matmul(m->pool, &ly->w2, st->hb, n, st->xq, st->xb);

@@ -69,6 +69,9 @@ void fg__matvec(fg__pool *pool, const fg__tensor *t, const float *x, fg__block_q
 /* The same for n vectors: x is n x cols, out n x rows, xq n x cols/32 blocks. */
 void fg__matmul(fg__pool *pool, const fg__tensor *t, const float *x, uint32_t n,
                 fg__block_q8_0 *xq, float *out);
+/* Up to three matrices with the same input and column count in one pool call. */
+void fg__matmul_multi(fg__pool *pool, const fg__tensor *const *ts, float *const *outs,
+                      unsigned parts, const float *x, uint32_t n, fg__block_q8_0 *xq);
 
 /* ---- ops.c: the numerical building blocks ---- */
 void fg__rmsnorm(float *out, const float *x, const float *w, size_t n, float eps);
