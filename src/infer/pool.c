@@ -1,40 +1,37 @@
-/* A small pthread pool for matrix work. One call runs at a time: the caller
- * takes the first range itself and the workers take the others; a second
- * caller arriving meanwhile (another session on another thread) does its work
- * alone instead of waiting. A token makes ~7 calls per layer, each tens of
- * microseconds, so workers spin briefly for the next call before sleeping on
- * the condition variable. */
+/* A small pthread pool for matrix work. A call splits [0, n) into chunks that
+ * the caller and the workers claim one by one, so when a worker is slow to
+ * wake (the machine is busy) the others simply take more chunks. Only one call
+ * runs at a time; a second caller arriving meanwhile (another session on
+ * another thread) does its work alone instead of waiting. A token makes a few
+ * calls per layer, tens of microseconds each, so waiting threads spin briefly
+ * before sleeping.
+ *
+ * The chunk counter and the call's generation share one 64-bit word, so a
+ * worker still holding an old generation can never claim a chunk of a newer
+ * call; a thread reads the call's function only after claiming a chunk, when
+ * the call cannot change under it. */
 #include "infer/infer_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
 #define SPIN_ROUNDS 1000
+#define CHUNKS_PER_THREAD 4
 
 struct fg__pool {
-    pthread_mutex_t run_lock;   /* held by the call in progress */
+    pthread_mutex_t run_lock;     /* held by the call in progress */
     pthread_mutex_t mu;
     pthread_cond_t wake, done;
     pthread_t *threads;
-    unsigned n_threads;         /* workers, not counting the caller */
-    atomic_uint_fast64_t generation; /* bumped for each call */
-    atomic_uint pending;        /* workers still busy with this generation */
+    unsigned n_threads;           /* workers, not counting the caller */
+    atomic_uint_fast64_t ticket;  /* generation << 32 | next chunk */
+    atomic_uint done_chunks;
     atomic_bool quit;
-    fg__pool_fn fn;             /* published before generation is bumped */
+    fg__pool_fn fn;               /* the call: valid while chunks remain */
     void *ctx;
-    size_t n;
+    size_t n, chunk;
+    atomic_uint n_chunks;         /* read by stale workers too: atomic */
 };
-
-typedef struct worker_arg {
-    fg__pool *p;
-    unsigned index;
-} worker_arg;
-
-static void range_of(size_t n, unsigned parts, unsigned i, size_t *b, size_t *e)
-{
-    *b = n * i / parts;
-    *e = n * (i + 1) / parts;
-}
 
 static inline void relax(void)
 {
@@ -43,40 +40,65 @@ static inline void relax(void)
 #endif
 }
 
+/* Claims the next chunk of generation gen; false when none is left. */
+static bool claim(fg__pool *p, uint64_t gen, uint32_t *chunk)
+{
+    uint64_t v = atomic_load_explicit(&p->ticket, memory_order_acquire);
+    for (;;) {
+        if (v >> 32 != gen ||
+            (uint32_t)v >= atomic_load_explicit(&p->n_chunks, memory_order_relaxed))
+            return false;
+        if (atomic_compare_exchange_weak_explicit(&p->ticket, &v, v + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            *chunk = (uint32_t)v;
+            return true;
+        }
+    }
+}
+
+static void run_chunks(fg__pool *p, uint64_t gen)
+{
+    uint32_t c;
+    while (claim(p, gen, &c)) {
+        size_t b = (size_t)c * p->chunk, e = b + p->chunk < p->n ? b + p->chunk : p->n;
+        p->fn(p->ctx, b, e);
+        if (atomic_fetch_add_explicit(&p->done_chunks, 1, memory_order_acq_rel) + 1 ==
+            atomic_load_explicit(&p->n_chunks, memory_order_relaxed)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+static uint64_t generation(fg__pool *p)
+{
+    return atomic_load_explicit(&p->ticket, memory_order_acquire) >> 32;
+}
+
 static void wait_for_work(fg__pool *p, uint64_t seen)
 {
     for (int i = 0; i < SPIN_ROUNDS; i++) {
-        if (atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
-            atomic_load(&p->quit))
+        if (generation(p) != seen || atomic_load(&p->quit))
             return;
         relax();
     }
     pthread_mutex_lock(&p->mu);
-    while (atomic_load(&p->generation) == seen && !atomic_load(&p->quit))
+    while (generation(p) == seen && !atomic_load(&p->quit))
         pthread_cond_wait(&p->wake, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
 
 static void *worker(void *arg)
 {
-    worker_arg w = *(worker_arg *)arg;
-    free(arg);
-    fg__pool *p = w.p;
-    uint64_t seen = 0;
+    fg__pool *p = arg;
+    uint64_t seen = generation(p);
     for (;;) {
         wait_for_work(p, seen);
         if (atomic_load(&p->quit))
             break;
-        seen = atomic_load_explicit(&p->generation, memory_order_acquire);
-        size_t b, e;
-        range_of(p->n, p->n_threads + 1, w.index, &b, &e);
-        if (b < e)
-            p->fn(p->ctx, b, e);
-        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        seen = generation(p);
+        run_chunks(p, seen);
     }
     return NULL;
 }
@@ -94,16 +116,9 @@ fg__pool *fg__pool_create(unsigned threads)
     p->threads = workers ? calloc(workers, sizeof *p->threads) : NULL;
     if (!p->threads)
         workers = 0;
-    /* Ranges depend on n_threads: no call can start before creation is over. */
     for (unsigned i = 0; i < workers; i++) {
-        worker_arg *a = malloc(sizeof *a);
-        if (!a)
+        if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
             break;
-        *a = (worker_arg){p, i + 1};
-        if (pthread_create(&p->threads[i], NULL, worker, a) != 0) {
-            free(a);
-            break;
-        }
         p->n_threads++;
     }
     return p;
@@ -133,23 +148,26 @@ void fg__pool_run(fg__pool *p, size_t n, fg__pool_fn fn, void *ctx)
         fn(ctx, 0, n);
         return;
     }
+    size_t parts = (size_t)(p->n_threads + 1) * CHUNKS_PER_THREAD;
     p->fn = fn;
     p->ctx = ctx;
     p->n = n;
-    atomic_store(&p->pending, p->n_threads);
+    p->chunk = (n + parts - 1) / parts;
+    uint32_t n_chunks = (uint32_t)((n + p->chunk - 1) / p->chunk);
+    atomic_store_explicit(&p->n_chunks, n_chunks, memory_order_relaxed);
+    atomic_store_explicit(&p->done_chunks, 0, memory_order_relaxed);
+    uint64_t gen = generation(p) + 1;
     pthread_mutex_lock(&p->mu);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    atomic_store_explicit(&p->ticket, gen << 32, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
-    size_t b, e;
-    range_of(n, p->n_threads + 1, 0, &b, &e);
-    if (b < e)
-        fn(ctx, b, e);
-    for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&p->pending, memory_order_acquire);
+    run_chunks(p, gen);
+    for (int i = 0; i < SPIN_ROUNDS &&
+                    atomic_load_explicit(&p->done_chunks, memory_order_acquire) < n_chunks;
          i++)
         relax();
     pthread_mutex_lock(&p->mu);
-    while (atomic_load(&p->pending))
+    while (atomic_load(&p->done_chunks) < n_chunks)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_unlock(&p->run_lock);
