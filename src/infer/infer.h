@@ -65,8 +65,9 @@ const fg_infer_info *fg_infer_model_info(const fg_infer_model *m);
 /* Appends the file's metadata, one "key = value" line each (long arrays shortened). */
 int fg_infer_model_describe(const fg_infer_model *m, fg_buf *out);
 
-/* Tokenizer. FG_INFER_TOK_BOS prepends the BOS token; FG_INFER_TOK_SPECIAL lets the
- * text name special tokens ("<|im_start|>", "<s>"). *out is malloc'd. */
+/* Tokenizer. FG_INFER_TOK_BOS prepends the BOS token (unless the GGUF file says
+ * tokenizer.ggml.add_bos_token = false); FG_INFER_TOK_SPECIAL lets the text name
+ * special tokens ("<|im_start|>", "<s>"). *out is malloc'd. */
 enum { FG_INFER_TOK_BOS = 1, FG_INFER_TOK_SPECIAL = 2 };
 int fg_infer_tokenize(const fg_infer_model *m, const char *text, size_t len, int flags,
                       int32_t **out, size_t *n_out, fg_errbuf *eb);

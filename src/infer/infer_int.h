@@ -171,6 +171,7 @@ typedef struct fg__tokenizer {
     int32_t byte_tok[256];/* byte fallback tokens, -1 if absent */
     bool gpt2;            /* BPE with merges over byte-level text */
     bool space_prefix;    /* SentencePiece's leading space */
+    bool add_bos;         /* FG_INFER_TOK_BOS adds BOS (GGUF add_bos_token) */
     uint32_t n_merges;
     const char **merge_text; /* "left right" in the mapped file; rank = index */
     uint32_t *merge_len;

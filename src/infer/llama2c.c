@@ -186,5 +186,6 @@ int fg__tok_from_llama2c(fg__tokenizer *t, const uint8_t *data, size_t len, uint
     t->eos = 2;
     t->unk = 0;
     t->space_prefix = true;
+    t->add_bos = true;
     return fg__tok_finish(t, eb);
 }

@@ -252,7 +252,7 @@ int fg__tok_encode(const fg__tokenizer *t, const char *text, size_t len, int fla
     o.ids = malloc(o.cap * sizeof *o.ids);
     if (!o.ids)
         return fg_failf(eb, FG_ENOMEM, "tokenizer: out of memory for %zu bytes of text", len);
-    if ((flags & FG_INFER_TOK_BOS) && t->bos >= 0)
+    if ((flags & FG_INFER_TOK_BOS) && t->add_bos && t->bos >= 0)
         push(&o, t->bos);
     bool prev_special = true; /* SentencePiece puts a space after each special token */
     size_t start = 0, i = 0;

@@ -123,6 +123,8 @@ int fg__tok_from_gguf(fg__tokenizer *t, const fg__gguf *g, const fg__limits *lim
     t->unk = token_id(g, "tokenizer.ggml.unknown_token_id", gpt2 ? -1 : 0);
     t->space_prefix = !gpt2;
     fg__gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &t->space_prefix);
+    t->add_bos = !gpt2;
+    fg__gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &t->add_bos);
     if ((rc = copy_texts(t, toks)) || (gpt2 && mer && (rc = merges(t, mer))))
         return fg_failf(eb, rc, "GGUF: out of memory or too many merges in the tokenizer");
     if (scores)
