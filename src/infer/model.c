@@ -28,11 +28,15 @@ static const char *const eog_texts[] = {"</s>", "<|eot_id|>", "<|im_end|>", "<|e
 
 static int find_eog(fg_infer_model *m)
 {
-    m->eog = calloc(FG_ARRAY_LEN(eog_texts) + 1, sizeof *m->eog);
+    m->eog = calloc(FG_ARRAY_LEN(eog_texts) + 2, sizeof *m->eog);
     if (!m->eog)
         return FG_ENOMEM;
     if (m->tok.eos >= 0)
         m->eog[m->n_eog++] = m->tok.eos;
+    /* llama2.c models are trained on stories separated by BOS: a generated
+     * BOS ends the text (as llama2.c's own runner does). */
+    if (m->info.format == FG_INFER_LLAMA2C && m->tok.bos >= 0)
+        m->eog[m->n_eog++] = m->tok.bos;
     for (size_t i = 0; i < FG_ARRAY_LEN(eog_texts); i++) {
         int32_t id = fg__tok_lookup(&m->tok, eog_texts[i], strlen(eog_texts[i]));
         if (id >= 0 && id != m->tok.eos && m->tok.kind[id] == FG__TOK_CONTROL)

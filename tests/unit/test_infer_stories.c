@@ -331,3 +331,27 @@ FG_TEST(batched_prompt_gives_the_same_text_as_token_by_token)
     free(ids);
     fg_infer_model_unref(m);
 }
+
+FG_TEST(a_story_ends_when_the_model_starts_the_next_one)
+{
+    fg_infer_model *m = load_stories();
+    if (!m)
+        FG_SKIP("models/stories260K not found");
+    /* Stories are separated by BOS in training; a sampled BOS ends the text. */
+    int ended = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        fg_infer_params p = {.max_tokens = 500, .temperature = 1.0f, .seed = seed};
+        fg_infer_session *s = NULL;
+        char *text = run(m, &p, NULL, &s);
+        FG_REQUIRE(text != NULL);
+        if (fg_infer_session_finish(s) == FG_INFER_FINISH_EOS) {
+            ended++;
+            FG_CHECK(fg_infer_session_usage(s).generated_tokens < 500);
+            FG_CHECK(strlen(text) > 100);
+        }
+        free(text);
+        fg_infer_session_free(s);
+    }
+    FG_CHECK(ended >= 2);
+    fg_infer_model_unref(m);
+}
