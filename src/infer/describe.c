@@ -78,6 +78,23 @@ static void put_value(fg_buf *out, const fg__gguf_kv *kv)
         fg_buf_puts(out, ", ...");
 }
 
+/* "tensors = 12 (F32: 3, F16: 9)" */
+static void tensor_summary(const fg__gguf *g, fg_buf *out)
+{
+    uint64_t count[32] = {0};
+    for (uint64_t i = 0; i < g->n_tensors; i++)
+        count[g->tensors[i].type < 32 ? g->tensors[i].type : 31]++;
+    fg_buf_printf(out, "tensors = %" PRIu64 " (", g->n_tensors);
+    const char *sep = "";
+    for (uint32_t t = 0; t < 32; t++)
+        if (count[t]) {
+            const char *name = fg__gguf_type_name(t);
+            fg_buf_printf(out, "%s%s: %" PRIu64, sep, name ? name : "?", count[t]);
+            sep = ", ";
+        }
+    fg_buf_puts(out, ")\n");
+}
+
 static void describe_gguf(const fg_infer_model *m, fg_buf *out)
 {
     const fg__gguf *g = &m->gguf;
@@ -88,6 +105,7 @@ static void describe_gguf(const fg_infer_model *m, fg_buf *out)
         put_value(out, &g->kv[i]);
         fg_buf_putc(out, '\n');
     }
+    tensor_summary(g, out);
 }
 
 int fg_infer_model_describe(const fg_infer_model *m, fg_buf *out)

@@ -47,6 +47,7 @@ FG_TEST(tiny_gguf_loads_metadata_tensors_and_vocabulary)
     FG_CHECK_INT(fg_infer_model_describe(m, &out), FG_OK);
     FG_CHECK(strstr(out.data, "llama.attention.head_count = 2\n") != NULL);
     FG_CHECK(strstr(out.data, "tokenizer.ggml.tokens = [string x 32000]") != NULL);
+    FG_CHECK(strstr(out.data, "tensors = 12 (F32: 3, F16: 9)\n") != NULL);
     fg_buf_free(&out);
     fg_infer_model_unref(m);
 }
