@@ -1,7 +1,7 @@
 /* Writes a llama-architecture GGUF file with random weights, for benchmarks
  * and fuzz seeds. Usage:
  *   gen_model OUT.gguf DIM HIDDEN LAYERS HEADS KV_HEADS VOCAB CONTEXT TYPE [SEED [tied]]
- * TYPE is F32, F16, Q8_0 or Q4_0; "tied" shares the classifier with the embedding. */
+ * TYPE is F32, F16, BF16, Q8_0 or Q4_0; "tied" shares the classifier with the embedding. */
 #include "infer/infer_int.h"
 
 #include <stdio.h>
@@ -10,8 +10,8 @@
 
 static int type_of(const char *name)
 {
-    int types[] = {FG__T_F32, FG__T_F16, FG__T_Q8_0, FG__T_Q4_0};
-    for (size_t i = 0; i < 4; i++)
+    int types[] = {FG__T_F32, FG__T_F16, FG__T_Q8_0, FG__T_Q4_0, FG__T_BF16};
+    for (size_t i = 0; i < 5; i++)
         if (strcmp(name, fg__type_name(types[i])) == 0)
             return types[i];
     return -1;

@@ -118,7 +118,7 @@ static int tensor_bytes(fg__gguf_tensor *t, fg_errbuf *eb)
     if (!fg__type_name((int)t->type))
         return fg_failf(eb, FG_EUNSUPPORTED,
                         "GGUF: tensor '%.*s' has type %s (%u), which flowgate does not "
-                        "support; use a file quantised as F32, F16, Q8_0 or Q4_0",
+                        "support; use a file quantised as F32, F16, BF16, Q8_0 or Q4_0",
                         (int)t->name_len, t->name, tn ? tn : "unknown", t->type);
     uint64_t row;
     if (fg__type_row_bytes((int)t->type, t->ne[0], &row) != FG_OK)

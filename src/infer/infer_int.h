@@ -15,6 +15,7 @@ enum {
     FG__T_F16 = 1,
     FG__T_Q4_0 = 2,
     FG__T_Q8_0 = 8,
+    FG__T_BF16 = 30,
 };
 #define FG__QK 32 /* elements per quantised block */
 
@@ -46,6 +47,8 @@ void fg__quantize_q8_0(const float *x, fg__block_q8_0 *out, size_t n);
 void fg__quantize_q4_0(const float *x, fg__block_q4_0 *out, size_t n);
 float fg__dot_f32(const float *a, const float *b, size_t n);
 float fg__dot_f16(const uint16_t *w, const float *x, size_t n);
+float fg__bf16_to_f32(uint16_t h);
+float fg__dot_bf16(const uint16_t *w, const float *x, size_t n);
 float fg__dot_q8_0(const fg__block_q8_0 *w, const fg__block_q8_0 *x, size_t n);
 float fg__dot_q4_0(const fg__block_q4_0 *w, const fg__block_q8_0 *x, size_t n);
 /* Decodes row r of t into out[cols]. */

@@ -29,6 +29,7 @@ static float dot_row(const fg__tensor *t, const void *row, const float *x,
     switch (t->type) {
     case FG__T_F32: return fg__dot_f32(row, x, n);
     case FG__T_F16: return fg__dot_f16(row, x, n);
+    case FG__T_BF16: return fg__dot_bf16(row, x, n);
     case FG__T_Q8_0: return fg__dot_q8_0(row, xq, n);
     case FG__T_Q4_0: return fg__dot_q4_0(row, xq, n);
     default: return 0;

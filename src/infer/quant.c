@@ -20,6 +20,7 @@ const char *fg__type_name(int type)
     case FG__T_F16: return "F16";
     case FG__T_Q4_0: return "Q4_0";
     case FG__T_Q8_0: return "Q8_0";
+    case FG__T_BF16: return "BF16";
     default: return NULL;
     }
 }
@@ -28,7 +29,8 @@ int fg__type_row_bytes(int type, uint64_t n, uint64_t *bytes)
 {
     switch (type) {
     case FG__T_F32: *bytes = n * 4; break;
-    case FG__T_F16: *bytes = n * 2; break;
+    case FG__T_F16:
+    case FG__T_BF16: *bytes = n * 2; break;
     case FG__T_Q8_0:
         if (n % FG__QK)
             return FG_EINVAL;
@@ -57,6 +59,14 @@ float fg__f16_to_f32(uint16_t h)
         float f = (float)man * 0x1p-24f;
         return sign ? -f : f;
     }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+float fg__bf16_to_f32(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
     float f;
     memcpy(&f, &bits, 4);
     return f;
@@ -151,6 +161,14 @@ static float dot_f16_c(const uint16_t *w, const float *x, size_t n)
     return s;
 }
 
+static float dot_bf16_c(const uint16_t *w, const float *x, size_t n)
+{
+    float s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += fg__bf16_to_f32(w[i]) * x[i];
+    return s;
+}
+
 static float dot_q8_0_c(const fg__block_q8_0 *w, const fg__block_q8_0 *x, size_t n)
 {
     float s = 0;
@@ -214,6 +232,21 @@ FG_AVX2 static float dot_f16_avx2(const uint16_t *w, const float *x, size_t n)
     float s = hsum256(s0);
     for (; i < n; i++)
         s += fg__f16_to_f32(w[i]) * x[i];
+    return s;
+}
+
+FG_AVX2 static float dot_bf16_avx2(const uint16_t *w, const float *x, size_t n)
+{
+    __m256 s0 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + i)));
+        __m256 wf = _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+        s0 = _mm256_fmadd_ps(wf, _mm256_loadu_ps(x + i), s0);
+    }
+    float s = hsum256(s0);
+    for (; i < n; i++)
+        s += fg__bf16_to_f32(w[i]) * x[i];
     return s;
 }
 
@@ -323,6 +356,15 @@ float fg__dot_f16(const uint16_t *w, const float *x, size_t n)
     return dot_f16_c(w, x, n);
 }
 
+float fg__dot_bf16(const uint16_t *w, const float *x, size_t n)
+{
+#ifdef FG_HAVE_X86
+    if (level() == 2)
+        return dot_bf16_avx2(w, x, n);
+#endif
+    return dot_bf16_c(w, x, n);
+}
+
 float fg__dot_q8_0(const fg__block_q8_0 *w, const fg__block_q8_0 *x, size_t n)
 {
 #ifdef FG_HAVE_X86
@@ -347,11 +389,11 @@ void fg__tensor_row(const fg__tensor *t, uint64_t r, float *out)
     uint64_t n = t->cols;
     if (t->type == FG__T_F32) {
         memcpy(out, row, n * 4);
-    } else if (t->type == FG__T_F16) {
+    } else if (t->type == FG__T_F16 || t->type == FG__T_BF16) {
         for (uint64_t i = 0; i < n; i++) {
             uint16_t h;
             memcpy(&h, row + 2 * i, 2);
-            out[i] = fg__f16_to_f32(h);
+            out[i] = t->type == FG__T_F16 ? fg__f16_to_f32(h) : fg__bf16_to_f32(h);
         }
     } else if (t->type == FG__T_Q8_0) {
         const fg__block_q8_0 *b = (const fg__block_q8_0 *)row;

@@ -122,9 +122,11 @@ static int tensor_data(fg_buf *b, const tdesc *t, uint64_t *rng)
         if (t->type == FG__T_F32) {
             n = t->cols * 4;
             memcpy(q, row, n);
-        } else if (t->type == FG__T_F16) {
+        } else if (t->type == FG__T_F16 || t->type == FG__T_BF16) {
             for (uint64_t i = 0; i < t->cols; i++) {
-                uint16_t h = fg__f32_to_f16(row[i]);
+                uint32_t bits;
+                memcpy(&bits, &row[i], 4);
+                uint16_t h = t->type == FG__T_F16 ? fg__f32_to_f16(row[i]) : (uint16_t)(bits >> 16);
                 memcpy(q + 2 * i, &h, 2);
             }
             n = t->cols * 2;

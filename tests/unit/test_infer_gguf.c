@@ -117,7 +117,7 @@ static const fg__synth small = {.dim = 64, .hidden = 96, .layers = 2, .heads = 4
 
 FG_TEST(synthetic_models_of_every_type_load_and_generate)
 {
-    int types[] = {FG__T_F32, FG__T_F16, FG__T_Q8_0, FG__T_Q4_0};
+    int types[] = {FG__T_F32, FG__T_F16, FG__T_Q8_0, FG__T_Q4_0, FG__T_BF16};
     for (size_t i = 0; i < FG_ARRAY_LEN(types); i++) {
         fg__synth s = small;
         s.type = types[i];

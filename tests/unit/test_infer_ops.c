@@ -77,6 +77,13 @@ FG_TEST(f16_conversion_matches_known_bit_patterns)
     FG_CHECK_INT(fg__f32_to_f16(1e6f), 0x7c00);
     FG_CHECK_INT(fg__f32_to_f16(1.0f / 3), 0x3555);
     FG_CHECK_INT(fg__f32_to_f16(ldexpf(1, -24)), 0x0001);
+    /* bfloat16 is the top half of a float */
+    FG_CHECK(fg__bf16_to_f32(0x3f80) == 1.0f);
+    FG_CHECK(fg__bf16_to_f32(0xc040) == -3.0f);
+    FG_CHECK(fg__bf16_to_f32(0x3e00) == 0.125f);
+    uint16_t b9[9] = {0x3f80, 0xc000, 0x3f00, 0x4040, 0x3f80, 0x3f80, 0x3f80, 0x3f80, 0x4100};
+    float x9[9] = {1, 1, 2, 1, 0, 0, 0, 0, 0.5f}; /* 1 - 2 + 1 + 3 + 4 = 7 */
+    FG_CHECK(fg__dot_bf16(b9, x9, 9) == 7.0f);
     for (uint32_t h = 0; h < 0x7c00; h += 7) /* every finite positive value round-trips */
         if (fg__f32_to_f16(fg__f16_to_f32((uint16_t)h)) != h)
             FG_CHECK(!"f16 round trip");
@@ -176,10 +183,15 @@ static void quantised_rows_agree(void)
     fg__tensor tx = {FG__T_Q8_0, xq, 1, N, sizeof xq};
     fg__tensor_row(&tx, 0, xd);
     FG_CHECK(NEAR(fg__dot_q4_0(w4, xq, N), ref_dot(wd, xd, N), 1e-3));
-    uint16_t wh[N];
-    for (int i = 0; i < N; i++)
+    uint16_t wh[N], wb[N];
+    for (int i = 0; i < N; i++) {
         wh[i] = fg__f32_to_f16(w[i]);
+        uint32_t bits;
+        memcpy(&bits, &w[i], 4);
+        wb[i] = (uint16_t)(bits >> 16); /* truncated to bfloat16 */
+    }
     FG_CHECK(NEAR(fg__dot_f16(wh, x, N), exact, 0.01));
+    FG_CHECK(NEAR(fg__dot_bf16(wb, x, N), exact, 0.1));
 }
 
 FG_TEST(quantised_dot_products_approximate_the_exact_one)
