@@ -419,5 +419,8 @@ static jnode *opt(jparser *p, jnode *e)
 jnode *jp_optimize(jparser *p, jnode *e)
 {
     p->depth = 0;
-    return opt(p, e);
+    jnode *r = opt(p, e);
+    if (r->type == N_PARENT || r->has_seeking)
+        jp_fail(p, "S0217", r->pos, NULL, "the object representing the 'parent' cannot be derived from this expression");
+    return r;
 }

@@ -63,7 +63,7 @@ static jv *fn_eval(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     jnode *root = jx_parse(arena, src->u.s.s, src->u.s.len, &perr);
     if (!root)
         jx_fail(c, "D3120", "syntax error in expression passed to function eval: %s", perr.message);
-    jv *focus = n > 1 ? ARG(1) : in;
+    jv *focus = ARG(1) ? ARG(1) : in;
     jmp_buf jb, *saved = c->jb;
     fg_jsonata_error *saved_err = c->err, inner = {0};
     c->jb = &jb;
@@ -74,6 +74,12 @@ static jv *fn_eval(jctx *c, jv **a, size_t n, jv *in, jenv *env)
         c->err = saved_err;
         c->depth = depth;
         jx_fail(c, "D3121", "dynamic error evaluating the expression passed to function eval: %s", inner.message);
+    }
+    if (jx_is_arr(focus) && !jx_is_seq(focus)) {
+        jv *w = jx_seq(c);
+        jx_push(c, w, focus);
+        w->flags |= JVF_OUTER;
+        focus = w;
     }
     jv *r = jx_eval(c, root, focus, env);
     c->jb = saved;

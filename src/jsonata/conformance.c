@@ -130,6 +130,8 @@ static char *run_case(run *r, const char *groupdir, const json_t *tc)
         out = fg_jsonata_eval(e, input, env, &lim, &err);
     json_t *want = json_object_get(tc, "result");
     json_t *code = json_object_get(tc, "code");
+    if (!code && json_is_object(json_object_get(tc, "error")))
+        code = json_object_get(json_object_get(tc, "error"), "code");
     bool want_undef = json_is_true(json_object_get(tc, "undefinedResult"));
     reason[0] = 0;
     if (!ok) {

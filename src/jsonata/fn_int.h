@@ -10,6 +10,6 @@ extern const jbuiltin jx_array_builtins[];
 extern const jbuiltin jx_misc_builtins[];
 
 /* Runs a matcher (regex or function) on s from byte offset `from`. */
-jv *jx_match_at(jctx *c, jv *matcher, jv *s, size_t from, size_t *ms, size_t *me, jenv *env);
+jv *jx_match_at(jctx *c, jv *matcher, jv *s, size_t from, size_t *ms, size_t *me, jenv *env, jv **last);
 
 #endif

@@ -177,28 +177,42 @@ static jv *fn_pad(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 static jv *fn_contains(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 {
     jv *s = ARG(0), *t = ARG(1);
-    if (!s)
+    if (!s || !t)
         return NULL;
     if (jx_is_str(t))
         return jx_bool(find(s, t, 0) != NULL);
-    return jx_bool(jx_apply(c, t, &s, 1, NULL, env) != NULL);
+    size_t ms, me;
+    jv *last = NULL;
+    return jx_bool(jx_match_at(c, t, s, 0, &ms, &me, env, &last) != NULL);
 }
 
-/* Runs a matcher (regex or function) at byte offset `from`. */
-jv *jx_match_at(jctx *c, jv *matcher, jv *s, size_t from, size_t *ms, size_t *me, jenv *env)
+/* Runs a matcher at byte offset `from`: a regex directly; a function matcher
+ * is called once with the whole string, then through the `next` function of
+ * its previous result (kept in *last). */
+jv *jx_match_at(jctx *c, jv *matcher, jv *s, size_t from, size_t *ms, size_t *me, jenv *env, jv **last)
 {
     if (matcher->u.f->kind == FN_REGEX)
         return jx_regex_exec(c, matcher->u.f->u.regex, s, from, ms, me);
-    jv *sub = jx_str_nocopy(c, s->u.s.s + from, s->u.s.len - from);
-    jv *m = jx_apply(c, matcher, &sub, 1, NULL, env);
+    jv *m;
+    if (!*last) {
+        m = jx_apply(c, matcher, &s, 1, NULL, env);
+    } else {
+        jv *next = jx_is_obj(*last) ? jx_get(*last, "next", 4) : NULL;
+        if (!jx_is_func(next))
+            return NULL;
+        m = jx_apply(c, next, NULL, 0, NULL, env);
+    }
+    *last = m;
     if (!m)
         return NULL;
     jv *mm = jx_is_obj(m) ? jx_get(m, "match", 5) : NULL;
     jv *st = jx_is_obj(m) ? jx_get(m, "start", 5) : NULL;
     if (!jx_is_str(mm) || !jx_is_num(st))
         jx_fail(c, "T1010", "the matcher function did not return the correct object structure");
-    *ms = from + jx_utf8_offset(sub->u.s.s, sub->u.s.len, (size_t)st->u.n);
+    *ms = jx_utf8_offset(s->u.s.s, s->u.s.len, (size_t)st->u.n);
     *me = *ms + mm->u.s.len;
+    if (*me > s->u.s.len)
+        *me = s->u.s.len;
     return m;
 }
 
@@ -243,17 +257,18 @@ static jv *fn_split(jctx *c, jv **a, size_t n, jv *in, jenv *env)
         return r;
     }
     size_t ms, me, from = 0;
+    jv *last = NULL;
     double count = 0;
-    jv *m = jx_match_at(c, sep, s, 0, &ms, &me, env);
+    jv *m = jx_match_at(c, sep, s, 0, &ms, &me, env, &last);
     while (m && (limit < 0 || count < limit)) {
         jx_push(c, r, jx_str_nocopy(c, s->u.s.s + pos, ms - pos));
         pos = me;
         count++;
         from = me;
-        if (from >= s->u.s.len)
+        if (from >= s->u.s.len && sep->u.f->kind == FN_REGEX)
             break;
-        m = jx_match_at(c, sep, s, from, &ms, &me, env);
-        if (m && ms == me)
+        m = jx_match_at(c, sep, s, from, &ms, &me, env, &last);
+        if (m && ms == me && sep->u.f->kind == FN_REGEX)
             jx_fail(c, "D1004", "regular expression matches zero length string");
     }
     if (limit < 0 || count < limit)
@@ -293,7 +308,8 @@ static jv *fn_match(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     if (limit == 0)
         return r;
     size_t ms, me;
-    jv *m = jx_match_at(c, re, s, 0, &ms, &me, env);
+    jv *last = NULL;
+    jv *m = jx_match_at(c, re, s, 0, &ms, &me, env, &last);
     double count = 0;
     while (m && (limit < 0 || count < limit)) {
         jv *o = jx_obj(c, 3);
@@ -302,10 +318,10 @@ static jv *fn_match(jctx *c, jv **a, size_t n, jv *in, jenv *env)
         jx_set(c, o, "groups", 6, jx_get(m, "groups", 6));
         jx_push(c, r, o);
         count++;
-        if (me >= s->u.s.len)
+        if (me >= s->u.s.len && re->u.f->kind == FN_REGEX)
             break;
-        m = jx_match_at(c, re, s, me, &ms, &me, env);
-        if (m && ms == me)
+        m = jx_match_at(c, re, s, me, &ms, &me, env, &last);
+        if (m && ms == me && re->u.f->kind == FN_REGEX)
             jx_fail(c, "D1004", "regular expression matches zero length string");
     }
     return r;
@@ -405,7 +421,8 @@ static jv *fn_replace(jctx *c, jv **a, size_t n, jv *in, jenv *env)
         return jx_str_nocopy(c, b.p, b.n);
     }
     size_t ms, me;
-    jv *m = jx_match_at(c, pat, s, 0, &ms, &me, env);
+    jv *last = NULL;
+    jv *m = jx_match_at(c, pat, s, 0, &ms, &me, env, &last);
     if (!m)
         return s;
     while (m && (limit < 0 || count < limit)) {
@@ -420,10 +437,10 @@ static jv *fn_replace(jctx *c, jv **a, size_t n, jv *in, jenv *env)
         }
         pos = me;
         count++;
-        if (me >= s->u.s.len)
+        if (me >= s->u.s.len && pat->u.f->kind == FN_REGEX)
             break;
-        m = jx_match_at(c, pat, s, me, &ms, &me, env);
-        if (m && ms == me)
+        m = jx_match_at(c, pat, s, me, &ms, &me, env, &last);
+        if (m && ms == me && pat->u.f->kind == FN_REGEX)
             jx_fail(c, "D1004", "regular expression matches zero length string");
     }
     sb_add(&b, s->u.s.s + pos, s->u.s.len - pos);

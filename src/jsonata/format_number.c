@@ -101,6 +101,7 @@ typedef struct part {
     int nexpo; /* -1: no exponent */
     const uint32_t *ipart, *fpart;
     int nint, nfrac;
+    bool no_active;
 } part;
 
 static void split_part(const props *p, const uint32_t *sub, int n, part *pt)
@@ -121,6 +122,7 @@ static void split_part(const props *p, const uint32_t *sub, int n, part *pt)
         }
     if (pre == n)
         suf = n;
+    pt->no_active = pre == n;
     pt->prefix_len = pre;
     pt->suffix_start = suf;
     pt->active = sub + pre;
@@ -157,6 +159,8 @@ static const char *validate(const props *p, const part *pt)
     const uint32_t *s = pt->sub;
     int n = pt->nsub;
     const char *err = NULL;
+    if (pt->no_active)
+        return "D3086";
     int dpos = find(s, n, p->decimal, 0);
     if (dpos != rfind(s, n, p->decimal))
         err = "D3081";

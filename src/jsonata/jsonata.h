@@ -69,5 +69,7 @@ int fg_jsonata_env_add_sfn_functions(fg_jsonata_env *env);
 
 /* `flowgate conformance jsonata DIR` (conformance.c). */
 int fg_jsonata_cmd_conformance(int argc, char **argv);
+/* `flowgate jsonata [--input FILE] EXPR` (cmd_eval.c). */
+int fg_jsonata_cmd_eval(int argc, char **argv);
 
 #endif

@@ -155,6 +155,7 @@ struct jnode {
 
 /* ---- signatures ---------------------------------------------------------- */
 
+/* On failure *err_offset is the offset of the problem, or -1 - offset for S0402. */
 jsig *jx_sig_parse(const char *src, size_t len, int *err_offset);
 void jx_sig_free(jsig *s);
 int jx_sig_arity(const jsig *s);

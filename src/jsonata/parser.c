@@ -118,6 +118,8 @@ static void parse_lambda_signature(jparser *p, jnode *fn)
     advance(p, ">", false);
     int off = 0;
     fn->sig = jx_sig_parse(p->src + start, end - start, &off);
+    if (!fn->sig && off < 0)
+        jp_fail(p, "S0402", sigpos - 1 - off, NULL, "choice groups containing parameterised types are not supported");
     if (!fn->sig)
         jp_fail(p, "S0401", sigpos + off, NULL, "invalid function signature");
     /* the signature is freed with the expression */

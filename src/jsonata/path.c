@@ -245,8 +245,7 @@ jv *jx_eval_path(jctx *c, const jnode *e, jv *input, jenv *env)
         in = input;
     } else {
         in = jx_seq(c);
-        if (input)
-            jx_push(c, in, input);
+        jx_push(c, in, input);
     }
     jv *result = NULL, *tuples = NULL;
     bool tuple_mode = false;

@@ -119,7 +119,7 @@ static bool parse_params(jsig *s, const char *src, size_t len, int *err_offset)
             size_t end = closing(src, len, pos, '(', ')');
             size_t clen = end - pos - 1;
             if (clen > 20 || memchr(src + pos + 1, '<', clen)) {
-                *err_offset = (int)pos;
+                *err_offset = -1 - (int)pos; /* S0402: a union may not hold parameterised types */
                 return false;
             }
             snprintf(rx, sizeof rx, "[%.*sm]", (int)clen, src + pos + 1);
@@ -156,8 +156,12 @@ jsig *jx_sig_parse(const char *src, size_t len, int *err_offset)
     if (!s)
         return NULL;
     *err_offset = 0;
-    if (len < 2 || src[0] != '<' || !parse_params(s, src, len, err_offset))
-        return sig_fail(s, err_offset, (size_t)*err_offset);
+    if (len < 2 || src[0] != '<' || !parse_params(s, src, len, err_offset)) {
+        int off = *err_offset;
+        jx_sig_free(s);
+        *err_offset = off;
+        return NULL;
+    }
     char pat[SIG_MAX_PARAMS * 52 + 4];
     size_t o = 0;
     pat[o++] = '^';
@@ -254,6 +258,8 @@ size_t jx_sig_validate(jctx *c, const jsig *s, jv **args, size_t n, jv *context,
                 if (!re_test(c, s->ctxre[i], &t, 1))
                     jx_fail(c, "T0411", "context value is not a compatible type with argument %zu of function",
                             argi + 1);
+                if (jx_is_arr(context) && (context->flags & JVF_OUTER) && context->u.a.n == 1)
+                    context = context->u.a.items[0];
                 res[k++] = context;
             } else {
                 res[k++] = argi < n ? args[argi] : NULL;
