@@ -554,11 +554,12 @@ static void stringify_rec(sbuf *b, const jv *v, bool pretty, int level)
             sb_put(b, "false", 5);
         break;
     case JV_NUM:
-        if (!isfinite(v->u.n)) {
-            sb_put(b, "null", 4);
-            break;
-        }
-        fmt_js(strtod((snprintf(num, sizeof num, "%.14e", v->u.n), num), NULL), 17, num, sizeof num);
+        if (!isfinite(v->u.n))
+            jx_fail(b->c, "D1001", "number out of range: cannot represent Infinity or NaN in JSON");
+        if (v->u.n == floor(v->u.n))
+            fmt_js(v->u.n, 17, num, sizeof num);
+        else
+            fmt_js(strtod((snprintf(num, sizeof num, "%.14e", v->u.n), num), NULL), 17, num, sizeof num);
         sb_put(b, num, strlen(num));
         break;
     case JV_STR:
