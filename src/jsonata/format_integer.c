@@ -225,35 +225,128 @@ static int roman_value(char ch)
     }
 }
 
+static double word_value(const char *w)
+{
+    static const char *const ordinal_scales[] = {"hundredth", "thousandth", "millionth", "billionth", "trillionth"};
+    static const char *const scales[] = {"hundred", "thousand", "million", "billion", "trillion"};
+    static const double scale_values[] = {1e2, 1e3, 1e6, 1e9, 1e12};
+    for (int i = 0; i < 20; i++)
+        if (strcmp(w, ones[i]) == 0 || strcmp(w, ordones[i]) == 0)
+            return i;
+    for (int i = 2; i < 10; i++)
+        if (strcmp(w, tens[i]) == 0 || strcmp(w, ordtens[i]) == 0)
+            return i * 10;
+    for (int i = 0; i < 5; i++)
+        if (strcmp(w, scales[i]) == 0 || strcmp(w, ordinal_scales[i]) == 0)
+            return scale_values[i];
+    return -1;
+}
+
+/* "one thousand, nine hundred and eighty-four" -> 1984 (ordinals too). */
+static double words_to_number(const char *s, size_t n)
+{
+    double segs[64];
+    int ns = 1;
+    segs[0] = 0;
+    size_t i = 0;
+    while (i < n) {
+        char w[32];
+        size_t k = 0;
+        while (i < n && (s[i] == ' ' || s[i] == ',' || s[i] == '-'))
+            i++;
+        while (i < n && s[i] != ' ' && s[i] != ',' && s[i] != '-' && k < sizeof w - 1)
+            w[k++] = (char)tolower((unsigned char)s[i++]);
+        w[k] = 0;
+        if (k == 0 || strcmp(w, "and") == 0)
+            continue;
+        double v = word_value(w);
+        if (v < 0)
+            continue;
+        if (v < 100) {
+            double top = segs[--ns];
+            if (top >= 1000) {
+                segs[ns++] = top;
+                top = 0;
+            }
+            if (ns < 63)
+                segs[ns++] = top + v;
+        } else {
+            segs[ns - 1] *= v;
+        }
+    }
+    double r = 0;
+    for (int k = 0; k < ns; k++)
+        r += segs[k];
+    return r;
+}
+
+/* The value of a decimal digit in any Unicode digit family we know, or -1. */
+static int digit_value(uint32_t cp)
+{
+    static const uint32_t zeros[] = {0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10};
+    for (size_t i = 0; i < FG_ARRAY_LEN(zeros); i++)
+        if (cp >= zeros[i] && cp < zeros[i] + 10)
+            return (int)(cp - zeros[i]);
+    return -1;
+}
+
+static uint32_t next_cp(const char *s, size_t n, size_t *i)
+{
+    unsigned char c0 = (unsigned char)s[*i];
+    int len = c0 < 0x80 ? 1 : c0 < 0xE0 ? 2 : c0 < 0xF0 ? 3 : 4;
+    if (*i + (size_t)len > n)
+        len = 1;
+    uint32_t cp = len == 1 ? c0 : len == 2 ? c0 & 0x1F : len == 3 ? c0 & 0x0F : c0 & 0x07;
+    for (int k = 1; k < len; k++)
+        cp = cp << 6 | ((unsigned char)s[*i + (size_t)k] & 0x3F);
+    *i += (size_t)len;
+    return cp;
+}
+
+static bool has_mandatory_digit(const char *pic, size_t n)
+{
+    for (size_t i = 0; i < n;)
+        if (digit_value(next_cp(pic, n, &i)) >= 0)
+            return true;
+    return false;
+}
+
+double jx_parse_integer_text(jctx *c, const char *s, size_t n, const char *pic, size_t plen)
+{
+    const char *semi = memchr(pic, ';', plen);
+    size_t ml = semi ? (size_t)(semi - pic) : plen;
+    if (ml >= 1 && (pic[0] == 'i' || pic[0] == 'I')) {
+        double v = 0;
+        for (size_t i = 0; i < n; i++) {
+            int cur = roman_value(s[i]);
+            int nxt = i + 1 < n ? roman_value(s[i + 1]) : 0;
+            v += cur < nxt ? -cur : cur;
+        }
+        return v;
+    }
+    if (ml >= 1 && (pic[0] == 'a' || pic[0] == 'A')) {
+        double v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = v * 26 + (tolower((unsigned char)s[i]) - 'a' + 1);
+        return v;
+    }
+    if (ml >= 1 && (pic[0] == 'w' || pic[0] == 'W'))
+        return words_to_number(s, n);
+    if (!has_mandatory_digit(pic, ml))
+        jx_fail(c, "D3130", "the picture string must contain at least one mandatory digit");
+    double v = 0;
+    for (size_t i = 0; i < n;) {
+        int d = digit_value(next_cp(s, n, &i));
+        if (d >= 0)
+            v = v * 10 + d;
+    }
+    return v;
+}
+
 jv *jx_fn_parse_integer(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 {
     jv *s = ARG(0), *pic = ARG(1);
     if (!s)
         return NULL;
-    const char *p = pic->u.s.s;
-    if (pic->u.s.len >= 1 && (p[0] == 'i' || p[0] == 'I')) {
-        double v = 0;
-        for (size_t i = 0; i < s->u.s.len; i++) {
-            int cur = roman_value(s->u.s.s[i]);
-            int nxt = i + 1 < s->u.s.len ? roman_value(s->u.s.s[i + 1]) : 0;
-            v += cur < nxt ? -cur : cur;
-        }
-        return jx_num(c, v);
-    }
-    if (pic->u.s.len >= 1 && (p[0] == 'a' || p[0] == 'A')) {
-        double v = 0;
-        for (size_t i = 0; i < s->u.s.len; i++)
-            v = v * 26 + (tolower((unsigned char)s->u.s.s[i]) - 'a' + 1);
-        return jx_num(c, v);
-    }
-    double v = 0;
-    bool neg = false;
-    for (size_t i = 0; i < s->u.s.len; i++) {
-        char ch = s->u.s.s[i];
-        if (ch == '-' && v == 0)
-            neg = true;
-        if (isdigit((unsigned char)ch))
-            v = v * 10 + (ch - '0');
-    }
-    return jx_num(c, neg ? -v : v);
+    return jx_num(c, jx_parse_integer_text(c, s->u.s.s, s->u.s.len, pic->u.s.s, pic->u.s.len));
 }

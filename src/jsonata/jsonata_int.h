@@ -296,6 +296,8 @@ jv *jx_fn_from_millis(jctx *c, jv **a, size_t n, jv *in, jenv *env);
 jv *jx_fn_to_millis(jctx *c, jv **a, size_t n, jv *in, jenv *env);
 jv *jx_fn_now(jctx *c, jv **a, size_t n, jv *in, jenv *env);
 jv *jx_fn_millis(jctx *c, jv **a, size_t n, jv *in, jenv *env);
+/* Reads an integer written with an XPath picture (words, roman, letters, digits). */
+double jx_parse_integer_text(jctx *c, const char *s, size_t n, const char *pic, size_t plen);
 /* Formats an integer with an XPath picture ("0001", "w", "I", "a", "#,##0"...). */
 void jx_format_integer(jctx *c, double value, const char *pic, size_t plen, char **out, size_t *olen);
 
