@@ -88,7 +88,7 @@ static bool parse_iso(const char *s, size_t n, double *out)
                 return false;
         }
     }
-    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+    if (i < n && s[i] == 'T') {
         i++;
         if (digits(s, n, &i, 2, &h) < 0 || i >= n || s[i++] != ':' || digits(s, n, &i, 2, &mi) < 0)
             return false;
@@ -310,6 +310,10 @@ static void add_number(jctx *c, obuf *b, int64_t v, const marker *mk, const char
     bool digits = mk->plen == 0 || is_digits_pres(mk);
     for (int i = (int)sl; digits && mk->minw > 0 && i < mk->minw; i++)
         ob_add(b, "0", 1);
+    if (mk->spec == 'Y' && digits && mk->maxw > 0 && sl > (size_t)mk->maxw) {
+        s += sl - (size_t)mk->maxw;
+        sl = (size_t)mk->maxw;
+    }
     ob_add(b, s, sl);
 }
 
@@ -420,6 +424,16 @@ typedef void (*picture_fn)(jctx *c, obuf *b, const marker *mk, void *ud);
 static void walk_picture(jctx *c, const char *pic, size_t plen, obuf *b, picture_fn fn, void *ud,
                          void (*literal)(obuf *b, const char *s, size_t n))
 {
+    for (size_t k = 0; k < plen; k++) {
+        if (pic[k] == '[' && k + 1 < plen && pic[k + 1] == '[') {
+            k++;
+        } else if (pic[k] == '[') {
+            const char *end = memchr(pic + k, ']', plen - k);
+            if (!end)
+                jx_fail(c, "D3135", "no matching closing bracket ']' in date/time picture string");
+            k = (size_t)(end - pic);
+        }
+    }
     size_t i = 0;
     while (i < plen) {
         char ch = pic[i];
@@ -533,7 +547,12 @@ static void rx_marker(jctx *c, obuf *b, const marker *mk, void *ud)
     } else if (mk->plen && (mk->pres[0] == 'W' || mk->pres[0] == 'w')) {
         ob_str(b, "([a-zA-Z]+(?:[ ,-]+[a-zA-Z]+)*)");
     } else {
-        ob_str(b, mk->pres2 == 'o' ? "([0-9]+)(?:st|nd|rd|th)" : "([0-9]+)");
+        char rxd[48];
+        int m = 0;
+        for (size_t i = 0; i < mk->plen; i++)
+            m += mk->pres[i] >= '0' && mk->pres[i] <= '9';
+        snprintf(rxd, sizeof rxd, "([0-9]{%d,})%s", m > 0 ? m : 1, mk->pres2 == 'o' ? "(?:st|nd|rd|th)" : "");
+        ob_str(b, rxd);
     }
 }
 

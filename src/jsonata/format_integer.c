@@ -27,18 +27,16 @@ static void cat(char *o, size_t cap, const char *s)
     strncat(o, s, cap - strlen(o) - 1);
 }
 
-static void words(unsigned long long v, bool ord, char *o, size_t cap, bool first)
+static void words(double v, bool ord, char *o, size_t cap)
 {
-    static const struct { unsigned long long n; const char *w; } big[] = {
-        {1000000000000000000ULL, "quintillion"}, {1000000000000000ULL, "quadrillion"},
-        {1000000000000ULL, "trillion"}, {1000000000ULL, "billion"}, {1000000ULL, "million"},
-        {1000ULL, "thousand"}, {100ULL, "hundred"}};
+    static const struct { double n; const char *w; } big[] = {
+        {1e12, "trillion"}, {1e9, "billion"}, {1e6, "million"}, {1e3, "thousand"}, {1e2, "hundred"}};
     if (v < 20) {
-        cat(o, cap, ord ? ordones[v] : ones[v]);
+        cat(o, cap, ord ? ordones[(int)v] : ones[(int)v]);
         return;
     }
     if (v < 100) {
-        unsigned long long t = v / 10, u = v % 10;
+        int t = (int)(v / 10), u = (int)fmod(v, 10);
         if (u == 0) {
             cat(o, cap, ord ? ordtens[t] : tens[t]);
         } else {
@@ -49,22 +47,23 @@ static void words(unsigned long long v, bool ord, char *o, size_t cap, bool firs
         return;
     }
     for (size_t i = 0; i < FG_ARRAY_LEN(big); i++) {
-        if (v < big[i].n)
+        if (v < big[i].n && !(i == 0 && v >= 1e12))
             continue;
-        unsigned long long hi = v / big[i].n, lo = v % big[i].n;
-        words(hi, false, o, cap, false);
+        double hi = floor(v / big[i].n), lo = v - hi * big[i].n;
+        if (lo < 0 || lo < v * 1e-15)
+            lo = 0;
+        words(hi, false, o, cap);
         cat(o, cap, " ");
         cat(o, cap, big[i].w);
         if (lo == 0) {
             if (ord)
                 cat(o, cap, "th");
         } else {
-            cat(o, cap, lo < 100 ? " and " : (big[i].n == 100 ? " and " : ", "));
-            words(lo, ord, o, cap, false);
+            cat(o, cap, lo < 100 ? " and " : ", ");
+            words(lo, ord, o, cap);
         }
         return;
     }
-    (void)first;
 }
 
 static void roman(unsigned long long v, char *o, size_t cap)
@@ -102,65 +101,92 @@ static const char *ordinal_suffix(unsigned long long v)
     return u == 1 ? "st" : u == 2 ? "nd" : u == 3 ? "rd" : "th";
 }
 
-static void decimal(double value, const char *pic, size_t plen, bool ord, char *o, size_t cap)
+static int digit_value(uint32_t cp);
+static uint32_t next_cp(const char *s, size_t n, size_t *i);
+
+static void put_cp(char *o, size_t *k, uint32_t cp)
 {
-    /* mandatory digits and grouping positions from the right */
+    if (cp < 0x80) {
+        o[(*k)++] = (char)cp;
+    } else if (cp < 0x800) {
+        o[(*k)++] = (char)(0xC0 | (cp >> 6));
+        o[(*k)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        o[(*k)++] = (char)(0xE0 | (cp >> 12));
+        o[(*k)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[(*k)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+static void decimal(jctx *c, double value, const char *pic, size_t plen, bool ord, char *o, size_t cap)
+{
+    /* the picture as code points, read right to left */
+    uint32_t cps[64];
+    int n = 0;
+    for (size_t i = 0; i < plen && n < 64;)
+        cps[n++] = next_cp(pic, plen, &i);
     int mandatory = 0, groups[16], ng = 0, digits = 0;
-    char gsep[8] = ",";
-    for (size_t i = plen; i-- > 0;) {
-        char ch = pic[i];
-        if (isdigit((unsigned char)ch)) {
+    uint32_t gseps[16], zero = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        int dv = digit_value(cps[i]);
+        if (dv >= 0) {
+            uint32_t z = cps[i] - (uint32_t)dv;
+            if (zero && z != zero)
+                jx_fail(c, "D3131", "a decimal digit pattern must use digits from a single family");
+            zero = z;
             mandatory++;
             digits++;
-        } else if (ch == '#') {
+        } else if (cps[i] == '#') {
             digits++;
         } else if (ng < 16) {
+            gseps[ng] = cps[i];
             groups[ng++] = digits;
-            gsep[0] = ch;
         }
     }
-    char num[64];
+    if (!zero)
+        jx_fail(c, "D3130", "the picture string must contain at least one mandatory digit");
+    char num[400];
     snprintf(num, sizeof num, "%.0f", fabs(value));
-    char padded[128];
     int len = (int)strlen(num);
     int pad = mandatory > len ? mandatory - len : 0;
+    char padded[480];
     memset(padded, '0', (size_t)pad);
     snprintf(padded + pad, sizeof padded - (size_t)pad, "%s", num);
     len = (int)strlen(padded);
-    /* regular grouping: every position a multiple of the first */
     bool regular = ng > 0;
     for (int i = 0; i < ng; i++)
-        if (groups[i] != groups[0] * (i + 1))
+        if (groups[i] != groups[0] * (i + 1) || gseps[i] != gseps[0])
             regular = false;
-    char out[256];
-    int k = 0;
+    char *out = malloc((size_t)len * 8 + 16);
+    if (!out)
+        jx_fail(c, "U1002", "out of memory");
+    size_t k = 0;
     if (value < 0)
         out[k++] = '-';
-    for (int i = 0; i < len && k < 250; i++) {
-        int from_right = len - i;
-        out[k++] = padded[i];
-        int fr = from_right - 1;
+    for (int i = 0; i < len; i++) {
+        put_cp(out, &k, zero + (uint32_t)(padded[i] - '0'));
+        int fr = len - i - 1;
         if (fr <= 0)
             continue;
-        bool sep = false;
-        if (regular && groups[0] > 0)
-            sep = fr % groups[0] == 0;
-        else
+        if (regular && groups[0] > 0) {
+            if (fr % groups[0] == 0)
+                put_cp(out, &k, gseps[0]);
+        } else {
             for (int g = 0; g < ng; g++)
                 if (groups[g] == fr)
-                    sep = true;
-        if (sep)
-            out[k++] = gsep[0];
+                    put_cp(out, &k, gseps[g]);
+        }
     }
     out[k] = 0;
     cat(o, cap, out);
+    free(out);
     if (ord)
         cat(o, cap, ordinal_suffix((unsigned long long)fabs(value)));
 }
 
 void jx_format_integer(jctx *c, double value, const char *pic, size_t plen, char **out, size_t *olen)
 {
-    char o[512] = "";
+    char o[2048] = "";
     bool ord = false;
     const char *semi = memchr(pic, ';', plen);
     size_t ml = semi ? (size_t)(semi - pic) : plen;
@@ -170,12 +196,12 @@ void jx_format_integer(jctx *c, double value, const char *pic, size_t plen, char
     if (ml == 1 && (pic[0] == 'w' || pic[0] == 'W')) {
         if (value < 0)
             cat(o, sizeof o, "minus ");
-        words(v, ord, o, sizeof o, true);
+        words(fabs(trunc(value)), ord, o, sizeof o);
         if (pic[0] == 'W')
             for (char *p = o; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
     } else if (ml == 2 && pic[0] == 'W' && pic[1] == 'w') {
-        words(v, ord, o, sizeof o, true);
+        words(fabs(trunc(value)), ord, o, sizeof o);
         bool start = true;
         for (char *p = o; *p; p++) {
             if (start && isalpha((unsigned char)*p) && strncmp(p, "and ", 4) != 0)
@@ -193,7 +219,7 @@ void jx_format_integer(jctx *c, double value, const char *pic, size_t plen, char
             for (char *p = o; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
     } else {
-        decimal(trunc(value), pic, ml, ord, o, sizeof o);
+        decimal(c, trunc(value), pic, ml, ord, o, sizeof o);
     }
     size_t n = strlen(o);
     *out = jx_alloc(c, n + 1);
