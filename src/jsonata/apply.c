@@ -12,11 +12,7 @@ static jv *apply_lambda(jctx *c, jfunc *f, jv **args, size_t n)
     const jnode *node = f->u.lambda.node;
     jenv *frame = jx_env_new(c, f->u.lambda.env);
     for (size_t i = 0; i < node->items.n; i++) {
-        const jnode *param = node->items.v[i];
-        char *name = jx_alloc(c, param->slen + 1);
-        memcpy(name, param->str, param->slen);
-        name[param->slen] = 0;
-        jx_env_bind(c, frame, name, i < n ? args[i] : NULL);
+        jx_env_bind(c, frame, node->items.v[i]->str, i < n ? args[i] : NULL);
     }
     return jx_eval(c, node->body, f->u.lambda.input, frame);
 }

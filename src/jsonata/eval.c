@@ -109,12 +109,11 @@ bool jx_env_lookup(jctx *c, const jenv *e, const char *name, jv **out)
     return false;
 }
 
+/* Names, variables and strings are NUL-terminated in the AST. */
 static const char *node_name(jctx *c, const jnode *n)
 {
-    char *s = jx_alloc(c, n->slen + 1);
-    memcpy(s, n->str, n->slen);
-    s[n->slen] = 0;
-    return s;
+    (void)c;
+    return n->str;
 }
 
 /* ---- operators ------------------------------------------------------------- */
@@ -193,12 +192,14 @@ static jv *eval_range(jctx *c, jv *l, jv *r)
                 c->max_range);
     size_t n = (size_t)size;
     jv *a = jx_arr(c, n);
-    jv *nums = jx_alloc(c, n * sizeof(jv));
-    memset(nums, 0, n * sizeof(jv));
+    char *block = jx_alloc(c, n * JV_NUM_SIZE);
     for (size_t i = 0; i < n; i++) {
-        nums[i].kind = JV_NUM;
-        nums[i].u.n = l->u.n + (double)i;
-        a->u.a.items[i] = &nums[i];
+        jv *num = (jv *)(void *)(block + i * JV_NUM_SIZE);
+        num->kind = JV_NUM;
+        num->flags = 0;
+        num->thunk = 0;
+        num->u.n = l->u.n + (double)i;
+        a->u.a.items[i] = num;
     }
     a->u.a.n = n;
     a->flags = JVF_SEQ;
@@ -270,10 +271,22 @@ static jv *eval_neg(jctx *c, const jnode *e, jv *input, jenv *env)
 
 static jv *eval_array(jctx *c, const jnode *e, jv *input, jenv *env)
 {
-    jv *r = jx_arr(c, e->items.n);
-    for (size_t i = 0; i < e->items.n; i++) {
+    size_t n = e->items.n, total = 0;
+    jv **vals = jx_alloc(c, (n ? n : 1) * sizeof(jv *));
+    for (size_t i = 0; i < n; i++) {
+        vals[i] = jx_eval(c, e->items.v[i], input, env);
+        total += jx_is_arr(vals[i]) && e->items.v[i]->type != N_ARRAY ? vals[i]->u.a.n : 1;
+    }
+    if (n == 1 && e->items.v[0]->type == N_BINARY && e->items.v[0]->op == OP_RANGE && vals[0]) {
+        /* a fresh range: use it as the array instead of copying it */
+        jv *r = vals[0];
+        r->flags = e->consarray ? JVF_CONS : 0;
+        return r;
+    }
+    jv *r = jx_arr(c, total);
+    for (size_t i = 0; i < n; i++) {
         const jnode *item = e->items.v[i];
-        jv *v = jx_eval(c, item, input, env);
+        jv *v = vals[i];
         if (!v)
             continue;
         if (item->type == N_ARRAY || !jx_is_arr(v)) {

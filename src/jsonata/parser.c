@@ -256,12 +256,12 @@ static jnode *nud(jparser *p, const jtok *t)
     switch (t->type) {
     case T_NAME:
         n = node(p, N_NAME, t->pos);
-        n->str = t->s;
+        n->str = tok_text(p, t);
         n->slen = t->len;
         return n;
     case T_VARIABLE:
         n = node(p, N_VARIABLE, t->pos);
-        n->str = t->s;
+        n->str = tok_text(p, t);
         n->slen = t->len;
         return n;
     case T_STRING:

@@ -21,9 +21,10 @@ void *jx_alloc(jctx *c, size_t n)
 
 jv *jx_num(jctx *c, double d)
 {
-    jv *v = jx_alloc(c, sizeof *v);
-    memset(v, 0, sizeof *v);
+    jv *v = jx_alloc(c, JV_NUM_SIZE);
     v->kind = JV_NUM;
+    v->flags = 0;
+    v->thunk = 0;
     v->u.n = d;
     return v;
 }
