@@ -125,8 +125,9 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
         jv *r = jx_eval(&c, e->root, in, root);
         out = r ? jx_to_json(r) : fg_jsonata_undefined();
         if (!out) {
-            snprintf(err->code, sizeof err->code, "U1002");
-            snprintf(err->message, sizeof err->message, "out of memory converting the result");
+            snprintf(err->code, sizeof err->code, "U1001");
+            snprintf(err->message, sizeof err->message,
+                     "the result cannot be converted to JSON: out of memory, or nested too deeply (cyclic)");
         }
     }
     pcre2_match_data_free(c.md);

@@ -3,18 +3,31 @@
 #include "jsonata/jsonata.h"
 
 #include "cli/args.h"
+#include "core/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void report_rate(const fg_jsonata_expr *e, const json_t *input, const fg_jsonata_env *env, long n)
+{
+    fg_jsonata_error err;
+    uint64_t t0 = fg_clock_mono_ns();
+    for (long i = 0; i < n; i++)
+        json_decref(fg_jsonata_eval(e, input, env, NULL, &err));
+    double secs = (double)(fg_clock_mono_ns() - t0) / 1e9;
+    fprintf(stderr, "%ld evaluations in %.3f s: %.0f/s\n", n, secs, secs > 0 ? (double)n / secs : 0);
+}
+
 int fg_jsonata_cmd_eval(int argc, char **argv)
 {
     const char *input_path = NULL;
     bool sfn = false;
+    long repeat = 0;
     fg_opt opts[] = {
         {"input", FG_OPT_STR, &input_path, "FILE", "JSON input document (default: none)"},
         {"sfn", FG_OPT_FLAG, &sfn, NULL, "add the Step Functions functions ($partition, $uuid, ...)"},
+        {"repeat", FG_OPT_INT, &repeat, "N", "evaluate N more times and report evaluations per second on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };
     fg_cli cli = {"flowgate jsonata [--input FILE] [--sfn] EXPR",
@@ -38,6 +51,8 @@ int fg_jsonata_cmd_eval(int argc, char **argv)
     fg_jsonata_error err;
     fg_jsonata_expr *e = fg_jsonata_compile(argv[1], strlen(argv[1]), &err);
     json_t *out = e ? fg_jsonata_eval(e, input, env, NULL, &err) : NULL;
+    if (out && repeat > 0)
+        report_rate(e, input, env, repeat);
     int status = 0;
     if (!out) {
         fprintf(stderr, "flowgate jsonata: %s at position %d: %s\n", err.code, err.position, err.message);

@@ -475,18 +475,20 @@ static jv *eval_wildcard(jctx *c, jv *input)
     return r;
 }
 
-static void descend(jctx *c, jv *input, jv *out)
+static void descend(jctx *c, jv *input, jv *out, int depth)
 {
     if (!input)
         return;
+    if (depth > JX_MAX_NESTING)
+        jx_fail(c, "U1001", "value nested more than %d levels deep (is it cyclic?)", JX_MAX_NESTING);
     if (!jx_is_arr(input))
         jx_push(c, out, input);
     if (jx_is_arr(input)) {
         for (size_t i = 0; i < input->u.a.n; i++)
-            descend(c, input->u.a.items[i], out);
+            descend(c, input->u.a.items[i], out, depth + 1);
     } else if (jx_is_obj(input)) {
         for (size_t i = 0; i < input->u.o.n; i++)
-            descend(c, input->u.o.ents[i].v, out);
+            descend(c, input->u.o.ents[i].v, out, depth + 1);
     }
 }
 
@@ -495,7 +497,7 @@ static jv *eval_descendants(jctx *c, jv *input)
     if (!input)
         return NULL;
     jv *r = jx_seq(c);
-    descend(c, input, r);
+    descend(c, input, r, 0);
     return r->u.a.n == 1 ? r->u.a.items[0] : r;
 }
 

@@ -90,6 +90,9 @@ struct jv {
  * halves the memory of large number arrays such as [1..10000000]. */
 #define JV_NUM_SIZE (offsetof(jv, u) + sizeof(double))
 
+/* Deepest value nesting copied, compared or serialised (transforms can make cycles). */
+#define JX_MAX_NESTING 2000
+
 /* ---- AST ---------------------------------------------------------------- */
 
 enum jn_type {

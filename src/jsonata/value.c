@@ -203,9 +203,9 @@ static json_t *num_to_json(double d)
     return json_real(d);
 }
 
-json_t *jx_to_json(const jv *v)
+static json_t *to_json(const jv *v, int depth)
 {
-    if (!v)
+    if (!v || depth > JX_MAX_NESTING)
         return NULL;
     switch (v->kind) {
     case JV_NULL:
@@ -219,18 +219,30 @@ json_t *jx_to_json(const jv *v)
     case JV_ARR: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->u.a.n; i++) {
-            json_t *x = jx_to_json(v->u.a.items[i]);
-            if (x)
-                json_array_append_new(a, x);
+            const jv *item = v->u.a.items[i];
+            if (!item)
+                continue;
+            json_t *x = to_json(item, depth + 1);
+            if (!x) {
+                json_decref(a);
+                return NULL;
+            }
+            json_array_append_new(a, x);
         }
         return a;
     }
     case JV_OBJ: {
         json_t *o = json_object();
         for (size_t i = 0; i < v->u.o.n; i++) {
-            json_t *x = jx_to_json(v->u.o.ents[i].v);
-            if (x)
-                json_object_setn_new_nocheck(o, v->u.o.ents[i].k, v->u.o.ents[i].klen, x);
+            const jv *item = v->u.o.ents[i].v;
+            if (!item)
+                continue;
+            json_t *x = to_json(item, depth + 1);
+            if (!x) {
+                json_decref(o);
+                return NULL;
+            }
+            json_object_setn_new_nocheck(o, v->u.o.ents[i].k, v->u.o.ents[i].klen, x);
         }
         return o;
     }
@@ -240,8 +252,15 @@ json_t *jx_to_json(const jv *v)
     return NULL;
 }
 
-bool jx_deep_equal(const jv *a, const jv *b)
+json_t *jx_to_json(const jv *v)
 {
+    return to_json(v, 0);
+}
+
+static bool deep_equal(const jv *a, const jv *b, int depth)
+{
+    if (depth > JX_MAX_NESTING)
+        return false;
     if (a == b)
         return true;
     if (!a || !b || a->kind != b->kind)
@@ -259,7 +278,7 @@ bool jx_deep_equal(const jv *a, const jv *b)
         if (a->u.a.n != b->u.a.n)
             return false;
         for (size_t i = 0; i < a->u.a.n; i++)
-            if (!jx_deep_equal(a->u.a.items[i], b->u.a.items[i]))
+            if (!deep_equal(a->u.a.items[i], b->u.a.items[i], depth + 1))
                 return false;
         return true;
     case JV_OBJ:
@@ -268,7 +287,7 @@ bool jx_deep_equal(const jv *a, const jv *b)
         for (size_t i = 0; i < a->u.o.n; i++) {
             const jv_ent *e = &a->u.o.ents[i];
             jv *o = jx_get(b, e->k, e->klen);
-            if (!o || !jx_deep_equal(e->v, o))
+            if (!o || !deep_equal(e->v, o, depth + 1))
                 return false;
         }
         return true;
@@ -276,6 +295,11 @@ bool jx_deep_equal(const jv *a, const jv *b)
         return a->u.f == b->u.f;
     }
     return false;
+}
+
+bool jx_deep_equal(const jv *a, const jv *b)
+{
+    return deep_equal(a, b, 0);
 }
 
 bool jx_strict_equal(const jv *a, const jv *b)
@@ -336,15 +360,17 @@ jv *jx_flatten(jctx *c, jv *arg, jv *into)
     return into;
 }
 
-jv *jx_deep_copy(jctx *c, const jv *v)
+static jv *deep_copy(jctx *c, const jv *v, int depth)
 {
     if (!v)
         return NULL;
+    if (depth > JX_MAX_NESTING)
+        jx_fail(c, "U1001", "value nested more than %d levels deep (is it cyclic?)", JX_MAX_NESTING);
     if (v->kind == JV_ARR) {
         jv *a = jx_arr(c, v->u.a.n);
         a->flags = v->flags;
         for (size_t i = 0; i < v->u.a.n; i++)
-            a->u.a.items[i] = jx_deep_copy(c, v->u.a.items[i]);
+            a->u.a.items[i] = deep_copy(c, v->u.a.items[i], depth + 1);
         a->u.a.n = v->u.a.n;
         return a;
     }
@@ -352,12 +378,17 @@ jv *jx_deep_copy(jctx *c, const jv *v)
         jv *o = jx_obj(c, v->u.o.n);
         for (size_t i = 0; i < v->u.o.n; i++) {
             o->u.o.ents[i] = v->u.o.ents[i];
-            o->u.o.ents[i].v = jx_deep_copy(c, v->u.o.ents[i].v);
+            o->u.o.ents[i].v = deep_copy(c, v->u.o.ents[i].v, depth + 1);
         }
         o->u.o.n = v->u.o.n;
         return o;
     }
     return (jv *)v;
+}
+
+jv *jx_deep_copy(jctx *c, const jv *v)
+{
+    return deep_copy(c, v, 0);
 }
 
 bool jx_truthy(jctx *c, const jv *v)
@@ -544,6 +575,8 @@ static void sb_indent(sbuf *b, bool pretty, int level)
 static void stringify_rec(sbuf *b, const jv *v, bool pretty, int level)
 {
     char num[40];
+    if (level > JX_MAX_NESTING)
+        jx_fail(b->c, "U1001", "value nested more than %d levels deep (is it cyclic?)", JX_MAX_NESTING);
     switch (v->kind) {
     case JV_NULL:
         sb_put(b, "null", 4);
