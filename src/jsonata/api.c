@@ -87,6 +87,32 @@ static void ctx_limits(jctx *c, const fg_jsonata_limits *lim)
         c->deadline_ns = fg_clock_mono_ns() + lim->timeout_ms * 1000000ull;
 }
 
+/* Runs the evaluation under setjmp; a thrown error returns NULL. */
+static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *input, const fg_jsonata_env *env)
+{
+    jmp_buf jb;
+    c->jb = &jb;
+    if (setjmp(jb) != 0)
+        return NULL;
+    jv *in = jx_from_json(c, input);
+    jenv *root = root_env(c, env, in);
+    if (jx_is_arr(in)) {
+        jv *w = jx_seq(c);
+        jx_push(c, w, in);
+        w->flags |= JVF_OUTER;
+        in = w;
+    }
+    c->root_input = in;
+    jv *r = jx_eval(c, e->root, in, root);
+    json_t *out = r ? jx_to_json(r) : fg_jsonata_undefined();
+    if (!out) {
+        snprintf(c->err->code, sizeof c->err->code, "U1001");
+        snprintf(c->err->message, sizeof c->err->message,
+                 "the result cannot be converted to JSON: out of memory, or nested too deeply (cyclic)");
+    }
+    return out;
+}
+
 json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_jsonata_env *env,
                         const fg_jsonata_limits *lim, fg_jsonata_error *err)
 {
@@ -109,27 +135,7 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
     c.err = err;
     c.uenv = env;
     c.now_ms = fg_clock_wall_ms();
-    jmp_buf jb;
-    c.jb = &jb;
-    json_t *out = NULL;
-    if (setjmp(jb) == 0) {
-        jv *in = jx_from_json(&c, input);
-        jenv *root = root_env(&c, env, in);
-        if (jx_is_arr(in)) {
-            jv *w = jx_seq(&c);
-            jx_push(&c, w, in);
-            w->flags |= JVF_OUTER;
-            in = w;
-        }
-        c.root_input = in;
-        jv *r = jx_eval(&c, e->root, in, root);
-        out = r ? jx_to_json(r) : fg_jsonata_undefined();
-        if (!out) {
-            snprintf(err->code, sizeof err->code, "U1001");
-            snprintf(err->message, sizeof err->message,
-                     "the result cannot be converted to JSON: out of memory, or nested too deeply (cyclic)");
-        }
-    }
+    json_t *out = eval_protected(&c, e, input, env);
     pcre2_match_data_free(c.md);
     fg_arena_destroy(c.arena);
     return out;

@@ -50,6 +50,25 @@ static jv *fn_assert(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     jx_fail(c, "D3141", "$assert() statement failed");
 }
 
+/* Evaluates root with its own error target; false when it threw. */
+static bool eval_nested(jctx *c, const jnode *root, jv *focus, jenv *env, fg_jsonata_error *inner, jv **out)
+{
+    jmp_buf jb, *saved = c->jb;
+    fg_jsonata_error *saved_err = c->err;
+    int depth = c->depth;
+    const jnode *cur = c->cur;
+    c->jb = &jb;
+    c->err = inner;
+    bool ok = setjmp(jb) == 0;
+    if (ok)
+        *out = jx_eval(c, root, focus, env);
+    c->jb = saved;
+    c->err = saved_err;
+    c->depth = depth;
+    c->cur = cur;
+    return ok;
+}
+
 static jv *fn_eval(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 {
     jv *src = ARG(0);
@@ -64,26 +83,16 @@ static jv *fn_eval(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     if (!root)
         jx_fail(c, "D3120", "syntax error in expression passed to function eval: %s", perr.message);
     jv *focus = ARG(1) ? ARG(1) : in;
-    jmp_buf jb, *saved = c->jb;
-    fg_jsonata_error *saved_err = c->err, inner = {0};
-    c->jb = &jb;
-    c->err = &inner;
-    int depth = c->depth;
-    if (setjmp(jb)) {
-        c->jb = saved;
-        c->err = saved_err;
-        c->depth = depth;
-        jx_fail(c, "D3121", "dynamic error evaluating the expression passed to function eval: %s", inner.message);
-    }
     if (jx_is_arr(focus) && !jx_is_seq(focus)) {
         jv *w = jx_seq(c);
         jx_push(c, w, focus);
         w->flags |= JVF_OUTER;
         focus = w;
     }
-    jv *r = jx_eval(c, root, focus, env);
-    c->jb = saved;
-    c->err = saved_err;
+    fg_jsonata_error inner = {0};
+    jv *r = NULL;
+    if (!eval_nested(c, root, focus, env, &inner, &r))
+        jx_fail(c, "D3121", "dynamic error evaluating the expression passed to function eval: %s", inner.message);
     return r;
 }
 

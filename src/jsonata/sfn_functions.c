@@ -148,8 +148,8 @@ static json_t *sfn_parse(void *ud, json_t *const *args, size_t n, fg_jsonata_err
     json_error_t je;
     json_t *v = json_loadb(json_string_value(args[0]), json_string_length(args[0]), JSON_DECODE_ANY, &je);
     if (!v) {
-        char msg[320];
-        snprintf(msg, sizeof msg, "$parse: invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
+        char msg[240];
+        snprintf(msg, sizeof msg, "$parse: invalid JSON at line %d column %d: %.160s", je.line, je.column, je.text);
         return fail(err, "D3030", msg);
     }
     return v;
