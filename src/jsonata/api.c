@@ -94,6 +94,7 @@ static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *i
     c->jb = &jb;
     if (setjmp(jb) != 0)
         return NULL;
+    jx_tls_ctx = c;
     jv *in = jx_from_json(c, input);
     jenv *root = root_env(c, env, in);
     if (jx_is_arr(in)) {
@@ -135,7 +136,9 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
     c.err = err;
     c.uenv = env;
     c.now_ms = fg_clock_wall_ms();
+    jctx *outer = jx_tls_ctx;
     json_t *out = eval_protected(&c, e, input, env);
+    jx_tls_ctx = outer;
     pcre2_match_data_free(c.md);
     fg_arena_destroy(c.arena);
     return out;

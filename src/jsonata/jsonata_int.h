@@ -25,7 +25,8 @@ typedef struct jsig jsig;
 
 enum jv_kind { JV_NULL = 1, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ, JV_FUNC };
 /* array flags */
-enum { JVF_SEQ = 1, JVF_KEEP = 2, JVF_CONS = 4, JVF_OUTER = 8, JVF_TUPLE = 16 };
+enum { JVF_SEQ = 1, JVF_KEEP = 2, JVF_CONS = 4, JVF_OUTER = 8, JVF_TUPLE = 16,
+       JVF_LAZY = 32 /* array/object from the input whose members are read on first use */ };
 /* function kinds */
 enum { FN_LAMBDA = 1, FN_BUILTIN, FN_PARTIAL, FN_NATIVE, FN_REGEX, FN_CHAIN, FN_TRANSFORM };
 
@@ -80,8 +81,8 @@ struct jv {
         bool b;
         double n;
         struct { const char *s; size_t len; } s;
-        struct { jv **items; size_t n, cap; } a;
-        struct { jv_ent *ents; size_t n, cap; } o;
+        struct { jv **items; size_t n, cap; const json_t *src; } a;
+        struct { jv_ent *ents; size_t n, cap; const json_t *src; } o;
         jfunc *f;
     } u;
 };
@@ -225,6 +226,9 @@ _Noreturn void jx_fail(jctx *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void *jx_alloc(jctx *c, size_t n);
 
+/* The evaluation running on this thread (lazy input values allocate from it). */
+extern _Thread_local jctx *jx_tls_ctx;
+
 /* ---- values (value.c) ---------------------------------------------------- */
 
 extern jv jx_null, jx_true, jx_false;
@@ -244,10 +248,25 @@ jv *jx_from_json(jctx *c, const json_t *j);
 /* Converts to jansson; functions become "" like JSON.stringify drops them. */
 json_t *jx_to_json(const jv *v);
 bool jx_is_seq(const jv *v);
-static inline bool jx_is_arr(const jv *v) { return v && v->kind == JV_ARR; }
+/* Reads the members of a lazy input array or object (JVF_LAZY) into v. */
+void jx_force(const jv *v);
+static inline void jx_ready(const jv *v)
+{
+    if (v && (v->flags & JVF_LAZY))
+        jx_force(v);
+}
+static inline bool jx_is_arr(const jv *v)
+{
+    jx_ready(v);
+    return v && v->kind == JV_ARR;
+}
 static inline bool jx_is_num(const jv *v) { return v && v->kind == JV_NUM; }
 static inline bool jx_is_str(const jv *v) { return v && v->kind == JV_STR; }
-static inline bool jx_is_obj(const jv *v) { return v && v->kind == JV_OBJ; }
+static inline bool jx_is_obj(const jv *v)
+{
+    jx_ready(v);
+    return v && v->kind == JV_OBJ;
+}
 static inline bool jx_is_func(const jv *v) { return v && v->kind == JV_FUNC; }
 bool jx_deep_equal(const jv *a, const jv *b);
 /* JavaScript's === for `in`. */

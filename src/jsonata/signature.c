@@ -190,6 +190,7 @@ static char symbol_of(const jv *v)
 {
     if (!v)
         return 'm';
+    jx_ready(v);
     switch (v->kind) {
     case JV_NULL: return 'l';
     case JV_BOOL: return 'b';

@@ -114,12 +114,14 @@ static long obj_index(const jv *o, const char *k, size_t klen)
 
 jv *jx_get(const jv *o, const char *k, size_t klen)
 {
+    jx_ready(o);
     long i = obj_index(o, k, klen);
     return i < 0 ? NULL : o->u.o.ents[i].v;
 }
 
 void jx_set(jctx *c, jv *o, const char *k, size_t klen, jv *v)
 {
+    jx_ready(o);
     long i = obj_index(o, k, klen);
     if (i >= 0) {
         o->u.o.ents[i].v = v;
@@ -138,6 +140,7 @@ void jx_set(jctx *c, jv *o, const char *k, size_t klen, jv *v)
 
 void jx_del(jv *o, const char *k, size_t klen)
 {
+    jx_ready(o);
     long i = obj_index(o, k, klen);
     if (i < 0)
         return;
@@ -174,22 +177,15 @@ jv *jx_from_json(jctx *c, const json_t *j)
     case JSON_STRING:
         return jx_str_nocopy(c, json_string_value(j), json_string_length(j));
     case JSON_ARRAY: {
-        size_t n = json_array_size(j);
-        jv *a = jx_arr(c, n);
-        for (size_t i = 0; i < n; i++)
-            a->u.a.items[i] = jx_from_json(c, json_array_get(j, i));
-        a->u.a.n = n;
+        jv *a = jx_arr(c, 0);
+        a->flags = JVF_LAZY;
+        a->u.a.src = j;
         return a;
     }
     case JSON_OBJECT: {
-        jv *o = jx_obj(c, json_object_size(j));
-        const char *k;
-        size_t klen;
-        json_t *v;
-        json_object_keylen_foreach((json_t *)j, k, klen, v)
-        {
-            o->u.o.ents[o->u.o.n++] = (jv_ent){k, klen, jx_from_json(c, v)};
-        }
+        jv *o = jx_obj(c, 0);
+        o->flags = JVF_LAZY;
+        o->u.o.src = j;
         return o;
     }
     }
@@ -207,6 +203,10 @@ static json_t *to_json(const jv *v, int depth)
 {
     if (!v || depth > JX_MAX_NESTING)
         return NULL;
+    if ((v->flags & JVF_LAZY) && v->kind == JV_ARR)
+        return json_deep_copy(v->u.a.src);
+    if ((v->flags & JVF_LAZY) && v->kind == JV_OBJ)
+        return json_deep_copy(v->u.o.src);
     switch (v->kind) {
     case JV_NULL:
         return json_null();
@@ -252,6 +252,36 @@ static json_t *to_json(const jv *v, int depth)
     return NULL;
 }
 
+_Thread_local jctx *jx_tls_ctx;
+
+void jx_force(const jv *cv)
+{
+    jv *v = (jv *)cv;
+    jctx *c = jx_tls_ctx;
+    v->flags &= (uint8_t)~JVF_LAZY;
+    if (v->kind == JV_ARR) {
+        const json_t *j = v->u.a.src;
+        size_t n = json_array_size(j);
+        v->u.a.items = jx_alloc(c, (n ? n : 1) * sizeof(jv *));
+        v->u.a.cap = n;
+        for (size_t i = 0; i < n; i++)
+            v->u.a.items[i] = jx_from_json(c, json_array_get(j, i));
+        v->u.a.n = n;
+        return;
+    }
+    const json_t *j = v->u.o.src;
+    size_t n = json_object_size(j);
+    v->u.o.ents = jx_alloc(c, (n ? n : 1) * sizeof(jv_ent));
+    v->u.o.cap = n;
+    const char *k;
+    size_t klen;
+    json_t *x;
+    json_object_keylen_foreach((json_t *)j, k, klen, x)
+    {
+        v->u.o.ents[v->u.o.n++] = (jv_ent){k, klen, jx_from_json(c, x)};
+    }
+}
+
 json_t *jx_to_json(const jv *v)
 {
     return to_json(v, 0);
@@ -261,6 +291,8 @@ static bool deep_equal(const jv *a, const jv *b, int depth)
 {
     if (depth > JX_MAX_NESTING)
         return false;
+    jx_ready(a);
+    jx_ready(b);
     if (a == b)
         return true;
     if (!a || !b || a->kind != b->kind)
@@ -366,6 +398,7 @@ static jv *deep_copy(jctx *c, const jv *v, int depth)
         return NULL;
     if (depth > JX_MAX_NESTING)
         jx_fail(c, "U1001", "value nested more than %d levels deep (is it cyclic?)", JX_MAX_NESTING);
+    jx_ready(v);
     if (v->kind == JV_ARR) {
         jv *a = jx_arr(c, v->u.a.n);
         a->flags = v->flags;
@@ -395,6 +428,7 @@ bool jx_truthy(jctx *c, const jv *v)
 {
     if (!v)
         return false;
+    jx_ready(v);
     switch (v->kind) {
     case JV_NULL:
         return false;
@@ -577,6 +611,7 @@ static void stringify_rec(sbuf *b, const jv *v, bool pretty, int level)
     char num[40];
     if (level > JX_MAX_NESTING)
         jx_fail(b->c, "U1001", "value nested more than %d levels deep (is it cyclic?)", JX_MAX_NESTING);
+    jx_ready(v);
     switch (v->kind) {
     case JV_NULL:
         sb_put(b, "null", 4);
