@@ -10,6 +10,8 @@ static jv *apply_inner(jctx *c, jv *proc, jv **args, size_t n, jv *input, jenv *
 static jv *apply_lambda(jctx *c, jfunc *f, jv **args, size_t n)
 {
     const jnode *node = f->u.lambda.node;
+    if (node->items.n == 0 && node->body->type == N_LAMBDA && node->body->thunk)
+        return jx_eval(c, node->body, f->u.lambda.input, f->u.lambda.env); /* nothing to bind */
     jenv *frame = jx_env_new(c, f->u.lambda.env);
     for (size_t i = 0; i < node->items.n; i++) {
         jx_env_bind(c, frame, node->items.v[i]->str, i < n ? args[i] : NULL);
@@ -146,7 +148,7 @@ jv *jx_apply(jctx *c, jv *proc, jv **args, size_t n, jv *input, jenv *env)
         jenv *tenv = r->u.f->u.lambda.env;
         jv *next = jx_eval(c, call->procedure, tin, tenv);
         size_t na = call->items.n;
-        jv **targs = jx_alloc(c, (na ? na : 1) * sizeof(jv *));
+        jv **targs = na ? jx_alloc(c, na * sizeof(jv *)) : NULL;
         for (size_t i = 0; i < na; i++)
             targs[i] = jx_eval(c, call->items.v[i], tin, tenv);
         r = apply_inner(c, next, targs, na, input, env);

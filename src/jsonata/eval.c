@@ -331,6 +331,19 @@ static jv *eval_variable(jctx *c, const jnode *e, jv *input, jenv *env)
 
 static jv *eval_lambda(jctx *c, const jnode *e, jv *input, jenv *env)
 {
+    if (e->thunk) {
+        /* a tail call: jx_apply unpacks it before any other thunk can be made */
+        if (!c->thunk)
+            c->thunk = jx_func(c, FN_LAMBDA);
+        jv *t = c->thunk;
+        t->u.f->u.lambda.node = e;
+        t->u.f->u.lambda.env = env;
+        t->u.f->u.lambda.input = input;
+        t->u.f->sig = NULL;
+        t->u.f->arity = 0;
+        t->thunk = 1;
+        return t;
+    }
     jv *f = jx_func(c, FN_LAMBDA);
     f->u.f->u.lambda.node = e;
     f->u.f->u.lambda.env = env;
@@ -429,12 +442,10 @@ static jv *eval_regex(jctx *c, const jnode *e)
 
 static jv *eval_transform(jctx *c, const jnode *e, jenv *env)
 {
-    static jsig *sig;
     jv *f = jx_func(c, FN_TRANSFORM);
     f->u.f->u.transform.node = e;
     f->u.f->u.transform.env = env;
     f->u.f->arity = 1;
-    (void)sig;
     return f;
 }
 

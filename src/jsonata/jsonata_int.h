@@ -217,6 +217,7 @@ struct jctx {
     jv *root_input;
     int64_t now_ms;
     pcre2_match_data *md;
+    jv *thunk; /* the one tail-call thunk: consumed by jx_apply before another is made */
 };
 
 _Noreturn void jx_throw(jctx *c, const char *code, int pos, const char *token, const char *fmt, ...)

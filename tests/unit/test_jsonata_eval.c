@@ -1,6 +1,7 @@
 #include "jsonata/jsonata.h"
 #include "fg_test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,5 +222,45 @@ FG_TEST(compiled_expression_is_reusable)
         json_decref(out);
         json_decref(in);
     }
+    fg_jsonata_free(e);
+}
+
+typedef struct shared_case {
+    const fg_jsonata_expr *e;
+    const json_t *input;
+    int ok;
+} shared_case;
+
+static void *eval_many(void *arg)
+{
+    shared_case *sc = arg;
+    for (int i = 0; i < 200; i++) {
+        fg_jsonata_error err;
+        json_t *out = fg_jsonata_eval(sc->e, sc->input, NULL, NULL, &err);
+        if (json_is_string(out) && strcmp(json_string_value(out), "B-A") == 0)
+            sc->ok++;
+        json_decref(out);
+    }
+    return NULL;
+}
+
+FG_TEST(one_expression_many_threads)
+{
+    const char *src = "$join($reverse(items[$contains(name, /[a-z]/i)].$uppercase(name)), '-')";
+    fg_jsonata_error err;
+    fg_jsonata_expr *e = fg_jsonata_compile(src, strlen(src), &err);
+    FG_REQUIRE(e != NULL);
+    json_t *in = json_loads("{\"items\":[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"1\"}]}", 0, NULL);
+    pthread_t t[4];
+    shared_case sc[4];
+    for (int i = 0; i < 4; i++) {
+        sc[i] = (shared_case){e, in, 0};
+        pthread_create(&t[i], NULL, eval_many, &sc[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        FG_CHECK_INT(sc[i].ok, 200);
+    }
+    json_decref(in);
     fg_jsonata_free(e);
 }
