@@ -125,8 +125,7 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
     memset(&c, 0, sizeof c);
     ctx_limits(&c, lim);
     c.arena = fg_arena_create(lim && lim->max_memory ? lim->max_memory : DEFAULT_MEMORY);
-    c.md = pcre2_match_data_create(40, NULL);
-    if (!c.arena || !c.md) {
+    if (!c.arena) {
         fg_arena_destroy(c.arena);
         pcre2_match_data_free(c.md);
         snprintf(err->code, sizeof err->code, "U1002");

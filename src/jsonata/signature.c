@@ -240,6 +240,11 @@ size_t jx_sig_validate(jctx *c, const jsig *s, jv **args, size_t n, jv *context,
     for (size_t i = 0; i < n; i++)
         sym[i] = symbol_of(args[i]);
     sym[n] = 0;
+    if (!c->md) {
+        c->md = pcre2_match_data_create(SIG_MAX_PARAMS + 1, NULL);
+        if (!c->md)
+            jx_fail(c, "U1002", "out of memory");
+    }
     int rc = pcre2_match(s->re, (PCRE2_SPTR)sym, n, 0, 0, c->md, NULL);
     if (rc < 0)
         validation_error(c, s, sym, n);

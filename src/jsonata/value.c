@@ -114,7 +114,11 @@ static long obj_index(const jv *o, const char *k, size_t klen)
 
 jv *jx_get(const jv *o, const char *k, size_t klen)
 {
-    jx_ready(o);
+    if (o->flags & JVF_LAZY) {
+        /* look the key up in the input itself; the object stays unread */
+        json_t *x = json_object_getn(o->u.o.src, k, klen);
+        return x ? jx_from_json(jx_tls_ctx, x) : NULL;
+    }
     long i = obj_index(o, k, klen);
     return i < 0 ? NULL : o->u.o.ents[i].v;
 }
@@ -349,8 +353,10 @@ bool jx_strict_equal(const jv *a, const jv *b)
         return jx_deep_equal(a, b);
     case JV_FUNC:
         return a->u.f == b->u.f;
+    case JV_ARR:
+        return a == b || (a->u.a.src && a->u.a.src == b->u.a.src);
     default:
-        return a == b;
+        return a == b || (a->u.o.src && a->u.o.src == b->u.o.src);
     }
 }
 
