@@ -16,7 +16,6 @@
 
 typedef struct run {
     const char *dir;
-    bool verbose;
     int passed, failed;
 } run;
 
@@ -253,10 +252,8 @@ static void run_group(run *r, const char *group)
 static int cmd_jsonata(int argc, char **argv)
 {
     const char *group = NULL;
-    bool verbose = false;
     fg_opt opts[] = {
         {"group", FG_OPT_STR, &group, "NAME", "run only this group"},
-        {"verbose", FG_OPT_FLAG, &verbose, NULL, "reserved: more detail"},
         {NULL, 0, NULL, NULL, NULL},
     };
     fg_cli cli = {"flowgate conformance jsonata [--group NAME] DIR",
@@ -268,7 +265,7 @@ static int cmd_jsonata(int argc, char **argv)
     int rc = fg_cli_parse(&cli, argc, argv, &npos);
     if (rc != FG_CLI_RUN)
         return FG_CLI_EXIT(rc);
-    run r = {.dir = argv[1], .verbose = verbose};
+    run r = {.dir = argv[1]};
     char gdir[4096];
     snprintf(gdir, sizeof gdir, "%s/groups", r.dir);
     size_t n;
