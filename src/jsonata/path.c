@@ -140,19 +140,18 @@ static jv *eval_step(jctx *c, const jnode *step, jv *input, jenv *env, bool last
         jv *r = jx_eval_sort(c, step, input, env);
         return step->nstages ? eval_stages(c, step, r, env) : r;
     }
-    jv *result = jx_seq(c);
+    /* results are flattened as they come; a lone array result of the last
+     * step is returned as it is */
+    jv *seq = jx_seq(c), *first = NULL;
+    size_t count = 0;
     for (size_t i = 0; i < input->u.a.n; i++) {
         jv *res = jx_eval(c, step, input->u.a.items[i], env);
         for (size_t s = 0; s < step->nstages; s++)
             res = jx_eval_filter(c, step->stages[s].expr, res, env);
-        if (res)
-            jx_push(c, result, res);
-    }
-    if (last && result->u.a.n == 1 && jx_is_arr(result->u.a.items[0]) && !jx_is_seq(result->u.a.items[0]))
-        return result->u.a.items[0];
-    jv *seq = jx_seq(c);
-    for (size_t i = 0; i < result->u.a.n; i++) {
-        jv *res = result->u.a.items[i];
+        if (!res)
+            continue;
+        if (count++ == 0)
+            first = res;
         if (!jx_is_arr(res) || (res->flags & JVF_CONS)) {
             jx_push(c, seq, res);
         } else {
@@ -160,6 +159,8 @@ static jv *eval_step(jctx *c, const jnode *step, jv *input, jenv *env, bool last
                 jx_push(c, seq, res->u.a.items[j]);
         }
     }
+    if (last && count == 1 && jx_is_arr(first) && !jx_is_seq(first))
+        return first;
     return seq;
 }
 
