@@ -1,7 +1,9 @@
-/* Function signatures such as "<s-n?:s>": parsed into one pattern over the
- * type letters of the arguments (s n b l a o f, m for missing), matched with
- * PCRE2, then used to substitute the context for "-" parameters and to wrap
- * single values given for array parameters. */
+/* Function signatures such as "<s-n?:s>": each parameter becomes a set of
+ * accepted type letters (s n b l a o f, m for missing) with a quantifier; the
+ * letters of the arguments are matched against them greedily with
+ * backtracking, like the regular expression JSONata builds. The match then
+ * substitutes the context for "-" parameters and wraps single values given for
+ * array parameters. */
 #include "jsonata/jsonata_int.h"
 
 #include <stdio.h>
@@ -22,8 +24,8 @@ typedef struct jparam {
 struct jsig {
     jparam p[SIG_MAX_PARAMS];
     int n;
-    pcre2_code *re;
-    pcre2_code *ctxre[SIG_MAX_PARAMS];
+    char set[SIG_MAX_PARAMS][12]; /* accepted letters per parameter */
+    int min[SIG_MAX_PARAMS], max[SIG_MAX_PARAMS];
 };
 
 static size_t closing(const char *s, size_t len, size_t start, char open, char close)
@@ -42,28 +44,9 @@ static size_t closing(const char *s, size_t len, size_t start, char open, char c
     return pos;
 }
 
-static pcre2_code *compile(const char *pat)
-{
-    int ec;
-    PCRE2_SIZE eo;
-    return pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
-}
-
 void jx_sig_free(jsig *s)
 {
-    if (!s)
-        return;
-    pcre2_code_free(s->re);
-    for (int i = 0; i < s->n; i++)
-        pcre2_code_free(s->ctxre[i]);
     free(s);
-}
-
-static jsig *sig_fail(jsig *s, int *err_offset, size_t pos)
-{
-    *err_offset = (int)pos;
-    jx_sig_free(s);
-    return NULL;
 }
 
 static bool add_param(jsig *s, char type, const char *regex)
@@ -162,18 +145,27 @@ jsig *jx_sig_parse(const char *src, size_t len, int *err_offset)
         *err_offset = off;
         return NULL;
     }
-    char pat[SIG_MAX_PARAMS * 52 + 4];
-    size_t o = 0;
-    pat[o++] = '^';
-    for (int i = 0; i < s->n; i++)
-        o += (size_t)snprintf(pat + o, sizeof pat - o, "(%s)", s->p[i].regex);
-    snprintf(pat + o, sizeof pat - o, "$");
-    s->re = compile(pat);
-    if (!s->re)
-        return sig_fail(s, err_offset, 0);
-    for (int i = 0; i < s->n; i++)
-        if (s->p[i].context)
-            s->ctxre[i] = compile(s->p[i].ctxregex);
+    for (int i = 0; i < s->n; i++) {
+        const char *rx = s->p[i].regex;
+        size_t k = 0;
+        if (*rx == '[') {
+            for (rx++; *rx && *rx != ']' && k < sizeof s->set[i] - 1; rx++)
+                s->set[i][k++] = *rx;
+            if (*rx == ']')
+                rx++;
+        } else if (*rx) {
+            s->set[i][k++] = *rx++;
+        }
+        s->set[i][k] = 0;
+        s->min[i] = 1;
+        s->max[i] = 1;
+        for (; *rx; rx++) {
+            if (*rx == '?')
+                s->min[i] = 0;
+            else if (*rx == '+')
+                s->max[i] = 64;
+        }
+    }
     return s;
 }
 
@@ -202,10 +194,23 @@ static char symbol_of(const jv *v)
     }
 }
 
-static bool re_test(jctx *c, const pcre2_code *re, const char *s, size_t n)
+/* Greedy match of sym[pos..n) against parameters i..; spans in starts/ends. */
+static bool match_from(const jsig *s, int i, const char *sym, size_t pos, size_t n, size_t *starts, size_t *ends)
 {
-    int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, c->md, NULL);
-    return rc >= 0;
+    if (i == s->n)
+        return pos == n;
+    size_t run = 0;
+    while (pos + run < n && (int)run < s->max[i] && strchr(s->set[i], sym[pos + run]))
+        run++;
+    for (size_t take = run + 1; take-- > 0;) {
+        if ((int)take < s->min[i])
+            break;
+        starts[i] = pos;
+        ends[i] = pos + take;
+        if (match_from(s, i + 1, sym, pos + take, n, starts, ends))
+            return true;
+    }
+    return false;
 }
 
 static void check_array_subtype(jctx *c, const jparam *p, char single, jv *arg, size_t index)
@@ -240,28 +245,17 @@ size_t jx_sig_validate(jctx *c, const jsig *s, jv **args, size_t n, jv *context,
     for (size_t i = 0; i < n; i++)
         sym[i] = symbol_of(args[i]);
     sym[n] = 0;
-    if (!c->md) {
-        c->md = pcre2_match_data_create(SIG_MAX_PARAMS + 1, NULL);
-        if (!c->md)
-            jx_fail(c, "U1002", "out of memory");
-    }
-    int rc = pcre2_match(s->re, (PCRE2_SPTR)sym, n, 0, 0, c->md, NULL);
-    if (rc < 0)
-        validation_error(c, s, sym, n);
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
     size_t starts[SIG_MAX_PARAMS], ends[SIG_MAX_PARAMS];
-    for (int i = 0; i < s->n; i++) {
-        starts[i] = ov[2 * (i + 1)];
-        ends[i] = ov[2 * (i + 1) + 1];
-    }
+    if (!match_from(s, 0, sym, 0, n, starts, ends))
+        validation_error(c, s, sym, n);
     jv **res = jx_alloc(c, (size_t)(s->n + (int)n + 1) * sizeof(jv *));
     size_t k = 0, argi = 0;
     for (int i = 0; i < s->n; i++) {
         const jparam *p = &s->p[i];
         if (starts[i] == ends[i]) {
-            if (p->context && s->ctxre[i]) {
+            if (p->context) {
                 char t = symbol_of(context);
-                if (!re_test(c, s->ctxre[i], &t, 1))
+                if (!strchr(s->set[i], t))
                     jx_fail(c, "T0411", "context value is not a compatible type with argument %zu of function",
                             argi + 1);
                 if (jx_is_arr(context) && (context->flags & JVF_OUTER) && context->u.a.n == 1)
