@@ -258,15 +258,19 @@ static inline void jx_ready(const jv *v)
 }
 static inline bool jx_is_arr(const jv *v)
 {
+    if (!v || v->kind != JV_ARR)
+        return false;
     jx_ready(v);
-    return v && v->kind == JV_ARR;
+    return true;
 }
 static inline bool jx_is_num(const jv *v) { return v && v->kind == JV_NUM; }
 static inline bool jx_is_str(const jv *v) { return v && v->kind == JV_STR; }
 static inline bool jx_is_obj(const jv *v)
 {
+    if (!v || v->kind != JV_OBJ)
+        return false;
     jx_ready(v);
-    return v && v->kind == JV_OBJ;
+    return true;
 }
 static inline bool jx_is_func(const jv *v) { return v && v->kind == JV_FUNC; }
 bool jx_deep_equal(const jv *a, const jv *b);

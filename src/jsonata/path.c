@@ -22,8 +22,8 @@ jv *jx_lookup_field(jctx *c, jv *input, const char *k, size_t klen)
         }
         return r;
     }
-    if (jx_is_obj(input))
-        return jx_get(input, k, klen);
+    if (input && input->kind == JV_OBJ)
+        return jx_get(input, k, klen); /* a lazy object is not read in full */
     return NULL;
 }
 
