@@ -85,14 +85,87 @@ static jv *fn_substring_after(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     return jx_str_nocopy(c, s->u.s.s + off, s->u.s.len - off);
 }
 
+/* Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic,
+ * without depending on the process locale. */
+static uint32_t to_upper(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (uint32_t)toupper((int)cp);
+    if (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7)
+        return cp - 0x20;
+    if (cp == 0xFF)
+        return 0x178;
+    if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177))
+        return cp & ~1u;
+    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+        return (cp & 1) ? cp : cp - 1;
+    if (cp == 0x3C2)
+        return 0x3A3;
+    if (cp >= 0x3B1 && cp <= 0x3C9)
+        return cp - 0x20;
+    if (cp >= 0x430 && cp <= 0x44F)
+        return cp - 0x20;
+    if (cp >= 0x450 && cp <= 0x45F)
+        return cp - 0x50;
+    return cp;
+}
+
+static uint32_t to_lower(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (uint32_t)tolower((int)cp);
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+        return cp + 0x20;
+    if (cp == 0x178)
+        return 0xFF;
+    if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177))
+        return cp | 1u;
+    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+        return (cp & 1) ? cp + 1 : cp;
+    if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
+        return cp + 0x20;
+    if (cp >= 0x410 && cp <= 0x42F)
+        return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 0x50;
+    return cp;
+}
+
+static size_t utf8_decode(const char *s, size_t n, size_t i, uint32_t *cp)
+{
+    unsigned char c0 = (unsigned char)s[i];
+    size_t len = c0 < 0x80 ? 1 : c0 < 0xE0 ? 2 : c0 < 0xF0 ? 3 : 4;
+    if (i + len > n)
+        len = 1;
+    uint32_t v = len == 1 ? c0 : len == 2 ? c0 & 0x1Fu : len == 3 ? c0 & 0x0Fu : c0 & 0x07u;
+    for (size_t k = 1; k < len; k++)
+        v = v << 6 | ((unsigned char)s[i + k] & 0x3Fu);
+    *cp = v;
+    return len;
+}
+
 static jv *change_case(jctx *c, jv *s, bool upper)
 {
     if (!s)
         return NULL;
+    /* the mapped code points stay within their UTF-8 length class */
     char *o = jx_alloc(c, s->u.s.len + 1);
-    for (size_t i = 0; i < s->u.s.len; i++) {
-        unsigned char ch = (unsigned char)s->u.s.s[i];
-        o[i] = (char)(ch < 0x80 ? (upper ? toupper(ch) : tolower(ch)) : ch);
+    size_t i = 0;
+    while (i < s->u.s.len) {
+        uint32_t cp;
+        size_t len = utf8_decode(s->u.s.s, s->u.s.len, i, &cp);
+        uint32_t m = upper ? to_upper(cp) : to_lower(cp);
+        if (len == 1 || (len == 2 && m >= 0x80 && m < 0x800)) {
+            if (len == 1) {
+                o[i] = (char)m;
+            } else {
+                o[i] = (char)(0xC0 | (m >> 6));
+                o[i + 1] = (char)(0x80 | (m & 0x3F));
+            }
+        } else {
+            memcpy(o + i, s->u.s.s + i, len);
+        }
+        i += len;
     }
     o[s->u.s.len] = 0;
     return jx_str_nocopy(c, o, s->u.s.len);

@@ -111,6 +111,7 @@ FG_TEST(string_and_regex_functions)
     CHECK_EVAL("$contains('Hello', /l+/i)", NULL, "true");
     CHECK_EVAL("$pad('x', -3, '#')", NULL, "\"##x\"");
     CHECK_EVAL("$length('héllo')", NULL, "5");
+    CHECK_EVAL("$uppercase('straße été ωσ привет')", NULL, "\"STRAßE ÉTÉ ΩΣ ПРИВЕТ\"");
     CHECK_EVAL("$formatNumber(1234.5, '#,##0.00')", NULL, "\"1,234.50\"");
     CHECK_EVAL("$formatInteger(1999, 'I')", NULL, "\"MCMXCIX\"");
     CHECK_EVAL("$fromMillis(0)", NULL, "\"1970-01-01T00:00:00.000Z\"");
