@@ -41,6 +41,8 @@ static int model_info(int argc, char **argv)
     return rc == FG_OK ? 0 : 1;
 }
 
+int fg__infer_cmd_model_pull(int argc, char **argv);
+
 typedef struct subcommand {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -49,6 +51,7 @@ typedef struct subcommand {
 
 static const subcommand subcommands[] = {
     {"info", model_info, "print a model file's metadata"},
+    {"pull", fg__infer_cmd_model_pull, "download a model file into the data folder (with --sha256 check)"},
 };
 
 static void usage(FILE *out)

@@ -264,6 +264,8 @@ static jv *fn_contains(jctx *c, jv **a, size_t n, jv *in, jenv *env)
  * its previous result (kept in *last). */
 jv *jx_match_at(jctx *c, jv *matcher, jv *s, size_t from, size_t *ms, size_t *me, jenv *env, jv **last)
 {
+    if (!matcher || !jx_is_func(matcher))
+        jx_fail(c, "T0410", "the pattern argument must be a string or a regular expression");
     if (matcher->u.f->kind == FN_REGEX)
         return jx_regex_exec(c, matcher->u.f->u.regex, s, from, ms, me);
     jv *m;

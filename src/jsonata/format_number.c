@@ -361,6 +361,8 @@ jv *jx_fn_format_number(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     jv *val = ARG(0), *picv = ARG(1), *opts = ARG(2);
     if (!val)
         return NULL;
+    if (!picv)
+        jx_fail(c, "T0410", "argument 2 of function formatNumber does not match function signature");
     props p = {
         prop(c, opts, "decimal-separator", '.'), prop(c, opts, "grouping-separator", ','),
         prop(c, opts, "exponent-separator", 'e'), prop(c, opts, "minus-sign", '-'),

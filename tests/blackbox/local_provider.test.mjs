@@ -5,7 +5,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer } from './lib.mjs';
+import { startServer, BIN } from './lib.mjs';
+import { createServer } from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, createReadStream, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 
 const shared = process.env.FG_SHARED_DIR || join(process.env.FG_SOURCE_DIR || '.', '..', 'shared');
 const modelDir = join(shared, 'models', 'stories260K');
@@ -82,4 +87,37 @@ router: { retries: 0 }
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(ok.status, 200);
+});
+
+const run = (args) => new Promise((resolve) => execFile(BIN, args, (err, stdout, stderr) =>
+  resolve({ code: err ? err.code : 0, stdout, stderr })));
+
+test('model pull downloads into DATA/models, checks the SHA-256, and the model then serves', { skip: !haveModel && 'stories260K not found' }, async () => {
+  const file = join(modelDir, 'stories260K.bin');
+  const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const http = createServer((req, res) => {
+    const path = join(modelDir, req.url.slice(7));
+    if (req.url.startsWith('/files/') && existsSync(path)) createReadStream(path).pipe(res);
+    else { res.statusCode = 404; res.end(); }
+  });
+  await new Promise((r) => http.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${http.address().port}/files`;
+  const data = mkdtempSync(join(tmpdir(), 'flowgate-pull-'));
+  try {
+    const bad = await run(['model', 'pull', `${base}/stories260K.bin`, '--sha256', '0'.repeat(64), '--data', data, '--quiet']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /SHA-256 mismatch/);
+    assert.ok(!existsSync(join(data, 'models', 'stories260K.bin')));
+    const missing = await run(['model', 'pull', `${base}/nope.gguf`, '--data', data, '--quiet']);
+    assert.equal(missing.code, 1);
+    const ok = await run(['model', 'pull', `${base}/stories260K.bin`, '--sha256', sha, '--data', data, '--quiet']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(sha));
+    const tok = await run(['model', 'pull', `${base}/tok512.bin`, '--data', data, '--quiet']);
+    assert.equal(tok.code, 0, tok.stderr);
+    assert.equal(createHash('sha256').update(readFileSync(join(data, 'models', 'stories260K.bin'))).digest('hex'), sha);
+  } finally {
+    http.close();
+    rmSync(data, { recursive: true, force: true });
+  }
 });
