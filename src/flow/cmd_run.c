@@ -1,0 +1,119 @@
+/* flowgate run FILE --input JSON [--history]: runs a state machine locally. */
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "flow/flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int answer_task(fg_flow_task *t, void *ud)
+{
+    fg_flow_task_succeed(t, (json_t *)ud);
+    return 0;
+}
+
+static json_t *load_input(const char *text, const char *file)
+{
+    json_error_t je;
+    json_t *v = file ? fg_json_load_file(file, &je)
+                     : fg_json_parse(text ? text : "{}", strlen(text ? text : "{}"), &je);
+    if (!v)
+        fprintf(stderr, "flowgate run: the input is not valid JSON (line %d, column %d): %s\n",
+                je.line, je.column, je.text);
+    return v;
+}
+
+static void print_json(FILE *out, const json_t *v, bool pretty)
+{
+    char *s = json_dumps(v, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+    fprintf(out, "%s\n", s ? s : "null");
+    free(s);
+}
+
+int fg_flow_cmd_run(int argc, char **argv)
+{
+    const char *input = NULL, *input_file = NULL, *task_result = NULL;
+    bool history = false, virtual_time = false;
+    long max_transitions = 0;
+    const fg_opt opts[] = {
+        {"input", FG_OPT_STR, &input, "JSON", "the execution input (default {})"},
+        {"input-file", FG_OPT_STR, &input_file, "FILE", "read the execution input from FILE"},
+        {"history", FG_OPT_FLAG, &history, NULL, "also print the event history"},
+        {"task-result", FG_OPT_STR, &task_result, "JSON",
+         "answer every Task state with this result (no integrations are built in yet)"},
+        {"virtual-time", FG_OPT_FLAG, &virtual_time, NULL, "do not really sleep in Wait states and retries"},
+        {"max-transitions", FG_OPT_INT, &max_transitions, "N", "state transitions allowed (default 1000000)"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    static const fg_cli tmpl = {
+        .usage = "flowgate run FILE [--input JSON | --input-file FILE] [--history] [--task-result JSON]",
+        .summary = "Runs an Amazon States Language state machine as an Express synchronous\n"
+                   "execution and prints its output, or its error and cause (exit status 1).",
+        .min_positional = 1,
+        .max_positional = 1,
+    };
+    fg_cli cli = tmpl;
+    cli.opts = opts;
+    int rc = fg_cli_parse(&cli, argc, argv, NULL);
+    if (rc != FG_CLI_RUN)
+        return FG_CLI_EXIT(rc);
+    json_error_t je;
+    json_t *def = fg_json_load_file(argv[1], &je);
+    if (!def) {
+        fprintf(stderr, "%s:%d:%d: not valid JSON: %s\n", argv[1], je.line, je.column, je.text);
+        return 1;
+    }
+    json_t *in = load_input(input, input_file);
+    json_t *answer = task_result ? load_input(task_result, NULL) : NULL;
+    fg_flow_registry *reg = NULL;
+    if (answer) {
+        reg = fg_flow_registry_create();
+        fg_flow_registry_add(reg, "*", answer_task, answer);
+    }
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    json_t *problems = NULL;
+    fg_flow_machine *m = in ? fg_flow_machine_create(def, reg, &problems, &eb) : NULL;
+    int status = 1;
+    if (in && !m) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(problems, i, p)
+            fprintf(stderr, "%s: %s: %s\n", argv[1], json_string_value(json_object_get(p, "pointer")),
+                    json_string_value(json_object_get(p, "message")));
+    }
+    if (m) {
+        fg_flow_limits lim;
+        fg_flow_limits_default(&lim);
+        if (max_transitions > 0)
+            lim.max_transitions = (uint64_t)max_transitions;
+        int64_t now = fg_clock_wall_ms();
+        fg_flow_clock vc;
+        fg_flow_clock_virtual(&vc, &now);
+        fg_flow_exec_opts o = {.history = history, .limits = &lim,
+                               .clock = virtual_time ? &vc : NULL};
+        fg_flow_exec *e = fg_flow_exec_create(m, in, &o);
+        fg_flow_status st = fg_flow_exec_run(e);
+        if (st == FG_FLOW_SUCCEEDED) {
+            print_json(stdout, fg_flow_exec_output(e), true);
+            status = 0;
+        } else {
+            fprintf(stderr, "status: %s\nerror: %s\ncause: %s\n", fg_flow_status_name(st),
+                    fg_flow_exec_error(e) ? fg_flow_exec_error(e) : "",
+                    fg_flow_exec_cause(e) ? fg_flow_exec_cause(e) : "");
+        }
+        if (history)
+            print_json(stdout, fg_flow_exec_history(e), true);
+        fg_flow_exec_free(e);
+    }
+    fg_flow_machine_free(m);
+    fg_flow_registry_free(reg);
+    json_decref(problems);
+    json_decref(answer);
+    json_decref(in);
+    json_decref(def);
+    return status;
+}
