@@ -368,7 +368,10 @@ static void set_state_context(fg_flow_exec *e, fg__frame *f)
     fg_clock_format_iso8601(f->entered_ms, ts, sizeof ts);
     json_object_set_new(st, "Name", json_string(s->name));
     json_object_set_new(st, "EnteredTime", json_string(ts));
-    json_object_set_new(st, "RetryCount", json_integer(f->retry_total));
+    if (s->nretry)
+        json_object_set_new(st, "RetryCount", json_integer(f->retry_total));
+    else
+        json_object_del(st, "RetryCount");
 }
 
 static bool enter_state(fg_flow_exec *e, fg__frame *f)
@@ -426,11 +429,11 @@ static void run_pass(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     json_t *r;
-    if (s->parameters) {
+    if (s->result) {
+        r = json_incref(s->result);
+    } else if (s->parameters) {
         if (!(r = eval_params(e, f, s->parameters)))
             return;
-    } else if (s->result) {
-        r = json_incref(s->result);
     } else {
         r = json_incref(f->eff_input);
     }
@@ -569,6 +572,10 @@ static void run_wait(fg_flow_exec *e, fg__frame *f)
             return;
         }
     }
+    if (at - now > (int64_t)2147483647 * 1000) {
+        runtime_error(e, f, "States.Runtime", "Wait state delay is too long.");
+        return;
+    }
     f->wake_at = at;
     f->ph = FG__PH_WAIT;
 }
@@ -704,7 +711,7 @@ static void task_step(fg_flow_exec *e, fg__frame *f)
     }
     if (now_ms(e) >= f->deadline) {
         task_history(e, f, "TimedOut", json_pack("{s:s}", "error", "States.Timeout"));
-        handle_error(e, f, "States.Timeout", NULL);
+        handle_error(e, f, "States.Timeout", "");
         return;
     }
     e->wake_at = f->deadline;
@@ -1176,14 +1183,18 @@ static json_t *make_context(fg_flow_exec *e, const fg_flow_exec_opts *o)
         snprintf(marn, sizeof marn, "%s", o->machine_arn);
     else
         snprintf(marn, sizeof marn, "arn:aws:states:us-east-1:111111111111:stateMachine:%s", mname);
-    snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:execution:%s:%s", mname,
-             e->name);
-    return json_pack("{s:{s:s,s:O,s:s,s:s,s:s},s:{s:s,s:s,s:i},s:{s:s,s:s}}",
+    bool express = o && o->express;
+    snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:%s:%s:%s",
+             express ? "express" : "execution", mname, e->name);
+    json_t *ctx = json_pack("{s:{s:s,s:O,s:s,s:s,s:s,s:i},s:{s:s,s:s},s:{s:s,s:s}}",
                      "Execution", "Id", earn, "Input", e->input, "Name", e->name, "RoleArn",
                      o && o->role_arn ? o->role_arn : "arn:aws:iam::111111111111:role/flowgate",
-                     "StartTime", ts,
-                     "State", "Name", "", "EnteredTime", ts, "RetryCount", 0,
+                     "StartTime", ts, "RedriveCount", 0,
+                     "State", "Name", "", "EnteredTime", ts,
                      "StateMachine", "Id", marn, "Name", mname);
+    if (express)
+        json_object_del(json_object_get(ctx, "Execution"), "RedriveCount");
+    return ctx;
 }
 
 fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,

@@ -102,6 +102,7 @@ typedef struct fg_flow_exec_opts {
     const char *machine_name;
     const char *role_arn;
     bool history;               /* keep the event history */
+    bool express;               /* an EXPRESS execution (ARN and context differ) */
     const fg_flow_clock *clock; /* NULL: real clock */
     const fg_flow_limits *limits; /* NULL: defaults */
 } fg_flow_exec_opts;

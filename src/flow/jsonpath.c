@@ -106,7 +106,7 @@ static char *parse_quoted(parser *p)
     fg_buf_puts(&b, "");
     while (p->s[p->i] && p->s[p->i] != q) {
         char c = p->s[p->i++];
-        if (c == '\\' && p->s[p->i])
+        if (c == '\\' && p->s[p->i] == q)
             c = p->s[p->i++];
         fg_buf_putc(&b, c);
     }

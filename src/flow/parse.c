@@ -602,8 +602,6 @@ static void parse_state(pctx *c, const char *name, const json_t *st, fg__state *
             problem(c, ptr, "QueryLanguage must be JSONPath or JSONata");
         else
             s->jsonata = !strcmp(json_string_value(ql), "JSONata");
-        if (jsonata_parent && !s->jsonata)
-            problem(c, ptr, "A state cannot use JSONPath when the state machine uses JSONata");
     }
     if (!stype_from(json_string_value(json_object_get(st, "Type")), &s->type)) {
         problem(c, ptr, "The field 'Type' must be one of Pass, Task, Choice, Wait, Succeed, "

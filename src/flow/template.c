@@ -3,6 +3,10 @@
  * template is compiled once; literal parts are shared, not copied per run. */
 #include "flow/flow_int.h"
 
+#include "core/json.h"
+
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,9 +205,78 @@ json_t *fg__tmpl_eval(const fg__tmpl *t, fg__eval_ctx *cx)
 
 /* ---- JSON helpers -------------------------------------------------------- */
 
+static void dump_real(fg_buf *b, double d)
+{
+    char tmp[40];
+    if (d == floor(d) && fabs(d) < 1e15) {
+        snprintf(tmp, sizeof tmp, "%.1f", d);
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+            if (strtod(tmp, NULL) == d)
+                break;
+        }
+    }
+    fg_buf_puts(b, tmp);
+}
+
+/* Compact JSON with the shortest number text that round-trips (1.1, not
+ * 1.1000000000000001), as AWS prints it. */
+static void dump_value(fg_buf *b, const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *c;
+        bool first = true;
+        fg_buf_putc(b, '{');
+        json_object_foreach((json_t *)v, k, c) {
+            if (!first)
+                fg_buf_putc(b, ',');
+            first = false;
+            fg_json_escape(b, k, strlen(k));
+            fg_buf_putc(b, ':');
+            dump_value(b, c);
+        }
+        fg_buf_putc(b, '}');
+        break;
+    }
+    case JSON_ARRAY:
+        fg_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                fg_buf_putc(b, ',');
+            dump_value(b, json_array_get(v, i));
+        }
+        fg_buf_putc(b, ']');
+        break;
+    case JSON_STRING:
+        fg_json_escape(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        fg_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        dump_real(b, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        fg_buf_puts(b, "true");
+        break;
+    case JSON_FALSE:
+        fg_buf_puts(b, "false");
+        break;
+    default:
+        fg_buf_puts(b, "null");
+    }
+}
+
 char *fg__json_text(const json_t *v)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    fg_buf b;
+    fg_buf_init(&b, 0);
+    fg_buf_puts(&b, "");
+    dump_value(&b, v);
+    return fg_buf_detach(&b, NULL);
 }
 
 static int count_cb(const char *buf, size_t size, void *data)
