@@ -164,7 +164,8 @@ static int replay_task(fg_flow_task *t, void *ud)
             d = json_object_get(ev, "lambdaFunctionFailedEventDetails");
         json_t *c = json_object_get(d, "cause");
         char *cause = json_is_string(c) ? strdup(json_string_value(c))
-                      : c ? json_dumps(c, JSON_ENCODE_ANY) : NULL;
+                      : c ? json_dumps(c, JSON_ENCODE_ANY | (strncmp(type, "Lambda", 6) ? JSON_COMPACT : 0))
+                          : NULL;
         fg_flow_task_fail(t, fg_json_str(d, "error", "States.TaskFailed"), cause);
         free(cause);
     }

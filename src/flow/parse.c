@@ -602,6 +602,9 @@ static void parse_state(pctx *c, const char *name, const json_t *st, fg__state *
             problem(c, ptr, "QueryLanguage must be JSONPath or JSONata");
         else
             s->jsonata = !strcmp(json_string_value(ql), "JSONata");
+        if (c->jsonata_top && !s->jsonata)
+            problem(c, ptr, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole "
+                            "state machine");
     }
     if (!stype_from(json_string_value(json_object_get(st, "Type")), &s->type)) {
         problem(c, ptr, "The field 'Type' must be one of Pass, Task, Choice, Wait, Succeed, "
@@ -816,7 +819,9 @@ void fg__sm_free(fg__sm *sm)
 
 fg__sm *fg__sm_build(const json_t *def, const fg_flow_registry *reg, json_t *problems)
 {
-    pctx c = {problems, NULL, reg, json_object(), false};
+    const json_t *ql = json_is_object(def) ? json_object_get(def, "QueryLanguage") : NULL;
+    pctx c = {problems, NULL, reg, json_object(),
+              json_is_string(ql) && !strcmp(json_string_value(ql), "JSONata")};
     fg__sm *sm = build_sm(&c, def, "", false);
     if (json_is_object(def)) {
         const json_t *t = json_object_get(def, "TimeoutSeconds");

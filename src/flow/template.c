@@ -137,6 +137,11 @@ json_t *fg__path_eval(const fg__jp *p, fg__eval_ctx *cx)
     int err;
     json_t *doc = fg__jp_is_context(p) ? cx->context : cx->input;
     json_t *r = fg__jp_eval(p, doc, cx->max_results, &err);
+    if (r && doc == cx->context) {
+        json_t *copy = json_deep_copy(r); /* the context object changes as the run goes on */
+        json_decref(r);
+        r = copy;
+    }
     if (!r) {
         cx->error = "States.Runtime";
         if (err == FG_ELIMIT)
@@ -156,6 +161,11 @@ static json_t *eval_dynamic(const fg__tmpl *t, fg__eval_ctx *cx)
     int err;
     json_t *doc = fg__jp_is_context(t->path) ? cx->context : cx->input;
     json_t *r = fg__jp_eval(t->path, doc, cx->max_results, &err);
+    if (r && doc == cx->context) {
+        json_t *copy = json_deep_copy(r);
+        json_decref(r);
+        r = copy;
+    }
     if (!r) {
         cx->error = "States.Runtime";
         char *in = fg__json_text(doc);
