@@ -31,6 +31,8 @@ typedef struct runner {
 typedef struct replay {
     json_t *events;  /* TaskSucceeded / TaskFailed / TaskTimedOut in order */
     size_t next;
+    fg_flow_task *pending[16]; /* tasks that timed out: released after the run */
+    int npending;
 } replay;
 
 /* ---- file discovery --------------------------------------------------------- */
@@ -169,7 +171,12 @@ static int replay_task(fg_flow_task *t, void *ud)
         fg_flow_task_fail(t, fg_json_str(d, "error", "States.TaskFailed"), cause);
         free(cause);
     }
-    /* TaskTimedOut: never completes; the state's timeout fires in virtual time. */
+    /* TaskTimedOut: never completes; the state's timeout fires in virtual time. The
+     * task is released once the execution is gone. */
+    else if (r->npending < (int)FG_ARRAY_LEN(r->pending))
+        r->pending[r->npending++] = t;
+    else
+        fg_flow_task_fail(t, "States.Timeout", NULL);
     return 0;
 }
 
@@ -266,7 +273,7 @@ static bool run_execution(const json_t *c, char *why, size_t n)
 {
     json_t *def = case_definition(c);
     const json_t *exp = json_object_get(c, "expected");
-    replay rp = {task_events(json_object_get(c, "expected_history")), 0};
+    replay rp = {task_events(json_object_get(c, "expected_history")), 0, {0}, 0};
     fg_flow_registry *reg = fg_flow_registry_create();
     fg_flow_registry_add(reg, "*", replay_task, &rp);
     fg_errbuf eb;
@@ -292,6 +299,8 @@ static bool run_execution(const json_t *c, char *why, size_t n)
         bool ph = true; /* recorded values hold placeholders for ARNs, dates and UUIDs */
         ok = check_exec_result(exp, e, ph, why, n);
         fg_flow_exec_free(e);
+        for (int i = 0; i < rp.npending; i++)
+            fg_flow_task_fail(rp.pending[i], "States.Timeout", NULL);
         json_decref(input);
     }
     fg_flow_machine_free(m);

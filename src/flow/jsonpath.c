@@ -496,7 +496,7 @@ static int parse_primary(parser *p, fnode **out)
 static int parse_binary(parser *p, fnode **out, int level)
 {
     static const char *toks[] = {"||", "&&"};
-    int rc = level == 2 ? parse_primary(p, out) : parse_binary(p, out, level + 1);
+    int rc = level == 1 ? parse_primary(p, out) : parse_binary(p, out, 1);
     while (!rc) {
         skip_ws(p);
         if (strncmp(p->s + p->i, toks[level], 2) != 0)
@@ -508,7 +508,7 @@ static int parse_binary(parser *p, fnode **out, int level)
         f->kind = level == 0 ? F_OR : F_AND;
         f->a = *out;
         *out = f;
-        rc = level == 1 ? parse_primary(p, &f->b) : parse_binary(p, &f->b, level + 1);
+        rc = level == 1 ? parse_primary(p, &f->b) : parse_binary(p, &f->b, 1);
     }
     return rc;
 }

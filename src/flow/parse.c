@@ -48,7 +48,6 @@ static void ptr_join(char *out, size_t n, const char *base, const char *tok)
     fg_buf b;
     fg_buf_init(&b, 0);
     fg_buf_puts(&b, base);
-    fg_buf_putc(&b, '/');
     fg_json_pointer_append(&b, tok);
     snprintf(out, n, "%s", b.data);
     fg_buf_free(&b);
