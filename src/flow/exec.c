@@ -627,6 +627,13 @@ static const char *resource_short(const char *res, char *type, size_t n)
 static void run_task(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
+    char token[80] = "";
+    if (s->pattern == FG_FLOW_WAIT_FOR_TOKEN) {
+        char u[37];
+        fg_rand_uuid(u);
+        snprintf(token, sizeof token, "%s", u);
+        json_object_set_new(e->context, "Task", json_pack("{s:s}", "Token", token));
+    }
     json_t *params = s->parameters ? eval_params(e, f, s->parameters) : json_incref(f->eff_input);
     if (!params)
         return;
@@ -644,12 +651,7 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
     t->state_name = strdup(s->name);
     t->pattern = s->pattern;
     t->params = params;
-    if (s->pattern == FG_FLOW_WAIT_FOR_TOKEN) {
-        char u[37];
-        fg_rand_uuid(u);
-        snprintf(t->token, sizeof t->token, "%s", u);
-        json_object_set_new(e->context, "Task", json_pack("{s:s}", "Token", t->token));
-    }
+    snprintf(t->token, sizeof t->token, "%s", token);
     f->task = t;
     f->deadline = now_ms(e) + timeout * 1000;
     f->ph = FG__PH_TASK;
@@ -1010,6 +1012,21 @@ static void check_exec_timeout(fg_flow_exec *e)
                 "The execution ran longer than the state machine's TimeoutSeconds");
 }
 
+/* After a step: say WAITING when the top frame waits on a timer or a task. */
+static void report_pending(fg_flow_exec *e)
+{
+    if (e->status != FG_FLOW_RUNNING || e->depth == 0)
+        return;
+    fg__frame *f = &e->frames[e->depth - 1];
+    if ((f->ph == FG__PH_WAIT || f->ph == FG__PH_RETRY_WAIT) && now_ms(e) < f->wake_at) {
+        e->wake_at = f->wake_at;
+        e->status = FG_FLOW_WAITING;
+    } else if (f->ph == FG__PH_TASK && f->task && !f->task->completed && now_ms(e) < f->deadline) {
+        e->wake_at = f->deadline;
+        e->status = FG_FLOW_WAITING;
+    }
+}
+
 fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
 {
     if (e->status >= FG_FLOW_SUCCEEDED)
@@ -1055,9 +1072,7 @@ fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
         children_step(e, f);
         break;
     }
-    if (e->status == FG_FLOW_RUNNING && e->exec_deadline && e->depth > 0) {
-        /* nothing: the deadline is checked at the next step */
-    }
+    report_pending(e);
     return e->status;
 }
 

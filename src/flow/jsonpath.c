@@ -268,7 +268,7 @@ static int parse_segments(parser *p, fg__jp *jp, bool in_filter)
             if (c == '*') {
                 s.kind = SEG_WILD;
                 p->i++;
-            } else if (c == '[' && s.descent) {
+            } else if (c == '[') { /* "..[0]" and Jayway's lenient ".[0]" */
                 int rc = parse_bracket(p, &s);
                 if (rc) {
                     jp_free_segs(&s, 1);
