@@ -833,7 +833,8 @@ int fg__jp_set(const fg__jp *p, json_t **doc, json_t *val)
             json_t *nx = json_object_get(cur, s->name);
             if (!nx) {
                 nx = json_object();
-                json_object_set_new(cur, s->name, nx);
+                if (json_object_set_new(cur, s->name, nx) != 0)
+                    break; /* a key that is not UTF-8 */
             }
             cur = nx;
         } else if (s->kind == SEG_INDEX && json_is_array(cur)) {

@@ -91,6 +91,8 @@ static bool in_list(const char **l, const char *k)
 static bool in_words(const char *words, const char *k)
 {
     size_t n = strlen(k);
+    if (n == 0)
+        return false;
     for (const char *p = words; (p = strstr(p, k)) != NULL; p += n)
         if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
             return true;
