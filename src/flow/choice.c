@@ -408,7 +408,7 @@ static bool compare(const fg__rule *r, json_t *v, json_t *x)
 static json_t *lookup(const fg__jp *p, fg__eval_ctx *cx)
 {
     int err;
-    json_t *doc = fg__jp_is_context(p) ? cx->context : cx->input;
+    json_t *doc = fg__jp_is_context(p) ? fg__context(cx) : cx->input;
     return fg__jp_eval(p, doc, cx->max_results, &err);
 }
 

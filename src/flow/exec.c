@@ -282,10 +282,36 @@ static void runtime_error(fg_flow_exec *e, fg__frame *f, const char *err, const 
 
 /* ---- evaluation helpers ---------------------------------------------------- */
 
+static void set_state_context(fg_flow_exec *e, fg__frame *f)
+{
+    const fg__state *s = cur_state(f);
+    json_t *st = json_object_get(e->context, "State");
+    char ts[40];
+    fg_clock_format_iso8601(f->entered_ms, ts, sizeof ts);
+    json_object_set_new(st, "Name", json_string(s->name));
+    json_object_set_new(st, "EnteredTime", json_string(ts));
+    if (s->nretry)
+        json_object_set_new(st, "RetryCount", json_integer(f->retry_total));
+    else
+        json_object_del(st, "RetryCount");
+}
+
+
+static void sync_context(void *ud)
+{
+    fg_flow_exec *e = ud;
+    if (!e->context_dirty || e->depth == 0)
+        return;
+    set_state_context(e, &e->frames[e->depth - 1]);
+    e->context_dirty = false;
+}
+
 static fg__eval_ctx make_cx(fg_flow_exec *e, json_t *input)
 {
-    fg_errbuf_clear(&e->eb);
-    fg__eval_ctx cx = {input, e->context, e->limits.max_jsonpath_results, &e->eb, NULL};
+    e->eb.code = 0;
+    e->eb.msg[0] = 0;
+    fg__eval_ctx cx = {input, e->context, e->limits.max_jsonpath_results, &e->eb, NULL,
+                       sync_context, e};
     return cx;
 }
 
@@ -308,7 +334,7 @@ static json_t *apply_output_path(fg_flow_exec *e, fg__frame *f, json_t *out)
 
 static bool payload_ok(fg_flow_exec *e, fg__frame *f, const json_t *v)
 {
-    if (!e->limits.payload_max || fg__json_size(v) <= e->limits.payload_max)
+    if (!e->limits.payload_max || !fg__json_size_over(v, e->limits.payload_max))
         return true;
     char msg[300];
     snprintf(msg, sizeof msg,
@@ -360,20 +386,6 @@ static void finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
 
 /* ---- entering a state -------------------------------------------------------- */
 
-static void set_state_context(fg_flow_exec *e, fg__frame *f)
-{
-    const fg__state *s = cur_state(f);
-    json_t *st = json_object_get(e->context, "State");
-    char ts[40];
-    fg_clock_format_iso8601(f->entered_ms, ts, sizeof ts);
-    json_object_set_new(st, "Name", json_string(s->name));
-    json_object_set_new(st, "EnteredTime", json_string(ts));
-    if (s->nretry)
-        json_object_set_new(st, "RetryCount", json_integer(f->retry_total));
-    else
-        json_object_del(st, "RetryCount");
-}
-
 static bool enter_state(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
@@ -397,7 +409,7 @@ static bool enter_state(fg_flow_exec *e, fg__frame *f)
                    "QueryLanguage JSONata is not supported by this version of flowgate");
         return false;
     }
-    set_state_context(e, f);
+    e->context_dirty = true;
     if (s->input_path_null) {
         f->eff_input = json_object();
     } else if (s->input_path) {
@@ -885,6 +897,7 @@ static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
     }
     if (!sel)
         return json_incref(item);
+    sync_context(e);
     json_object_set_new(e->context, "Map",
                         json_pack("{s:{s:i,s:O}}", "Item", "Index", (int)i, "Value", item));
     fg__eval_ctx cx = make_cx(e, f->eff_input);
@@ -1063,7 +1076,7 @@ fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
                 f->retry_counts = rc;
                 f->retry_total = total;
                 f->eff_input = eff;
-                set_state_context(e, f);
+                e->context_dirty = true;
                 f->ph = FG__PH_RUN;
             }
         }

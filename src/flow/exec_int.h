@@ -59,6 +59,7 @@ struct fg_flow_exec {
     json_t *output;
     char *error, *cause;
     json_t *context;
+    bool context_dirty;     /* State.* not yet written for the current state */
     json_t *history;
     int last_event;
     uint64_t transitions;

@@ -40,7 +40,12 @@ typedef struct fg__eval_ctx {
     size_t max_results;
     fg_errbuf *eb;   /* message of the failure (the cause) */
     const char *error; /* the error name of the failure */
+    void (*sync_context)(void *ud); /* brings cx->context up to date before a $$ read */
+    void *sync_ud;
 } fg__eval_ctx;
+
+/* The context document, brought up to date (State.Name etc. are filled lazily). */
+json_t *fg__context(fg__eval_ctx *cx);
 
 /* An intrinsic call such as States.Format('{}', $.x). */
 fg__fn *fg__fn_compile(const char *text, fg_errbuf *eb);
@@ -163,6 +168,8 @@ json_t *fg__error_output(const char *error, const char *cause);
 
 /* JSON helpers. */
 size_t fg__json_size(const json_t *v);
+bool fg__json_size_over(const json_t *v, size_t limit);
 char *fg__json_text(const json_t *v);   /* compact, AWS-like separators */
+size_t fg__itoa(json_int_t v, char out[24]);
 
 #endif

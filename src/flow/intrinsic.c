@@ -50,14 +50,20 @@ static json_t *fail(fg__eval_ctx *cx, const char *msg, const char *name)
 static void render(fg_buf *b, const json_t *v, bool top)
 {
     if (json_is_string(v)) {
-        fg_buf_puts(b, json_string_value(v));
+        fg_buf_append(b, json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        char tmp[24];
+        fg_buf_append(b, tmp, fg__itoa(json_integer_value(v), tmp));
     } else if (json_is_object(v)) {
         const char *k;
         json_t *c;
         bool first = true;
         fg_buf_putc(b, '{');
         json_object_foreach((json_t *)v, k, c) {
-            fg_buf_printf(b, "%s%s=", first ? "" : ", ", k);
+            if (!first)
+                fg_buf_puts(b, ", ");
+            fg_buf_puts(b, k);
+            fg_buf_putc(b, '=');
             render(b, c, false);
             first = false;
         }

@@ -132,10 +132,17 @@ fg__tmpl *fg__tmpl_compile(const json_t *v, const char *pointer, fg__report_fn r
 
 /* ---- evaluation --------------------------------------------------------- */
 
+json_t *fg__context(fg__eval_ctx *cx)
+{
+    if (cx->sync_context)
+        cx->sync_context(cx->sync_ud);
+    return cx->context;
+}
+
 json_t *fg__path_eval(const fg__jp *p, fg__eval_ctx *cx)
 {
     int err;
-    json_t *doc = fg__jp_is_context(p) ? cx->context : cx->input;
+    json_t *doc = fg__jp_is_context(p) ? fg__context(cx) : cx->input;
     json_t *r = fg__jp_eval(p, doc, cx->max_results, &err);
     if (r && doc == cx->context) {
         json_t *copy = json_deep_copy(r); /* the context object changes as the run goes on */
@@ -159,7 +166,7 @@ static json_t *eval_dynamic(const fg__tmpl *t, fg__eval_ctx *cx)
     if (t->kind == T_FN)
         return fg__fn_eval(t->fn, cx);
     int err;
-    json_t *doc = fg__jp_is_context(t->path) ? cx->context : cx->input;
+    json_t *doc = fg__jp_is_context(t->path) ? fg__context(cx) : cx->input;
     json_t *r = fg__jp_eval(t->path, doc, cx->max_results, &err);
     if (r && doc == cx->context) {
         json_t *copy = json_deep_copy(r);
@@ -215,6 +222,23 @@ json_t *fg__tmpl_eval(const fg__tmpl *t, fg__eval_ctx *cx)
 
 /* ---- JSON helpers -------------------------------------------------------- */
 
+size_t fg__itoa(json_int_t v, char out[24])
+{
+    char rev[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = rev[--n];
+    out[k] = 0;
+    return k;
+}
+
 static void dump_real(fg_buf *b, double d)
 {
     char tmp[40];
@@ -263,9 +287,11 @@ static void dump_value(fg_buf *b, const json_t *v)
     case JSON_STRING:
         fg_json_escape(b, json_string_value(v), json_string_length(v));
         break;
-    case JSON_INTEGER:
-        fg_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_INTEGER: {
+        char tmp[24];
+        fg_buf_append(b, tmp, fg__itoa(json_integer_value(v), tmp));
         break;
+    }
     case JSON_REAL:
         dump_real(b, json_real_value(v));
         break;
@@ -289,16 +315,81 @@ char *fg__json_text(const json_t *v)
     return fg_buf_detach(&b, NULL);
 }
 
-static int count_cb(const char *buf, size_t size, void *data)
+static size_t string_size(const char *s, size_t n)
 {
-    (void)buf;
-    *(size_t *)data += size;
-    return 0;
+    size_t r = n + 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+            r += 1;
+        else if (c < 0x20)
+            r += 5;
+    }
+    return r;
+}
+
+static size_t int_size(json_int_t v)
+{
+    size_t n = v < 0 ? 2 : 1;
+    unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+    while (u >= 10) {
+        u /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* The compact serialised size, computed without serialising; stops counting
+ * once past limit (returns a value > limit). */
+static size_t size_upto(const json_t *v, size_t limit, int depth)
+{
+    size_t n = 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *c;
+        n = 2;
+        json_object_foreach((json_t *)v, k, c) {
+            n += string_size(k, strlen(k)) + 2 + (depth < 4096 ? size_upto(c, limit, depth + 1) : 0);
+            if (n > limit)
+                return n;
+        }
+        return n > 2 ? n - 1 : n;
+    }
+    case JSON_ARRAY:
+        n = 2;
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            n += 1 + (depth < 4096 ? size_upto(json_array_get(v, i), limit, depth + 1) : 0);
+            if (n > limit)
+                return n;
+        }
+        return json_array_size(v) ? n - 1 : n;
+    case JSON_STRING:
+        return string_size(json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return int_size(json_integer_value(v));
+    case JSON_REAL: {
+        fg_buf b;
+        fg_buf_init(&b, 0);
+        dump_real(&b, json_real_value(v));
+        n = b.len;
+        fg_buf_free(&b);
+        return n;
+    }
+    case JSON_TRUE:
+    case JSON_NULL:
+        return 4;
+    default:
+        return 5;
+    }
 }
 
 size_t fg__json_size(const json_t *v)
 {
-    size_t n = 0;
-    json_dump_callback(v, count_cb, &n, JSON_COMPACT | JSON_ENCODE_ANY);
-    return n;
+    return size_upto(v, (size_t)-1 / 2, 0);
+}
+
+bool fg__json_size_over(const json_t *v, size_t limit)
+{
+    return size_upto(v, limit, 0) > limit;
 }
