@@ -25,6 +25,7 @@ typedef struct runner {
     int pass, fail;
     int jp_pass, jp_fail;
     bool verbose;
+    bool jsonpath_only;
     const char *only;
 } runner;
 
@@ -429,7 +430,7 @@ static void count(runner *r, const char *cat, bool ok, bool jp_case)
         if (ok) cc->pass++; else cc->fail++;
     }
     if (ok) r->pass++; else r->fail++;
-    if (jsonpath_category(cat) && jp_case) {
+    if (jp_case) {
         if (ok) r->jp_pass++; else r->jp_fail++;
     }
 }
@@ -450,9 +451,15 @@ static void run_file(runner *r, const char *root, const char *path)
     bool ok = false;
     if (!c)
         snprintf(why, sizeof why, "cannot read the case: %s", je.text);
-    else
+
+    bool jp = c && jsonpath_category(cat) && jsonpath_case(c);
+    if (r->jsonpath_only && !jp) {
+        json_decref(c);
+        return;
+    }
+    if (c)
         ok = run_case(c, why, sizeof why);
-    count(r, cat, ok, c && jsonpath_case(c));
+    count(r, cat, ok, jp);
     if (!ok)
         printf("FAIL %s: %s\n", rel, why);
     else if (r->verbose)
@@ -463,17 +470,19 @@ static void run_file(runner *r, const char *root, const char *path)
 int fg_flow_cmd_conformance(int argc, char **argv)
 {
     long floor_ = -1;
-    bool verbose = false;
+    bool verbose = false, jsonpath_only = false;
     const char *only = NULL;
     const fg_opt opts[] = {
         {"floor", FG_OPT_INT, &floor_, "N",
          "after the report, print one check that passes when at least N cases pass"},
         {"only", FG_OPT_STR, &only, "TEXT", "run only the cases whose path contains TEXT"},
         {"verbose", FG_OPT_FLAG, &verbose, NULL, "also list the passing cases"},
+        {"jsonpath", FG_OPT_FLAG, &jsonpath_only, NULL,
+         "run only the JSONPath target (no JSONata, variables or query-language mixes)"},
         {NULL, 0, NULL, NULL, NULL},
     };
     static const fg_cli tmpl = {
-        .usage = "flowgate conformance asl DIR [--floor N] [--only TEXT] [--verbose]",
+        .usage = "flowgate conformance asl DIR [--floor N] [--only TEXT] [--jsonpath] [--verbose]",
         .summary = "Runs every Amazon States Language conformance case under DIR: executions\n"
                    "compare status and output or error, invalid definitions must be rejected,\n"
                    "lint cases compare the verdict. Prints counts per category, each failing\n"
@@ -502,6 +511,7 @@ int fg_flow_cmd_conformance(int argc, char **argv)
     runner *r = calloc(1, sizeof *r);
     r->verbose = verbose;
     r->only = only;
+    r->jsonpath_only = jsonpath_only;
     for (size_t i = 0; i < n; i++) {
         run_file(r, root, files[i]);
         free(files[i]);

@@ -34,6 +34,7 @@ struct fn_def {
     const char *name;
     int min, max;
     fn_impl impl;
+    unsigned numeric;   /* bit i: a literal argument i must be a number */
 };
 
 #define MAX_FN_DEPTH 32
@@ -380,24 +381,24 @@ static json_t *fn_uuid(const fg__fn *f, json_t **v, fg__eval_ctx *cx)
 }
 
 static const fn_def fns[] = {
-    {"States.Format", 1, 255, fn_format},
-    {"States.StringToJson", 1, 1, fn_string_to_json},
-    {"States.JsonToString", 1, 1, fn_json_to_string},
-    {"States.Array", 0, 255, fn_array},
-    {"States.ArrayPartition", 2, 2, fn_array_partition},
-    {"States.ArrayContains", 2, 2, fn_array_contains},
-    {"States.ArrayRange", 3, 3, fn_array_range},
-    {"States.ArrayGetItem", 2, 2, fn_array_get_item},
-    {"States.ArrayLength", 1, 1, fn_array_length},
-    {"States.ArrayUnique", 1, 1, fn_array_unique},
-    {"States.Base64Encode", 1, 1, fn_base64_encode},
-    {"States.Base64Decode", 1, 1, fn_base64_decode},
-    {"States.Hash", 2, 2, fn_hash},
-    {"States.JsonMerge", 3, 3, fn_json_merge},
-    {"States.MathRandom", 2, 3, fn_math_random},
-    {"States.MathAdd", 2, 2, fn_math_add},
-    {"States.StringSplit", 2, 2, fn_string_split},
-    {"States.UUID", 0, 0, fn_uuid},
+    {"States.Format", 1, 255, fn_format, 0},
+    {"States.StringToJson", 1, 1, fn_string_to_json, 0},
+    {"States.JsonToString", 1, 1, fn_json_to_string, 0},
+    {"States.Array", 0, 255, fn_array, 0},
+    {"States.ArrayPartition", 2, 2, fn_array_partition, 2},
+    {"States.ArrayContains", 2, 2, fn_array_contains, 0},
+    {"States.ArrayRange", 3, 3, fn_array_range, 7},
+    {"States.ArrayGetItem", 2, 2, fn_array_get_item, 2},
+    {"States.ArrayLength", 1, 1, fn_array_length, 0},
+    {"States.ArrayUnique", 1, 1, fn_array_unique, 0},
+    {"States.Base64Encode", 1, 1, fn_base64_encode, 0},
+    {"States.Base64Decode", 1, 1, fn_base64_decode, 0},
+    {"States.Hash", 2, 2, fn_hash, 0},
+    {"States.JsonMerge", 3, 3, fn_json_merge, 0},
+    {"States.MathRandom", 2, 3, fn_math_random, 7},
+    {"States.MathAdd", 2, 2, fn_math_add, 3},
+    {"States.StringSplit", 2, 2, fn_string_split, 0},
+    {"States.UUID", 0, 0, fn_uuid, 0},
 };
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -603,7 +604,13 @@ static fg__fn *parse_call(fparser *p)
     if (!f)
         return NULL;
     f->def = d;
-    if (parse_args(p, f) != 0 || f->nargs < d->min || f->nargs > d->max) {
+    int rc = parse_args(p, f);
+    for (int i = 0; rc == 0 && i < f->nargs && i < 8; i++) {
+        if ((d->numeric >> i & 1) && f->args[i].kind == ARG_LIT && !json_is_number(f->args[i].lit))
+            rc = fg_failf(p->eb, FG_EPARSE, "%s: argument %d must be a number or a path", d->name,
+                          i + 1);
+    }
+    if (rc != 0 || f->nargs < d->min || f->nargs > d->max) {
         if (f->nargs < d->min || f->nargs > d->max)
             fg_failf(p->eb, FG_EPARSE, "%s takes %d to %d arguments, not %d", d->name, d->min,
                      d->max, f->nargs);

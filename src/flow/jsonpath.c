@@ -217,6 +217,14 @@ static int parse_bracket(parser *p, seg *s)
     } else if (c == '*') {
         s->kind = SEG_WILD;
         p->i++;
+    } else if (!strncmp(p->s + p->i, "(@.length-", 10)) { /* Jayway's [(@.length-N)] */
+        p->i += 10;
+        long n;
+        if (!parse_long(p, &n) || n < 0 || p->s[p->i] != ')')
+            return perr(p, "expected (@.length-N)");
+        p->i++;
+        s->kind = SEG_INDEX;
+        s->index = -n;
     } else if (c == '?') {
         p->i++;
         skip_ws(p);
@@ -416,6 +424,14 @@ static int parse_operand(parser *p, fnode **out)
         if (p->s[p->i] != ']')
             return perr(p, "unterminated array literal");
         p->i++;
+        return 0;
+    }
+    if (isalpha((unsigned char)*s) || *s == '_') { /* a bare word compares as a string */
+        size_t n = 0;
+        while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '-')
+            n++;
+        f->lit = json_stringn(s, n);
+        p->i += n;
         return 0;
     }
     return perr(p, "expected a value in the filter");

@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -344,11 +345,57 @@ static void parse_catch(pctx *c, const json_t *st, fg__state *s, const char *ptr
 
 static fg__sm *build_sm(pctx *c, const json_t *def, const char *ptr, bool jsonata);
 
+static bool lambda_arn_ok(const char *res)
+{
+    const char *fn = strstr(res, ":function:");
+    if (strncmp(res, "arn:aws:lambda:", 15) != 0 || !fn)
+        return true;
+    const char *name = fn + 10, *colon = strchr(name, ':');
+    if (!colon)
+        return *name != 0;
+    if (colon == name || !colon[1])
+        return false;
+    if (!strcmp(colon + 1, "$LATEST"))
+        return true;
+    for (const char *p = colon + 1; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+static bool substitutions_ok(const char *res)
+{
+    for (const char *p = strstr(res, "${"); p; p = strstr(p + 2, "${"))
+        if (!strchr(p, '}'))
+            return false;
+    return true;
+}
+
+static void parse_credentials(pctx *c, const json_t *st, const char *ptr)
+{
+    const json_t *cr = json_object_get(st, "Credentials");
+    if (!cr)
+        return;
+    char sub[600];
+    ptr_join(sub, sizeof sub, ptr, "Credentials");
+    if (!json_is_object(cr)) {
+        problem(c, sub, "The field 'Credentials' must be an object");
+        return;
+    }
+    fg__tmpl_free(fg__tmpl_compile(cr, sub, report_cb, c));
+}
+
 static void parse_task(pctx *c, const json_t *st, fg__state *s, const char *ptr)
 {
+    parse_credentials(c, st, ptr);
     s->resource = get_str(c, st, "Resource", ptr, true);
     if (!s->resource)
         return;
+    if (!lambda_arn_ok(s->resource) || !substitutions_ok(s->resource)) {
+        char sub[600];
+        ptr_join(sub, sizeof sub, ptr, "Resource");
+        problem(c, sub, "The resource '%s' is not a valid ARN", s->resource);
+    }
     s->pattern = fg__resource_split(s->resource, &s->resource_base);
     if (c->reg && !fg__registry_lookup(c->reg, s->resource_base, &s->handler, &s->handler_ud)) {
         char sub[600];
@@ -459,9 +506,10 @@ static void parse_parallel(pctx *c, const json_t *st, fg__state *s, const char *
     }
 }
 
-static bool label_ok(const char *l)
+static bool label_ok(const json_t *v)
 {
-    if (strlen(l) > 40)
+    const char *l = json_string_value(v);
+    if (json_string_length(v) != strlen(l) || strlen(l) > 40)
         return false;
     for (const unsigned char *p = (const unsigned char *)l; *p; p++) {
         if (*p < 0x20 || *p == 0x7f || strchr(" \"#%&*,:;<>?[\\]^{|}`$'~", *p))
@@ -492,7 +540,7 @@ static void parse_map_processor(pctx *c, const json_t *st, fg__state *s, const c
     s->nbranches = 1;
     c->state = saved;
     const json_t *label = json_object_get(st, "Label");
-    if (label && (!json_is_string(label) || !label_ok(json_string_value(label))))
+    if (label && (!json_is_string(label) || !label_ok(label)))
         problem(c, ptr, "The field 'Label' must be at most 40 characters without whitespace, "
                         "brackets, wildcards, special or control characters");
 }
@@ -501,7 +549,10 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
 {
     parse_map_processor(c, st, s, ptr);
     if (!s->jsonata) {
-        s->items_path = get_path(c, st, "ItemsPath", ptr, false, NULL);
+        bool items_null = false;
+        s->items_path = get_path(c, st, "ItemsPath", ptr, false, &items_null);
+        if (items_null)
+            problem(c, ptr, "The field \"ItemsPath\" must be a JSONPath, not null");
         s->item_selector = get_tmpl(c, st, "ItemSelector", ptr);
         if (!s->item_selector && !s->parameters)
             s->item_selector = NULL;
@@ -509,6 +560,9 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
     get_num(c, st, "MaxConcurrency", ptr, 0, 99999999, true, &s->max_concurrency);
     get_num(c, st, "ToleratedFailureCount", ptr, 0, 99999999, true, &s->tolerated_count);
     get_num(c, st, "ToleratedFailurePercentage", ptr, 0, 100, false, &s->tolerated_pct);
+    const json_t *rc = json_object_get(json_object_get(st, "ItemReader"), "ReaderConfig");
+    if (json_object_get(rc, "MaxItems") && json_object_get(rc, "MaxItemsPath"))
+        problem(c, ptr, "ItemReader: only one of 'MaxItems' and 'MaxItemsPath' may be given");
     const json_t *ib = json_object_get(st, "ItemBatcher");
     if (ib) {
         char sub[600];

@@ -110,6 +110,16 @@ fg__tmpl *fg__tmpl_compile(const json_t *v, const char *pointer, fg__report_fn r
         json_object_foreach((json_t *)v, k, c) {
             size_t kl = strlen(k);
             bool dyn = kl >= 2 && !strcmp(k + kl - 2, ".$");
+            if (dyn) {
+                char *plain = strndup(k, kl - 2);
+                if (json_object_get(v, plain)) {
+                    char msg[300];
+                    snprintf(msg, sizeof msg, "The fields '%s' and '%s' give the same key", plain, k);
+                    report(ud, pointer, msg);
+                    ok = false;
+                }
+                free(plain);
+            }
             t->keys[t->n] = dyn ? strndup(k, kl - 2) : strdup(k);
             t->vals[t->n] = dyn ? compile_dynamic(k, c, pointer, report, ud)
                                 : fg__tmpl_compile(c, pointer, report, ud);
