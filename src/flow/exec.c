@@ -1212,8 +1212,15 @@ static json_t *make_context(fg_flow_exec *e, const fg_flow_exec_opts *o)
     else
         snprintf(marn, sizeof marn, "arn:aws:states:us-east-1:111111111111:stateMachine:%s", mname);
     bool express = o && o->express;
-    snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:%s:%s:%s",
-             express ? "express" : "execution", mname, e->name);
+    if (express) { /* express:MACHINE:NAME:ID, as StartSyncExecution reports it */
+        char u[37];
+        fg_rand_uuid(u);
+        snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:express:%s:%s:%s",
+                 mname, e->name, u);
+    } else {
+        snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:execution:%s:%s",
+                 mname, e->name);
+    }
     json_t *ctx = json_pack("{s:{s:s,s:O,s:s,s:s,s:s,s:i},s:{s:s,s:s},s:{s:s,s:s}}",
                      "Execution", "Id", earn, "Input", e->input, "Name", e->name, "RoleArn",
                      o && o->role_arn ? o->role_arn : "arn:aws:iam::111111111111:role/flowgate",
