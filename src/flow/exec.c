@@ -62,7 +62,7 @@ static void frame_free(fg__frame *f)
     f->raw_input = NULL;
 }
 
-static int push_frame(fg_flow_exec *e, const fg__sm *sm, json_t *input, int index)
+int fg__exec_push_frame(fg_flow_exec *e, const fg__sm *sm, json_t *input, int index)
 {
     if (e->depth >= e->limits.max_depth)
         return FG_ELIMIT;
@@ -657,6 +657,11 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
     }
     if (!s->timeout.set && !s->timeout.path)
         timeout = 99999999;
+    int64_t heartbeat = num_field(e, f, &s->heartbeat, &bad);
+    if (bad) {
+        json_decref(params);
+        return;
+    }
     fg_flow_task *t = calloc(1, sizeof *t);
     t->exec = e;
     t->resource = strdup(s->resource_base);
@@ -664,6 +669,8 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
     t->pattern = s->pattern;
     t->params = params;
     snprintf(t->token, sizeof t->token, "%s", token);
+    t->heartbeat_ms = heartbeat * 1000;
+    t->heartbeat_due = heartbeat ? now_ms(e) + t->heartbeat_ms : 0;
     f->task = t;
     f->deadline = now_ms(e) + timeout * 1000;
     f->ph = FG__PH_TASK;
@@ -728,7 +735,12 @@ static void task_step(fg_flow_exec *e, fg__frame *f)
         handle_error(e, f, "States.Timeout", "");
         return;
     }
-    e->wake_at = f->deadline;
+    if (t->heartbeat_due && now_ms(e) >= t->heartbeat_due) {
+        task_history(e, f, "TimedOut", json_pack("{s:s}", "error", "States.HeartbeatTimeout"));
+        handle_error(e, f, "States.HeartbeatTimeout", "");
+        return;
+    }
+    e->wake_at = t->heartbeat_due && t->heartbeat_due < f->deadline ? t->heartbeat_due : f->deadline;
     e->status = FG_FLOW_WAITING;
 }
 
@@ -934,7 +946,7 @@ static void children_step(fg_flow_exec *e, fg__frame *f)
             fg__hist_add(e, "MapIterationStarted", "mapIterationStartedEventDetails",
                          json_pack("{s:s,s:i}", "name", s->name, "index", (int)i));
     }
-    int rc = push_frame(e, sm, in, (int)i);
+    int rc = fg__exec_push_frame(e, sm, in, (int)i);
     if (rc) {
         json_decref(in);
         runtime_error(e, f, "States.Runtime", "Map and Parallel states are nested too deeply");
@@ -1034,8 +1046,10 @@ static void report_pending(fg_flow_exec *e)
     if ((f->ph == FG__PH_WAIT || f->ph == FG__PH_RETRY_WAIT) && now_ms(e) < f->wake_at) {
         e->wake_at = f->wake_at;
         e->status = FG_FLOW_WAITING;
-    } else if (f->ph == FG__PH_TASK && f->task && !f->task->completed && now_ms(e) < f->deadline) {
-        e->wake_at = f->deadline;
+    } else if (f->ph == FG__PH_TASK && f->task && !f->task->completed && now_ms(e) < f->deadline &&
+               (!f->task->heartbeat_due || now_ms(e) < f->task->heartbeat_due)) {
+        e->wake_at = f->task->heartbeat_due && f->task->heartbeat_due < f->deadline
+                         ? f->task->heartbeat_due : f->deadline;
         e->status = FG_FLOW_WAITING;
     }
 }
@@ -1141,6 +1155,13 @@ void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause)
         task_free(t);
 }
 
+void fg_flow_task_heartbeat(fg_flow_task *t)
+{
+    if (t->completed || !t->exec || !t->heartbeat_ms)
+        return;
+    t->heartbeat_due = now_ms(t->exec) + t->heartbeat_ms;
+}
+
 const char *fg_flow_task_resource(const fg_flow_task *t) { return t->resource; }
 fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t) { return t->pattern; }
 const json_t *fg_flow_task_parameters(const fg_flow_task *t) { return t->params; }
@@ -1232,8 +1253,7 @@ static json_t *make_context(fg_flow_exec *e, const fg_flow_exec_opts *o)
     return ctx;
 }
 
-fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
-                                  const fg_flow_exec_opts *opts)
+fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *opts)
 {
     fg_flow_exec *e = calloc(1, sizeof *e);
     if (!e)
@@ -1244,6 +1264,15 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
     else
         fg_flow_limits_default(&e->limits);
     e->clock = opts && opts->clock ? opts->clock : fg_flow_clock_real();
+    return e;
+}
+
+fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
+                                  const fg_flow_exec_opts *opts)
+{
+    fg_flow_exec *e = fg__exec_alloc(m, opts);
+    if (!e)
+        return NULL;
     e->start_ms = e->clock->now_ms(e->clock->ud);
     if (opts && opts->name) {
         snprintf(e->name, sizeof e->name, "%s", opts->name);
@@ -1262,7 +1291,7 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
     }
     if (m->timeout_seconds > 0)
         e->exec_deadline = e->start_ms + (int64_t)m->timeout_seconds * 1000;
-    if (push_frame(e, m->root, json_incref(e->input), -1) != 0) {
+    if (fg__exec_push_frame(e, m->root, json_incref(e->input), -1) != 0) {
         fg_flow_exec_free(e);
         return NULL;
     }
@@ -1306,25 +1335,4 @@ const char *fg_flow_status_name(fg_flow_status s)
 {
     static const char *n[] = {"RUNNING", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"};
     return n[s];
-}
-
-json_t *fg_flow_exec_snapshot(const fg_flow_exec *e)
-{
-    static const char *ph[] = {"enter", "run", "task", "wait", "retry_wait", "children"};
-    json_t *frames = json_array();
-    for (int i = 0; i < e->depth; i++) {
-        const fg__frame *f = &e->frames[i];
-        json_t *retry = json_array();
-        for (int k = 0; f->retry_counts && k < cur_state(f)->nretry; k++)
-            json_array_append_new(retry, json_integer(f->retry_counts[k]));
-        json_array_append_new(
-            frames, json_pack("{s:s,s:s,s:O,s:o,s:I,s:I,s:i,s:i,s:O?,s:O?,s:i}", "state",
-                              cur_state(f)->name, "phase", ph[f->ph], "input", f->raw_input,
-                              "retry_counts", retry, "entered_ms", (json_int_t)f->entered_ms,
-                              "wake_at", (json_int_t)f->wake_at, "child_next", (int)f->child_next,
-                              "failures", (int)f->failures, "items", f->items, "results",
-                              f->results, "index", f->index_in_parent));
-    }
-    return json_pack("{s:s,s:s,s:I,s:o}", "name", e->name, "status", fg_flow_status_name(e->status),
-                     "transitions", (json_int_t)e->transitions, "frames", frames);
 }

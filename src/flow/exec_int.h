@@ -19,6 +19,8 @@ struct fg_flow_task {
     fg_flow_pattern pattern;
     json_t *params;
     bool completed;
+    int64_t heartbeat_ms;    /* 0: no HeartbeatSeconds */
+    int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;
     char *error, *cause;
 };
@@ -69,6 +71,10 @@ struct fg_flow_exec {
     fg_errbuf eb;
     char name[128];
 };
+
+/* Frames and executions (exec.c), used by the snapshot code. */
+int fg__exec_push_frame(fg_flow_exec *e, const fg__sm *sm, json_t *input, int index);
+fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *opts);
 
 /* History (history.c). */
 void fg__hist_add(fg_flow_exec *e, const char *type, const char *details_key, json_t *details);

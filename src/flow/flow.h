@@ -70,6 +70,8 @@ const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskT
 /* Completes the task; takes a reference to result. Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
 void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause);
+/* SendTaskHeartbeat: restarts the HeartbeatSeconds countdown. */
+void fg_flow_task_heartbeat(fg_flow_task *t);
 
 /* ---- Definitions ------------------------------------------------------- */
 
@@ -129,6 +131,11 @@ uint64_t fg_flow_exec_transitions(const fg_flow_exec *e);
 /* The resumable state of the execution as JSON (current states, inputs,
  * retry counts, Map/Parallel progress, pending wait). */
 json_t *fg_flow_exec_snapshot(const fg_flow_exec *e);
+/* Rebuilds an execution of m from a snapshot (after a restart). A Task that was
+ * pending when the snapshot was taken runs again; Waits keep their wake time.
+ * NULL with a message in eb when the snapshot does not fit the machine. */
+fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snapshot,
+                                   const fg_flow_exec_opts *opts, fg_errbuf *eb);
 
 const char *fg_flow_status_name(fg_flow_status s);
 

@@ -300,3 +300,121 @@ FG_TEST(exec_limits_stop_endless_loops_and_large_payloads)
     fg_flow_machine_free(m);
     json_decref(in);
 }
+
+FG_TEST(exec_resumes_from_a_snapshot_at_every_step)
+{
+    const char *def =
+        "{\"StartAt\":\"Prep\",\"States\":{\"Prep\":{\"Type\":\"Pass\",\"Parameters\":{\"xs.$\":"
+        "\"States.ArrayRange(1, 3, 1)\",\"tag\":\"t\"},\"Next\":\"M\"},"
+        "\"M\":{\"Type\":\"Map\",\"ItemsPath\":\"$.xs\",\"ItemSelector\":{\"v.$\":\"$$.Map.Item.Value\","
+        "\"tag.$\":\"$.tag\"},\"ItemProcessor\":{\"StartAt\":\"W\",\"States\":{"
+        "\"W\":{\"Type\":\"Wait\",\"Seconds\":5,\"Next\":\"P\"},"
+        "\"P\":{\"Type\":\"Parallel\",\"Branches\":[{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+        "\"Parameters\":{\"d.$\":\"States.MathAdd($.v, $.v)\"},\"End\":true}}},{\"StartAt\":\"B\",\"States\":"
+        "{\"B\":{\"Type\":\"Pass\",\"End\":true}}}],\"End\":true}}},\"ResultPath\":\"$.out\",\"Next\":\"Done\"},"
+        "\"Done\":{\"Type\":\"Succeed\",\"OutputPath\":\"$.out\"}}}";
+    fg_flow_machine *m = machine(def, NULL);
+    FG_REQUIRE(m != NULL);
+    fg_flow_exec *ref = start(m, "{}", false);
+    FG_CHECK_INT(fg_flow_exec_run(ref), FG_FLOW_SUCCEEDED);
+    char *want = output_text(ref);
+    fg_flow_exec_free(ref);
+    for (int cut = 1; cut < 60; cut++) {
+        fg_flow_exec *e = start(m, "{}", false);
+        for (int i = 0; i < cut && fg_flow_exec_status(e) < FG_FLOW_SUCCEEDED; i++) {
+            if (fg_flow_exec_step(e) == FG_FLOW_WAITING)
+                vnow = fg_flow_exec_wake_at(e);
+        }
+        json_t *snap = fg_flow_exec_snapshot(e);
+        fg_flow_exec_free(e);
+        /* the snapshot survives a trip through text, as it would through a store */
+        char *text = json_dumps(snap, JSON_COMPACT);
+        json_decref(snap);
+        json_error_t je;
+        snap = json_loads(text, 0, &je);
+        free(text);
+        if (!json_array_size(json_object_get(snap, "frames"))) {
+            json_decref(snap);
+            break; /* finished before the cut */
+        }
+        fg_errbuf eb;
+        fg_errbuf_clear(&eb);
+        fg_flow_exec_opts o = {.clock = &vclock};
+        e = fg_flow_exec_restore(m, snap, &o, &eb);
+        json_decref(snap);
+        FG_REQUIRE(e != NULL);
+        FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+        char *got = output_text(e);
+        FG_CHECK_STR(got, want);
+        free(got);
+        fg_flow_exec_free(e);
+    }
+    FG_CHECK_STR(want, "[[{\"d\":2},{\"v\":1,\"tag\":\"t\"}],[{\"d\":4},{\"v\":2,\"tag\":\"t\"}],"
+                       "[{\"d\":6},{\"v\":3,\"tag\":\"t\"}]]");
+    free(want);
+    fg_flow_machine_free(m);
+}
+
+FG_TEST(exec_restore_refuses_a_snapshot_of_another_machine)
+{
+    fg_flow_machine *a = machine("{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":1,\"End\":true}}}", NULL);
+    fg_flow_machine *b = machine("{\"StartAt\":\"X\",\"States\":{\"X\":{\"Type\":\"Succeed\"}}}", NULL);
+    fg_flow_exec *e = start(a, "{}", false);
+    fg_flow_exec_step(e);
+    json_t *snap = fg_flow_exec_snapshot(e);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_CHECK(fg_flow_exec_restore(b, snap, NULL, &eb) == NULL);
+    FG_CHECK(strstr(eb.msg, "'W'") != NULL);
+    json_decref(snap);
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(a);
+    fg_flow_machine_free(b);
+}
+
+FG_TEST(exec_stop_and_execution_timeout)
+{
+    fg_flow_machine *m = machine(
+        "{\"TimeoutSeconds\":10,\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":60,\"End\":true}}}",
+        NULL);
+    FG_REQUIRE(m != NULL);
+    fg_flow_exec *e = start(m, "{}", true);
+    FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_TIMED_OUT);
+    FG_CHECK_STR(fg_flow_exec_error(e), "States.Timeout");
+    const json_t *h = fg_flow_exec_history(e);
+    FG_CHECK_STR(json_string_value(json_object_get(json_array_get(h, json_array_size(h) - 1), "type")),
+                 "ExecutionTimedOut");
+    fg_flow_exec_free(e);
+    e = start(m, "{}", false);
+    FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_WAITING);
+    fg_flow_exec_stop(e, "Cancelled", "by the user");
+    FG_CHECK_INT(fg_flow_exec_status(e), FG_FLOW_ABORTED);
+    FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_ABORTED);
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
+
+FG_TEST(exec_heartbeats_keep_a_task_alive)
+{
+    fg_flow_registry *reg = fg_flow_registry_create();
+    fg_flow_registry_add(reg, "*", hold, NULL);
+    fg_flow_machine *m = machine(
+        "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":\"arn:act\","
+        "\"TimeoutSeconds\":100,\"HeartbeatSeconds\":10,\"End\":true}}}", reg);
+    FG_REQUIRE(m != NULL);
+    held = NULL;
+    fg_flow_exec *e = start(m, "{}", false);
+    FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_WAITING);
+    FG_CHECK_INT(fg_flow_exec_wake_at(e), vnow + 10000);
+    vnow += 8000;
+    fg_flow_task_heartbeat(held);
+    vnow += 8000;
+    FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_WAITING);
+    vnow += 3000;
+    FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_FAILED);
+    FG_CHECK_STR(fg_flow_exec_error(e), "States.HeartbeatTimeout");
+    fg_flow_exec_free(e);
+    fg_flow_task_fail(held, "late", NULL);
+    fg_flow_machine_free(m);
+    fg_flow_registry_free(reg);
+}
