@@ -270,6 +270,31 @@ static bool check_exec_result(const json_t *exp, fg_flow_exec *e, bool ph, char 
     return true;
 }
 
+/* Compares the sequence of event types with the recorded history. */
+static int history_diff = 0, history_same = 0;
+static bool compare_history;
+
+static void check_history(const json_t *c, const fg_flow_exec *e)
+{
+    const json_t *exp = json_object_get(c, "expected_history");
+    const json_t *got = fg_flow_exec_history(e);
+    if (!json_array_size(exp) || !got)
+        return;
+    size_t i = 0, n = json_array_size(exp) > json_array_size(got) ? json_array_size(exp)
+                                                                   : json_array_size(got);
+    for (; i < n; i++) {
+        const char *a = fg_json_str(json_array_get(exp, i), "type", "(end)");
+        const char *b = fg_json_str(json_array_get(got, i), "type", "(end)");
+        if (strcmp(a, b) != 0) {
+            printf("HISTORY %s: event %zu is %s, recorded %s\n", fg_json_str(c, "name", "?"), i + 1,
+                   b, a);
+            history_diff++;
+            return;
+        }
+    }
+    history_same++;
+}
+
 static bool run_execution(const json_t *c, char *why, size_t n)
 {
     json_t *def = case_definition(c);
@@ -292,13 +317,15 @@ static bool run_execution(const json_t *c, char *why, size_t n)
         lim.max_transitions = 20000;
         const char *type = fg_json_str(json_object_get(c, "meta"), "state_machine_type", "STANDARD");
         fg_flow_exec_opts o = {.clock = &vc, .limits = &lim, .machine_name = "StateMachine",
-                               .express = !strcmp(type, "EXPRESS")};
+                               .express = !strcmp(type, "EXPRESS"), .history = compare_history};
         const json_t *in = json_object_get(c, "input");
         json_t *input = in ? json_incref((json_t *)in) : json_object();
         fg_flow_exec *e = fg_flow_exec_create(m, input, &o);
         fg_flow_exec_run(e);
         bool ph = true; /* recorded values hold placeholders for ARNs, dates and UUIDs */
         ok = check_exec_result(exp, e, ph, why, n);
+        if (compare_history && ok)
+            check_history(c, e);
         fg_flow_exec_free(e);
         for (int i = 0; i < rp.npending; i++)
             fg_flow_task_fail(rp.pending[i], "States.Timeout", NULL);
@@ -487,12 +514,14 @@ int fg_flow_cmd_conformance(int argc, char **argv)
          "after the report, print one check that passes when at least N cases pass"},
         {"only", FG_OPT_STR, &only, "TEXT", "run only the cases whose path contains TEXT"},
         {"verbose", FG_OPT_FLAG, &verbose, NULL, "also list the passing cases"},
+        {"history", FG_OPT_FLAG, &compare_history, NULL,
+         "also compare event types with the recorded histories (reported, not counted)"},
         {"jsonpath", FG_OPT_FLAG, &jsonpath_only, NULL,
          "run only the JSONPath target (no JSONata, variables or query-language mixes)"},
         {NULL, 0, NULL, NULL, NULL},
     };
     static const fg_cli tmpl = {
-        .usage = "flowgate conformance asl DIR [--floor N] [--only TEXT] [--jsonpath] [--verbose]",
+        .usage = "flowgate conformance asl DIR [--floor N] [--only TEXT] [--jsonpath] [--history] [--verbose]",
         .summary = "Runs every Amazon States Language conformance case under DIR: executions\n"
                    "compare status and output or error, invalid definitions must be rejected,\n"
                    "lint cases compare the verdict. Prints counts per category, each failing\n"
@@ -533,6 +562,9 @@ int fg_flow_cmd_conformance(int argc, char **argv)
     int jt = r->jp_pass + r->jp_fail;
     printf("JSONPath cases (no JSONata, no variables): %d/%d passed (%.1f%%)\n", r->jp_pass, jt,
            jt ? 100.0 * r->jp_pass / jt : 0.0);
+    if (compare_history)
+        printf("histories: %d match the recorded event types, %d differ\n", history_same,
+               history_diff);
     printf("%d passed, %d failed\n", r->pass, r->fail);
     int status = r->fail ? 1 : 0;
     if (floor_ >= 0) {

@@ -3,7 +3,7 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/json.h"
-#include "flow/flow.h"
+#include "flow/flow_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +26,10 @@ static json_t *load_input(const char *text, const char *file)
     return v;
 }
 
-static void print_json(FILE *out, const json_t *v, bool pretty)
+/* Compact JSON with numbers as AWS prints them (1.1, not 1.1000000000000001). */
+static void print_json(FILE *out, const json_t *v)
 {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+    char *s = fg__json_text(v);
     fprintf(out, "%s\n", s ? s : "null");
     free(s);
 }
@@ -98,7 +99,7 @@ int fg_flow_cmd_run(int argc, char **argv)
         fg_flow_exec *e = fg_flow_exec_create(m, in, &o);
         fg_flow_status st = fg_flow_exec_run(e);
         if (st == FG_FLOW_SUCCEEDED) {
-            print_json(stdout, fg_flow_exec_output(e), true);
+            print_json(stdout, fg_flow_exec_output(e));
             status = 0;
         } else {
             fprintf(stderr, "status: %s\nerror: %s\ncause: %s\n", fg_flow_status_name(st),
@@ -106,7 +107,7 @@ int fg_flow_cmd_run(int argc, char **argv)
                     fg_flow_exec_cause(e) ? fg_flow_exec_cause(e) : "");
         }
         if (history)
-            print_json(stdout, fg_flow_exec_history(e), true);
+            print_json(stdout, fg_flow_exec_history(e));
         fg_flow_exec_free(e);
     }
     fg_flow_machine_free(m);

@@ -233,23 +233,9 @@ static bool try_catch(fg_flow_exec *e, fg__frame *f, const char *err, const char
     return false;
 }
 
-static void history_state_failed(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause)
-{
-    const fg__state *s = cur_state(f);
-    if (!e->history)
-        return;
-    if (s->type == FG__MAP)
-        fg__hist_add(e, "MapStateFailed", NULL, NULL);
-    else if (s->type == FG__PARALLEL)
-        fg__hist_add(e, "ParallelStateFailed", NULL, NULL);
-    (void)err;
-    (void)cause;
-}
-
 /* The current state failed: retry, catch, or fail the frame. */
 static void handle_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause)
 {
-    history_state_failed(e, f, err, cause);
     if (!err) {
         fail_state(e, f, err, cause);
         return;
@@ -636,6 +622,12 @@ static const char *resource_short(const char *res, char *type, size_t n)
     return res;
 }
 
+/* arn:aws:lambda:...:function:NAME resources record LambdaFunction* events. */
+static bool is_legacy_lambda(const fg__state *s)
+{
+    return !strncmp(s->resource, "arn:aws:lambda:", 15);
+}
+
 static void run_task(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
@@ -674,7 +666,12 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
     f->task = t;
     f->deadline = now_ms(e) + timeout * 1000;
     f->ph = FG__PH_TASK;
-    if (e->history) {
+    if (e->history && is_legacy_lambda(s)) {
+        fg__hist_add(e, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails",
+                     json_pack("{s:O,s:{s:b},s:s}", "input", params, "inputDetails", "truncated", 0,
+                               "resource", s->resource));
+        fg__hist_add(e, "LambdaFunctionStarted", NULL, NULL);
+    } else if (e->history) {
         char type[64];
         const char *r = resource_short(s->resource, type, sizeof type);
         fg__hist_add(e, "TaskScheduled", "taskScheduledEventDetails",
@@ -698,14 +695,18 @@ static void task_history(fg_flow_exec *e, const fg__frame *f, const char *what, 
         json_decref(d);
         return;
     }
-    char type[64];
-    const char *r = resource_short(cur_state(f)->resource, type, sizeof type);
-    json_object_set_new(d, "resource", json_string(r));
-    json_object_set_new(d, "resourceType", json_string(type));
-    char key[64];
-    snprintf(key, sizeof key, "task%sEventDetails", what);
-    char ev[64];
-    snprintf(ev, sizeof ev, "Task%s", what);
+    char key[64], ev[64];
+    if (is_legacy_lambda(cur_state(f))) {
+        snprintf(key, sizeof key, "lambdaFunction%sEventDetails", what);
+        snprintf(ev, sizeof ev, "LambdaFunction%s", what);
+    } else {
+        char type[64];
+        const char *r = resource_short(cur_state(f)->resource, type, sizeof type);
+        json_object_set_new(d, "resource", json_string(r));
+        json_object_set_new(d, "resourceType", json_string(type));
+        snprintf(key, sizeof key, "task%sEventDetails", what);
+        snprintf(ev, sizeof ev, "Task%s", what);
+    }
     fg__hist_add(e, ev, key, d);
 }
 
@@ -867,6 +868,9 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
         json_decref(items);
         return;
     }
+    if (e->history)
+        fg__hist_add(e, "MapStateStarted", "mapStateStartedEventDetails",
+                     json_pack("{s:i}", "length", (int)json_array_size(items)));
     if (!map_tolerance(e, f)) {
         json_decref(items);
         return;
@@ -882,9 +886,6 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
     f->child_next = 0;
     f->results = json_array();
     f->ph = FG__PH_CHILDREN;
-    if (e->history)
-        fg__hist_add(e, "MapStateStarted", "mapStateStartedEventDetails",
-                     json_pack("{s:i}", "length", (int)f->child_total));
 }
 
 static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
@@ -926,9 +927,8 @@ static void children_step(fg_flow_exec *e, fg__frame *f)
     if (f->child_next >= f->child_total) {
         json_t *r = f->results;
         f->results = NULL;
-        if (e->history)
-            fg__hist_add(e, s->type == FG__MAP ? "MapStateSucceeded" : "ParallelStateSucceeded",
-                         NULL, NULL);
+        if (e->history && s->type == FG__MAP)
+            fg__hist_add(e, "MapStateSucceeded", NULL, NULL);
         finish_result(e, f, r);
         return;
     }
@@ -965,6 +965,20 @@ static bool map_exceeded(const fg__frame *f)
     return false;
 }
 
+/* A Map iteration or Parallel branch failed the state: the Failed event is
+ * recorded once no retry follows. */
+static void handle_child_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause,
+                               const char *failed_event)
+{
+    if (err && try_retry(e, f, err))
+        return;
+    if (e->history)
+        fg__hist_add(e, failed_event, NULL, NULL);
+    if (err && try_catch(e, f, err, cause))
+        return;
+    fail_state(e, f, err, cause);
+}
+
 /* The top frame (a branch or iteration) ended: hand its result to the parent. */
 static void child_done(fg_flow_exec *e, json_t *out, bool failed, const char *err,
                        const char *cause)
@@ -987,7 +1001,7 @@ static void child_done(fg_flow_exec *e, json_t *out, bool failed, const char *er
         return;
     }
     if (s->type == FG__PARALLEL) {
-        handle_error(e, f, err, cause);
+        handle_child_error(e, f, err, cause, "ParallelStateFailed");
         return;
     }
     f->failures++;
@@ -996,10 +1010,10 @@ static void child_done(fg_flow_exec *e, json_t *out, bool failed, const char *er
         return;
     }
     if (f->tolerance_set)
-        handle_error(e, f, "States.ExceedToleratedFailureThreshold",
-                     "The specified tolerated failure threshold was exceeded");
+        handle_child_error(e, f, "States.ExceedToleratedFailureThreshold",
+                           "The specified tolerated failure threshold was exceeded", "MapStateFailed");
     else
-        handle_error(e, f, err, cause);
+        handle_child_error(e, f, err, cause, "MapStateFailed");
 }
 
 /* ---- stepping ----------------------------------------------------------------- */
