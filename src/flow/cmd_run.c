@@ -64,7 +64,10 @@ int fg_flow_cmd_run(int argc, char **argv)
     json_error_t je;
     json_t *def = fg_json_load_file(argv[1], &je);
     if (!def) {
-        fprintf(stderr, "%s:%d:%d: not valid JSON: %s\n", argv[1], je.line, je.column, je.text);
+        if (je.line < 0)
+            fprintf(stderr, "flowgate: %s\n", je.text);
+        else
+            fprintf(stderr, "%s:%d:%d: not valid JSON: %s\n", argv[1], je.line, je.column, je.text);
         return 1;
     }
     json_t *in = load_input(input, input_file);

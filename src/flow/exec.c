@@ -790,20 +790,27 @@ static bool map_number(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, con
     return ok;
 }
 
-static json_t *make_batches(const fg__state *s, json_t *items, double max_items)
+/* Groups items into batches of at most max_items items and max_bytes bytes
+ * (an item larger than max_bytes gets a batch of its own). */
+static json_t *make_batches(json_t *items, double max_items, double max_bytes)
 {
     json_t *out = json_array(), *batch = NULL;
     size_t per = max_items > 0 ? (size_t)max_items : json_array_size(items);
+    size_t bytes = 0;
     if (per == 0)
         per = 1;
     for (size_t i = 0; i < json_array_size(items); i++) {
-        if (!batch || json_array_size(batch) >= per) {
+        json_t *it = json_array_get(items, i);
+        size_t sz = max_bytes > 0 ? fg__json_size(it) + 1 : 0;
+        if (!batch || json_array_size(batch) >= per ||
+            (max_bytes > 0 && bytes + sz > (size_t)max_bytes && json_array_size(batch) > 0)) {
             batch = json_array();
             json_array_append_new(out, batch);
+            bytes = 0;
         }
-        json_array_append(batch, json_array_get(items, i));
+        json_array_append(batch, it);
+        bytes += sz;
     }
-    (void)s;
     return out;
 }
 
@@ -876,8 +883,18 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
         return;
     }
     if (s->has_batcher) {
-        double mi = s->batch_max_items.set ? s->batch_max_items.value : 0;
-        json_t *b = make_batches(s, items, mi);
+        double mi = 0, mb = 0;
+        if ((s->batch_max_items.set || s->batch_max_items.path) &&
+            !map_number(e, f, &s->batch_max_items, "MaxItemsPerBatch", true, &mi)) {
+            json_decref(items);
+            return;
+        }
+        if ((s->batch_max_bytes.set || s->batch_max_bytes.path) &&
+            !map_number(e, f, &s->batch_max_bytes, "MaxInputBytesPerBatch", true, &mb)) {
+            json_decref(items);
+            return;
+        }
+        json_t *b = make_batches(items, mi, mb);
         json_decref(items);
         items = b;
     }

@@ -418,3 +418,19 @@ FG_TEST(exec_heartbeats_keep_a_task_alive)
     fg_flow_machine_free(m);
     fg_flow_registry_free(reg);
 }
+
+FG_TEST(exec_item_batcher_groups_items_by_count_and_bytes)
+{
+    fg_flow_machine *m = machine(
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"ItemBatcher\":{\"MaxItemsPerBatchPath\":\"$.n\","
+        "\"MaxInputBytesPerBatch\":12,\"BatchInput\":{\"k.$\":\"$.k\"}},\"ItemsPath\":\"$.xs\","
+        "\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},\"End\":true}}}",
+        NULL);
+    FG_REQUIRE(m != NULL);
+    fg_flow_exec *e = start(m, "{\"n\":3,\"k\":1,\"xs\":[1,2,3,4,\"long-string\"]}", false);
+    FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+    CHECK_OUTPUT(e, "[{\"BatchInput\":{\"k\":1},\"Items\":[1,2,3]},{\"BatchInput\":{\"k\":1},\"Items\":[4]},"
+                    "{\"BatchInput\":{\"k\":1},\"Items\":[\"long-string\"]}]");
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
