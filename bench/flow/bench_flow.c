@@ -125,14 +125,41 @@ static void bench(const char *name, json_t *def, json_t *input, int execs, int r
     fg_flow_machine_free(m);
 }
 
+/* --dump DIR: writes NAME.asl.json, NAME.input.json and NAME.output.json (flowgate's
+ * output) so a peer engine can run the same definitions and compare outputs. */
+static void dump(const char *dir, const char *name, json_t *def, json_t *input)
+{
+    char path[512];
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_flow_machine *m = fg_flow_machine_create(def, NULL, NULL, &eb);
+    fg_flow_exec *e = fg_flow_exec_create(m, input, NULL);
+    fg_flow_exec_run(e);
+    snprintf(path, sizeof path, "%s/%s.asl.json", dir, name);
+    json_dump_file(def, path, JSON_COMPACT);
+    snprintf(path, sizeof path, "%s/%s.input.json", dir, name);
+    json_dump_file(input, path, JSON_COMPACT);
+    snprintf(path, sizeof path, "%s/%s.output.json", dir, name);
+    json_t *meta = json_pack("{s:O,s:I}", "output", fg_flow_exec_output(e), "transitions",
+                             (json_int_t)fg_flow_exec_transitions(e));
+    json_dump_file(meta, path, JSON_COMPACT);
+    json_decref(meta);
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
+
 int main(int argc, char **argv)
 {
-    int runs = argc > 1 ? atoi(argv[1]) : 5;
+    const char *dump_dir = argc > 2 && !strcmp(argv[1], "--dump") ? argv[2] : NULL;
+    int runs = argc > 1 && !dump_dir ? atoi(argv[1]) : 5;
     if (runs < 1 || runs > 16)
         runs = 5;
     json_t *d = chain_def(100);
     json_t *in = json_pack("{s:i,s:s}", "count", 0, "name", "bench");
-    bench("chain", d, in, 2000, runs);
+    if (dump_dir)
+        dump(dump_dir, "chain", d, in);
+    else
+        bench("chain", d, in, 2000, runs);
     json_decref(d);
     json_decref(in);
     d = map_def();
@@ -140,12 +167,18 @@ int main(int argc, char **argv)
     for (int i = 0; i < 10000; i++)
         json_array_append_new(items, json_pack("{s:i}", "v", i));
     in = json_pack("{s:o}", "items", items);
-    bench("map", d, in, 5, runs);
+    if (dump_dir)
+        dump(dump_dir, "map", d, in);
+    else
+        bench("map", d, in, 5, runs);
     json_decref(d);
     json_decref(in);
     d = parallel_def();
     in = json_pack("{s:i}", "x", 1);
-    bench("parallel", d, in, 5000, runs);
+    if (dump_dir)
+        dump(dump_dir, "parallel", d, in);
+    else
+        bench("parallel", d, in, 5000, runs);
     json_decref(d);
     json_decref(in);
     return 0;
