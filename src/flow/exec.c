@@ -273,6 +273,8 @@ static void set_state_context(fg_flow_exec *e, fg__frame *f)
     const fg__state *s = cur_state(f);
     json_t *st = json_object_get(e->context, "State");
     char ts[40];
+    if (!f->entered_ms)
+        f->entered_ms = now_ms(e);
     fg_clock_format_iso8601(f->entered_ms, ts, sizeof ts);
     json_object_set_new(st, "Name", json_string(s->name));
     json_object_set_new(st, "EnteredTime", json_string(ts));
@@ -375,7 +377,9 @@ static void finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
 static bool enter_state(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
-    f->entered_ms = now_ms(e);
+    /* Reading the clock costs more than a simple state: do it only when the time
+     * is recorded (history) or read ($$.State.EnteredTime, set on first use). */
+    f->entered_ms = e->history ? now_ms(e) : 0;
     if (++e->transitions > e->limits.max_transitions) {
         char msg[200];
         snprintf(msg, sizeof msg, "The execution exceeded the limit of %llu state transitions",

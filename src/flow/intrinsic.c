@@ -657,7 +657,7 @@ static json_t *eval_arg(const fn_arg *a, fg__eval_ctx *cx)
 
 json_t *fg__fn_eval(const fg__fn *f, fg__eval_ctx *cx)
 {
-    json_t *vals[256] = {0};
+    json_t *vals[256];
     json_t *r = NULL;
     int i;
     for (i = 0; i < f->nargs; i++) {
