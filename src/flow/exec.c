@@ -1316,7 +1316,7 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
         fg_rand_uuid(u);
         snprintf(e->name, sizeof e->name, "%s", u);
     }
-    e->input = json_incref((json_t *)input);
+    e->input = input ? json_incref((json_t *)input) : json_object();
     e->context = make_context(e, opts);
     if (opts && opts->history) {
         e->history = json_array();
@@ -1329,6 +1329,12 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
     if (fg__exec_push_frame(e, m->root, json_incref(e->input), -1) != 0) {
         fg_flow_exec_free(e);
         return NULL;
+    }
+    if (e->limits.payload_max && fg__json_size_over(e->input, e->limits.payload_max)) {
+        frame_free(&e->frames[0]);
+        e->depth = 0;
+        exec_finish(e, FG_FLOW_FAILED, NULL, "States.DataLimitExceeded",
+                    "The execution input is larger than the payload limit");
     }
     return e;
 }

@@ -297,6 +297,13 @@ FG_TEST(exec_limits_stop_endless_loops_and_large_payloads)
     FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_FAILED);
     FG_CHECK_STR(fg_flow_exec_error(e), "States.DataLimitExceeded");
     fg_flow_exec_free(e);
+    lim.payload_max = 10;
+    json_t *big = json_pack("{s:s}", "text", "more than ten bytes");
+    e = fg_flow_exec_create(m, big, &o);
+    FG_CHECK_INT(fg_flow_exec_status(e), FG_FLOW_FAILED);
+    FG_CHECK_STR(fg_flow_exec_error(e), "States.DataLimitExceeded");
+    fg_flow_exec_free(e);
+    json_decref(big);
     fg_flow_machine_free(m);
     json_decref(in);
 }
