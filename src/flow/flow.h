@@ -76,7 +76,8 @@ void fg_flow_task_heartbeat(fg_flow_task *t);
 /* ---- Definitions ------------------------------------------------------- */
 
 /* Validates a definition. Returns the number of problems and, when problems is
- * not NULL, sets it to a new JSON array of {"state","pointer","message"}. */
+ * not NULL, sets it to a new JSON array of {"state","pointer","message","code"}
+ * (code: SCHEMA_VALIDATION_FAILED or MISSING_TRANSITION_TARGET, as AWS reports). */
 int fg_flow_validate(const json_t *def, json_t **problems);
 
 /* Validates and compiles; reg may be NULL (then every Task resource is

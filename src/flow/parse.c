@@ -36,6 +36,10 @@ static void problem(pctx *c, const char *ptr, const char *fmt, ...)
     json_object_set_new(p, "state", c->state ? json_string(c->state) : json_null());
     json_object_set_new(p, "pointer", json_string(ptr && *ptr ? ptr : "/"));
     json_object_set_new(p, "message", json_string(msg));
+    /* the diagnostic codes ValidateStateMachineDefinition reports */
+    json_object_set_new(p, "code", json_string(!strncmp(msg, "Missing 'Next' target", 21)
+                                                   ? "MISSING_TRANSITION_TARGET"
+                                                   : "SCHEMA_VALIDATION_FAILED"));
     json_array_append_new(c->problems, p);
 }
 

@@ -58,6 +58,7 @@ FG_TEST(validate_reports_every_problem_with_pointer_and_state)
     FG_CHECK(has_problem(problems, "/States/B", "not reachable"));
     json_t *first = json_array_get(problems, 0);
     FG_CHECK_STR(json_string_value(json_object_get(first, "state")), "A");
+    FG_CHECK_STR(json_string_value(json_object_get(first, "code")), "SCHEMA_VALIDATION_FAILED");
     json_decref(problems);
     json_decref(d);
 }
