@@ -26,6 +26,15 @@ static int64_t now_ms(const fg_flow_exec *e)
 
 /* ---- frames ---------------------------------------------------------------- */
 
+static void free_kids(fg__frame *f)
+{
+    for (int i = 0; i < f->nkids; i++)
+        fg__frame_free(f->kids[i]);
+    free(f->kids);
+    f->kids = NULL;
+    f->nkids = f->kids_cap = f->rr = 0;
+}
+
 static void frame_clear_state(fg__frame *f)
 {
     json_decref(f->eff_input);
@@ -39,6 +48,7 @@ static void frame_clear_state(fg__frame *f)
     f->items = f->child_input = f->results = NULL;
     f->child_next = f->child_total = f->failures = 0;
     f->tolerance_set = false;
+    free_kids(f);
     if (f->task) {
         if (f->task->completed) {
             json_decref(f->task->params);
@@ -55,32 +65,43 @@ static void frame_clear_state(fg__frame *f)
     }
 }
 
-static void frame_free(fg__frame *f)
+void fg__frame_free(fg__frame *f)
 {
+    if (!f)
+        return;
     frame_clear_state(f);
     json_decref(f->raw_input);
-    f->raw_input = NULL;
+    json_decref(f->out);
+    free(f->err);
+    free(f->cause);
+    free(f);
 }
 
-int fg__exec_push_frame(fg_flow_exec *e, const fg__sm *sm, json_t *input, int index)
+fg__frame *fg__frame_new(const fg__sm *sm, json_t *input, int index, int level)
 {
-    if (e->depth >= e->limits.max_depth)
-        return FG_ELIMIT;
-    if (e->depth == e->cap) {
-        int nc = e->cap ? e->cap * 2 : 8;
-        fg__frame *nf = realloc(e->frames, sizeof(fg__frame) * (size_t)nc);
-        if (!nf)
-            return FG_ENOMEM;
-        e->frames = nf;
-        e->cap = nc;
-    }
-    fg__frame *f = &e->frames[e->depth++];
-    memset(f, 0, sizeof *f);
+    fg__frame *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
     f->sm = sm;
     f->cur = sm->start;
     f->ph = FG__PH_ENTER;
     f->raw_input = input;
     f->index_in_parent = index;
+    f->level = level;
+    return f;
+}
+
+int fg__frame_add_kid(fg__frame *parent, fg__frame *kid)
+{
+    if (parent->nkids == parent->kids_cap) {
+        int nc = parent->kids_cap ? parent->kids_cap * 2 : 4;
+        fg__frame **nk = realloc(parent->kids, sizeof(fg__frame *) * (size_t)nc);
+        if (!nk)
+            return FG_ENOMEM;
+        parent->kids = nk;
+        parent->kids_cap = nc;
+    }
+    parent->kids[parent->nkids++] = kid;
     return 0;
 }
 
@@ -113,20 +134,23 @@ static void exec_finish(fg_flow_exec *e, fg_flow_status st, json_t *out, const c
     }
 }
 
-static void child_done(fg_flow_exec *e, json_t *out, bool failed, const char *err,
-                       const char *cause);
-
-/* The top frame's state machine ended (out stolen). */
-static void frame_end(fg_flow_exec *e, json_t *out, bool failed, const char *err,
+/* The state machine of frame f ended (out stolen). The root ends the execution;
+ * a child records its result for its parent to collect. f must not be used
+ * afterwards by the caller. */
+static void frame_end(fg_flow_exec *e, fg__frame *f, json_t *out, bool failed, const char *err,
                       const char *cause)
 {
-    if (e->depth == 1) {
+    if (f == e->root) {
         exec_finish(e, failed ? FG_FLOW_FAILED : FG_FLOW_SUCCEEDED, out, err, cause);
-        frame_free(&e->frames[0]);
-        e->depth = 0;
+        fg__frame_free(f);
+        e->root = e->cur = NULL;
         return;
     }
-    child_done(e, out, failed, err, cause);
+    f->done = true;
+    f->failed = failed;
+    f->out = out;
+    f->err = err ? strdup(err) : NULL;
+    f->cause = cause ? strdup(cause) : NULL;
 }
 
 static void state_exited(fg_flow_exec *e, fg__frame *f, const json_t *out)
@@ -158,7 +182,7 @@ static void transition(fg_flow_exec *e, fg__frame *f, json_t *out)
     state_exited(e, f, out);
     if (s->next < 0) {
         frame_clear_state(f);
-        frame_end(e, out, false, NULL, NULL);
+        frame_end(e, f, out, false, NULL, NULL);
         return;
     }
     go_to(e, f, s->next, out);
@@ -253,7 +277,7 @@ static void fail_state(fg_flow_exec *e, fg__frame *f, const char *err, const cha
     char *er = err ? strdup(err) : NULL;
     char *ca = cause ? strdup(cause) : NULL;
     frame_clear_state(f);
-    frame_end(e, NULL, true, er, ca);
+    frame_end(e, f, NULL, true, er, ca);
     free(er);
     free(ca);
 }
@@ -288,9 +312,9 @@ static void set_state_context(fg_flow_exec *e, fg__frame *f)
 static void sync_context(void *ud)
 {
     fg_flow_exec *e = ud;
-    if (!e->context_dirty || e->depth == 0)
+    if (!e->context_dirty || !e->cur)
         return;
-    set_state_context(e, &e->frames[e->depth - 1]);
+    set_state_context(e, e->cur);
     e->context_dirty = false;
 }
 
@@ -477,7 +501,7 @@ static void run_succeed(fg_flow_exec *e, fg__frame *f)
         return;
     state_exited(e, f, out);
     frame_clear_state(f);
-    frame_end(e, out, false, NULL, NULL);
+    frame_end(e, f, out, false, NULL, NULL);
 }
 
 static char *fail_field(fg_flow_exec *e, fg__frame *f, const char *lit, const fg__jp *p,
@@ -714,7 +738,8 @@ static void task_history(fg_flow_exec *e, const fg__frame *f, const char *what, 
     fg__hist_add(e, ev, key, d);
 }
 
-static void task_step(fg_flow_exec *e, fg__frame *f)
+/* Returns false (and the time to look again in *wake) while the task is pending. */
+static bool task_step(fg_flow_exec *e, fg__frame *f, int64_t *wake)
 {
     fg_flow_task *t = f->task;
     if (t->completed && !t->error) {
@@ -722,7 +747,7 @@ static void task_step(fg_flow_exec *e, fg__frame *f)
         task_history(e, f, "Succeeded", json_pack("{s:O,s:{s:b}}", "output", r, "outputDetails",
                                                   "truncated", 0));
         finish_result(e, f, r);
-        return;
+        return true;
     }
     if (t->completed) {
         char *err = strdup(t->error), *cause = t->cause ? strdup(t->cause) : NULL;
@@ -733,20 +758,20 @@ static void task_step(fg_flow_exec *e, fg__frame *f)
         handle_error(e, f, err, cause);
         free(err);
         free(cause);
-        return;
+        return true;
     }
     if (now_ms(e) >= f->deadline) {
         task_history(e, f, "TimedOut", json_pack("{s:s}", "error", "States.Timeout"));
         handle_error(e, f, "States.Timeout", "");
-        return;
+        return true;
     }
     if (t->heartbeat_due && now_ms(e) >= t->heartbeat_due) {
         task_history(e, f, "TimedOut", json_pack("{s:s}", "error", "States.HeartbeatTimeout"));
         handle_error(e, f, "States.HeartbeatTimeout", "");
-        return;
+        return true;
     }
-    e->wake_at = t->heartbeat_due && t->heartbeat_due < f->deadline ? t->heartbeat_due : f->deadline;
-    e->status = FG_FLOW_WAITING;
+    *wake = t->heartbeat_due && t->heartbeat_due < f->deadline ? t->heartbeat_due : f->deadline;
+    return false;
 }
 
 /* ---- Parallel and Map ------------------------------------------------------- */
@@ -759,6 +784,7 @@ static void run_parallel(fg_flow_exec *e, fg__frame *f)
         return;
     f->child_input = in;
     f->child_total = (size_t)s->nbranches;
+    f->concurrency = s->nbranches;
     f->child_next = 0;
     f->results = json_array();
     for (int i = 0; i < s->nbranches; i++)
@@ -874,7 +900,7 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
         runtime_error(e, f, "States.Runtime", "The Map state has more items than the configured limit");
         return;
     }
-    double mc;
+    double mc = s->max_concurrency.set ? s->max_concurrency.value : 0;
     if (s->max_concurrency.path && !map_number(e, f, &s->max_concurrency, "MaxConcurrency", true, &mc)) {
         json_decref(items);
         return;
@@ -906,6 +932,9 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
     f->child_total = json_array_size(items);
     f->child_next = 0;
     f->results = json_array();
+    for (size_t i = 0; i < f->child_total; i++)
+        json_array_append_new(f->results, json_null());
+    f->concurrency = mc > 0 ? (int)(mc < 1000 ? mc : 1000) : (int)e->limits.max_concurrency;
     f->ph = FG__PH_CHILDREN;
 }
 
@@ -942,17 +971,10 @@ static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
     return r;
 }
 
-static void children_step(fg_flow_exec *e, fg__frame *f)
+/* Starts the next Map iteration or Parallel branch as a child frame. */
+static void start_child(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
-    if (f->child_next >= f->child_total) {
-        json_t *r = f->results;
-        f->results = NULL;
-        if (e->history && s->type == FG__MAP)
-            fg__hist_add(e, "MapStateSucceeded", NULL, NULL);
-        finish_result(e, f, r);
-        return;
-    }
     size_t i = f->child_next++;
     json_t *in;
     const fg__sm *sm;
@@ -967,11 +989,24 @@ static void children_step(fg_flow_exec *e, fg__frame *f)
             fg__hist_add(e, "MapIterationStarted", "mapIterationStartedEventDetails",
                          json_pack("{s:s,s:i}", "name", s->name, "index", (int)i));
     }
-    int rc = fg__exec_push_frame(e, sm, in, (int)i);
-    if (rc) {
-        json_decref(in);
+    fg__frame *kid = f->level + 1 < e->limits.max_depth ? fg__frame_new(sm, in, (int)i, f->level + 1)
+                                                         : NULL;
+    if (!kid || fg__frame_add_kid(f, kid) != 0) {
+        if (kid)
+            fg__frame_free(kid);
+        else
+            json_decref(in);
         runtime_error(e, f, "States.Runtime", "Map and Parallel states are nested too deeply");
     }
+}
+
+static void children_finish(fg_flow_exec *e, fg__frame *f)
+{
+    json_t *r = f->results;
+    f->results = NULL;
+    if (e->history && cur_state(f)->type == FG__MAP)
+        fg__hist_add(e, "MapStateSucceeded", NULL, NULL);
+    finish_result(e, f, r);
 }
 
 static bool map_exceeded(const fg__frame *f)
@@ -986,11 +1021,12 @@ static bool map_exceeded(const fg__frame *f)
     return false;
 }
 
-/* A Map iteration or Parallel branch failed the state: the Failed event is
- * recorded once no retry follows. */
+/* A Map iteration or Parallel branch failed the state: the other children stop,
+ * and the Failed event is recorded once no retry follows. */
 static void handle_child_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause,
                                const char *failed_event)
 {
+    free_kids(f);
     if (err && try_retry(e, f, err))
         return;
     if (e->history)
@@ -1000,41 +1036,38 @@ static void handle_child_error(fg_flow_exec *e, fg__frame *f, const char *err, c
     fail_state(e, f, err, cause);
 }
 
-/* The top frame (a branch or iteration) ended: hand its result to the parent. */
-static void child_done(fg_flow_exec *e, json_t *out, bool failed, const char *err,
-                       const char *cause)
+/* Child k of f ended: take its result and remove it. */
+static void child_done(fg_flow_exec *e, fg__frame *f, int k)
 {
-    fg__frame *c = &e->frames[e->depth - 1];
+    fg__frame *c = f->kids[k];
+    memmove(&f->kids[k], &f->kids[k + 1], sizeof(fg__frame *) * (size_t)(f->nkids - k - 1));
+    f->nkids--;
     int idx = c->index_in_parent;
-    frame_free(c);
-    e->depth--;
-    fg__frame *f = &e->frames[e->depth - 1];
+    bool failed = c->failed;
+    json_t *out = c->out;
+    c->out = NULL;
+    char *err = c->err, *cause = c->cause;
+    c->err = c->cause = NULL;
+    fg__frame_free(c);
     const fg__state *s = cur_state(f);
     if (s->type == FG__MAP && e->history)
         fg__hist_add(e, failed ? "MapIterationFailed" : "MapIterationSucceeded",
                      failed ? "mapIterationFailedEventDetails" : "mapIterationSucceededEventDetails",
                      json_pack("{s:s,s:i}", "name", s->name, "index", idx));
     if (!failed) {
-        if (s->type == FG__PARALLEL)
-            json_array_set_new(f->results, (size_t)idx, out);
-        else
-            json_array_append_new(f->results, out);
-        return;
-    }
-    if (s->type == FG__PARALLEL) {
+        json_array_set_new(f->results, (size_t)idx, out);
+    } else if (s->type == FG__PARALLEL) {
         handle_child_error(e, f, err, cause, "ParallelStateFailed");
-        return;
-    }
-    f->failures++;
-    if (!map_exceeded(f)) {
-        json_array_append_new(f->results, fg__error_output(err, cause));
-        return;
-    }
-    if (f->tolerance_set)
+    } else if (++f->failures, !map_exceeded(f)) {
+        json_array_set_new(f->results, (size_t)idx, fg__error_output(err, cause));
+    } else if (f->tolerance_set) {
         handle_child_error(e, f, "States.ExceedToleratedFailureThreshold",
                            "The specified tolerated failure threshold was exceeded", "MapStateFailed");
-    else
+    } else {
         handle_child_error(e, f, err, cause, "MapStateFailed");
+    }
+    free(err);
+    free(cause);
 }
 
 /* ---- stepping ----------------------------------------------------------------- */
@@ -1053,52 +1086,110 @@ static void run_state(fg_flow_exec *e, fg__frame *f)
     }
 }
 
-static bool timer_due(fg_flow_exec *e, fg__frame *f)
-{
-    if (now_ms(e) >= f->wake_at)
-        return true;
-    e->wake_at = f->wake_at;
-    e->status = FG_FLOW_WAITING;
-    return false;
-}
-
 static void check_exec_timeout(fg_flow_exec *e)
 {
     if (!e->exec_deadline || now_ms(e) < e->exec_deadline)
         return;
-    while (e->depth > 0)
-        frame_free(&e->frames[--e->depth]);
+    fg__frame_free(e->root);
+    e->root = e->cur = NULL;
     exec_finish(e, FG_FLOW_TIMED_OUT, NULL, "States.Timeout",
                 "The execution ran longer than the state machine's TimeoutSeconds");
 }
 
-/* After a step: say WAITING when the top frame waits on a timer or a task. */
-static void report_pending(fg_flow_exec *e)
+static int64_t min64(int64_t a, int64_t b)
 {
-    if (e->status != FG_FLOW_RUNNING || e->depth == 0)
-        return;
-    fg__frame *f = &e->frames[e->depth - 1];
-    if ((f->ph == FG__PH_WAIT || f->ph == FG__PH_RETRY_WAIT) && now_ms(e) < f->wake_at) {
-        e->wake_at = f->wake_at;
-        e->status = FG_FLOW_WAITING;
-    } else if (f->ph == FG__PH_TASK && f->task && !f->task->completed && now_ms(e) < f->deadline &&
-               (!f->task->heartbeat_due || now_ms(e) < f->task->heartbeat_due)) {
-        e->wake_at = f->task->heartbeat_due && f->task->heartbeat_due < f->deadline
-                         ? f->task->heartbeat_due : f->deadline;
-        e->status = FG_FLOW_WAITING;
+    return a < b ? a : b;
+}
+
+/* True when nothing in frame f can move now; *wake is when something may. */
+static bool blocked(fg_flow_exec *e, const fg__frame *f, int64_t *wake)
+{
+    switch (f->ph) {
+    case FG__PH_WAIT:
+    case FG__PH_RETRY_WAIT:
+        *wake = min64(*wake, f->wake_at);
+        return now_ms(e) < f->wake_at;
+    case FG__PH_TASK: {
+        const fg_flow_task *t = f->task;
+        if (t->completed)
+            return false;
+        int64_t now = now_ms(e);
+        if (now >= f->deadline || (t->heartbeat_due && now >= t->heartbeat_due))
+            return false;
+        *wake = min64(*wake, t->heartbeat_due ? min64(t->heartbeat_due, f->deadline) : f->deadline);
+        return true;
+    }
+    case FG__PH_CHILDREN:
+        if (f->nkids == 0 || (f->child_next < f->child_total && f->nkids < f->concurrency))
+            return false;
+        for (int k = 0; k < f->nkids; k++)
+            if (f->kids[k]->done || !blocked(e, f->kids[k], wake))
+                return false;
+        return true;
+    default:
+        return false;
     }
 }
 
-fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
+static void use_frame(fg_flow_exec *e, fg__frame *f)
 {
-    if (e->status >= FG_FLOW_SUCCEEDED)
-        return e->status;
-    check_exec_timeout(e);
-    if (e->status >= FG_FLOW_SUCCEEDED || e->depth == 0)
-        return e->status;
-    e->status = FG_FLOW_RUNNING;
-    e->wake_at = 0;
-    fg__frame *f = &e->frames[e->depth - 1];
+    if (e->cur != f) {
+        e->cur = f;
+        e->context_dirty = true;
+    }
+}
+
+static void step_frame(fg_flow_exec *e, fg__frame *f);
+
+/* Children take turns: start one, collect a finished one, or step the next. */
+static void children_step(fg_flow_exec *e, fg__frame *f)
+{
+    if (f->nkids == 0 && f->child_next >= f->child_total) {
+        children_finish(e, f);
+        return;
+    }
+    if (f->child_next < f->child_total && f->nkids < f->concurrency) {
+        start_child(e, f);
+        return;
+    }
+    int64_t ignore = INT64_MAX;
+    for (int n = 0; n < f->nkids; n++) {
+        int k = (f->rr + n) % f->nkids;
+        fg__frame *kid = f->kids[k];
+        if (kid->done) {
+            child_done(e, f, k);
+            return;
+        }
+        if (blocked(e, kid, &ignore))
+            continue;
+        f->rr = k + 1;
+        step_frame(e, kid);
+        use_frame(e, f);
+        if (kid->done)
+            child_done(e, f, k);
+        return;
+    }
+}
+
+static void retry_now(fg_flow_exec *e, fg__frame *f)
+{
+    int *rc = f->retry_counts;
+    int total = f->retry_total;
+    json_t *eff = json_incref(f->eff_input);
+    f->retry_counts = NULL;
+    frame_clear_state(f);
+    f->retry_counts = rc;
+    f->retry_total = total;
+    f->eff_input = eff;
+    e->context_dirty = true;
+    f->ph = FG__PH_RUN;
+}
+
+/* One phase of frame f (f may be freed by it when it is the root). */
+static void step_frame(fg_flow_exec *e, fg__frame *f)
+{
+    use_frame(e, f);
+    int64_t ignore = INT64_MAX;
     switch (f->ph) {
     case FG__PH_ENTER:
         if (enter_state(e, f))
@@ -1108,32 +1199,48 @@ fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
         run_state(e, f);
         break;
     case FG__PH_TASK:
-        task_step(e, f);
+        task_step(e, f, &ignore);
         break;
     case FG__PH_WAIT:
-        if (timer_due(e, f))
+        if (now_ms(e) >= f->wake_at)
             wait_done(e, f);
         break;
     case FG__PH_RETRY_WAIT:
-        if (timer_due(e, f)) {
-            {
-                int *rc = f->retry_counts;
-                int total = f->retry_total;
-                json_t *eff = json_incref(f->eff_input);
-                f->retry_counts = NULL;
-                frame_clear_state(f);
-                f->retry_counts = rc;
-                f->retry_total = total;
-                f->eff_input = eff;
-                e->context_dirty = true;
-                f->ph = FG__PH_RUN;
-            }
-        }
+        if (now_ms(e) >= f->wake_at)
+            retry_now(e, f);
         break;
     case FG__PH_CHILDREN:
         children_step(e, f);
         break;
     }
+}
+
+/* Sets WAITING (and the wake time) when no frame can move now. */
+static void report_pending(fg_flow_exec *e)
+{
+    int64_t wake = INT64_MAX;
+    if (e->status == FG_FLOW_RUNNING && e->root && blocked(e, e->root, &wake)) {
+        e->status = FG_FLOW_WAITING;
+        e->wake_at = wake;
+    }
+}
+
+fg_flow_status fg_flow_exec_step(fg_flow_exec *e)
+{
+    if (e->status >= FG_FLOW_SUCCEEDED)
+        return e->status;
+    check_exec_timeout(e);
+    if (e->status >= FG_FLOW_SUCCEEDED || !e->root)
+        return e->status;
+    bool was_waiting = e->status == FG_FLOW_WAITING;
+    e->status = FG_FLOW_RUNNING;
+    e->wake_at = 0;
+    if (was_waiting) { /* still nothing to do? */
+        report_pending(e);
+        if (e->status == FG_FLOW_WAITING)
+            return e->status;
+    }
+    step_frame(e, e->root);
     report_pending(e);
     return e->status;
 }
@@ -1253,6 +1360,7 @@ void fg_flow_limits_default(fg_flow_limits *l)
     l->max_map_items = 100000;
     l->max_history = 25000;
     l->max_jsonpath_results = 100000;
+    l->max_concurrency = 40;
 }
 
 /* ---- executions ------------------------------------------------------------------ */
@@ -1326,13 +1434,14 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
     }
     if (m->timeout_seconds > 0)
         e->exec_deadline = e->start_ms + (int64_t)m->timeout_seconds * 1000;
-    if (fg__exec_push_frame(e, m->root, json_incref(e->input), -1) != 0) {
+    e->root = fg__frame_new(m->root, json_incref(e->input), -1, 0);
+    if (!e->root) {
         fg_flow_exec_free(e);
         return NULL;
     }
     if (e->limits.payload_max && fg__json_size_over(e->input, e->limits.payload_max)) {
-        frame_free(&e->frames[0]);
-        e->depth = 0;
+        fg__frame_free(e->root);
+        e->root = NULL;
         exec_finish(e, FG_FLOW_FAILED, NULL, "States.DataLimitExceeded",
                     "The execution input is larger than the payload limit");
     }
@@ -1343,9 +1452,7 @@ void fg_flow_exec_free(fg_flow_exec *e)
 {
     if (!e)
         return;
-    while (e->depth > 0)
-        frame_free(&e->frames[--e->depth]);
-    free(e->frames);
+    fg__frame_free(e->root);
     json_decref(e->input);
     json_decref(e->output);
     json_decref(e->context);
@@ -1359,8 +1466,8 @@ void fg_flow_exec_stop(fg_flow_exec *e, const char *error, const char *cause)
 {
     if (e->status >= FG_FLOW_SUCCEEDED)
         return;
-    while (e->depth > 0)
-        frame_free(&e->frames[--e->depth]);
+    fg__frame_free(e->root);
+    e->root = e->cur = NULL;
     exec_finish(e, FG_FLOW_ABORTED, NULL, error, cause);
 }
 

@@ -1,7 +1,8 @@
-/* Private layout of an execution: a stack of frames, one per running state
- * machine level (the root, then one Map iteration or Parallel branch inside
- * it, ...). Map iterations and branches run one after another, so the stack
- * describes the whole position and serialises to JSON. */
+/* Private layout of an execution: a tree of frames, one per running state
+ * machine (the root; each running Map iteration or Parallel branch is a child
+ * of the frame whose Map/Parallel state started it). Children make progress in
+ * turn, so Tasks in different branches wait at the same time. The tree is the
+ * whole position and serialises to JSON. */
 #ifndef FG_FLOW_EXEC_INT_H
 #define FG_FLOW_EXEC_INT_H
 
@@ -25,7 +26,8 @@ struct fg_flow_task {
     char *error, *cause;
 };
 
-typedef struct fg__frame {
+typedef struct fg__frame fg__frame;
+struct fg__frame {
     const fg__sm *sm;
     int cur;
     fg__phase ph;
@@ -43,19 +45,27 @@ typedef struct fg__frame {
     size_t failures;
     bool tolerance_set;
     double tolerated_count, tolerated_pct;
+    int concurrency;        /* children running at once */
+    fg__frame **kids;       /* running children */
+    int nkids, kids_cap, rr;
     /* Task */
     fg_flow_task *task;
     int64_t deadline;
     int index_in_parent;
-} fg__frame;
+    int level;              /* nesting depth: 0 for the root */
+    /* set when this child's state machine ended */
+    bool done, failed;
+    json_t *out;
+    char *err, *cause;
+};
 
 struct fg_flow_exec {
     const fg_flow_machine *m;
     fg_flow_limits limits;
     const fg_flow_clock *clock;
     fg_flow_clock real_clock;
-    fg__frame *frames;
-    int depth, cap;
+    fg__frame *root;        /* NULL once the execution ended */
+    fg__frame *cur;         /* the frame being stepped ($$.State is its state) */
     fg_flow_status status;
     json_t *input;
     json_t *output;
@@ -73,7 +83,9 @@ struct fg_flow_exec {
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */
-int fg__exec_push_frame(fg_flow_exec *e, const fg__sm *sm, json_t *input, int index);
+fg__frame *fg__frame_new(const fg__sm *sm, json_t *input, int index, int level);
+void fg__frame_free(fg__frame *f);
+int fg__frame_add_kid(fg__frame *parent, fg__frame *kid);
 fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *opts);
 
 /* History (history.c). */

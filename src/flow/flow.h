@@ -24,6 +24,7 @@ typedef struct fg_flow_limits {
     size_t max_map_items;      /* items one Map state may iterate */
     size_t max_history;        /* events kept in the history */
     size_t max_jsonpath_results; /* values one JSONPath may select */
+    int max_concurrency;       /* Map iterations running at once when MaxConcurrency is 0 (40) */
 } fg_flow_limits;
 
 void fg_flow_limits_default(fg_flow_limits *l);

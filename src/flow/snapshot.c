@@ -1,5 +1,6 @@
-/* Snapshots: the whole position of an execution as JSON, and back. A durable
- * store commits the snapshot after each step and restores it after a restart. */
+/* Snapshots: the whole position of an execution (its tree of frames) as JSON,
+ * and back. A durable store commits the snapshot after each step and restores
+ * it after a restart. */
 #include "flow/exec_int.h"
 
 #include "core/json.h"
@@ -9,6 +10,8 @@
 #include <string.h>
 
 static const char *phases[] = {"enter", "run", "task", "wait", "retry_wait", "children"};
+
+static json_t *frame_json(const fg__frame *f);
 
 static json_t *frame_json(const fg__frame *f)
 {
@@ -33,14 +36,31 @@ static json_t *frame_json(const fg__frame *f)
     if (f->results)
         json_object_set(o, "results", f->results);
     json_object_set_new(o, "child_total", json_integer((json_int_t)f->child_total));
+    json_object_set_new(o, "concurrency", json_integer(f->concurrency));
+    if (f->done) {
+        json_object_set_new(o, "done", json_true());
+        json_object_set_new(o, "failed", json_boolean(f->failed));
+        if (f->out)
+            json_object_set(o, "output", f->out);
+        if (f->err)
+            json_object_set_new(o, "error", json_string(f->err));
+        if (f->cause)
+            json_object_set_new(o, "cause", json_string(f->cause));
+    }
+    if (f->nkids) {
+        json_t *kids = json_array();
+        for (int k = 0; k < f->nkids; k++)
+            json_array_append_new(kids, frame_json(f->kids[k]));
+        json_object_set_new(o, "kids", kids);
+    }
     return o;
 }
 
 json_t *fg_flow_exec_snapshot(const fg_flow_exec *e)
 {
     json_t *frames = json_array();
-    for (int i = 0; i < e->depth; i++)
-        json_array_append_new(frames, frame_json(&e->frames[i]));
+    if (e->root)
+        json_array_append_new(frames, frame_json(e->root));
     json_t *snap = json_pack("{s:i,s:s,s:s,s:I,s:I,s:I,s:O,s:O,s:o,s:i}", "version", 1, "name",
                              e->name, "status", fg_flow_status_name(e->status), "transitions",
                              (json_int_t)e->transitions, "start_ms", (json_int_t)e->start_ms,
@@ -73,39 +93,25 @@ static json_t *take(const json_t *o, const char *key)
     return v ? json_incref(v) : NULL;
 }
 
-/* The state machine a frame runs: the root, or a branch of its parent's state. */
-static const fg__sm *frame_sm(const fg_flow_exec *e, int depth, int index)
+/* The state machine a child frame runs: a branch of its parent's state. */
+static const fg__sm *kid_sm(const fg__frame *p, int index)
 {
-    if (depth == 0)
-        return e->m->root;
-    const fg__frame *p = &e->frames[depth - 1];
     const fg__state *ps = &p->sm->states[p->cur];
     if (ps->type == FG__PARALLEL)
         return index >= 0 && index < ps->nbranches ? ps->branches[index] : NULL;
     return ps->type == FG__MAP && ps->nbranches ? ps->branches[0] : NULL;
 }
 
-static int restore_frame(fg_flow_exec *e, const json_t *fj, int depth, fg_errbuf *eb)
+static fg__frame *restore_frame(const json_t *fj, const fg__sm *sm, int level, fg_errbuf *eb);
+
+static int restore_fields(fg__frame *f, const json_t *fj, fg_errbuf *eb)
 {
-    int index = (int)fg_json_int(fj, "index", -1);
-    const fg__sm *sm = frame_sm(e, depth, index);
-    int cur = sm ? find_state(sm, fg_json_str(fj, "state", NULL)) : -1;
-    int ph = phase_from(fg_json_str(fj, "phase", NULL));
-    if (cur < 0 || ph < 0)
-        return fg_failf(eb, FG_EINVAL, "snapshot frame %d names state '%s', which the state "
-                        "machine does not have there", depth, fg_json_str(fj, "state", "?"));
-    int rc = fg__exec_push_frame(e, sm, take(fj, "input"), index);
-    if (rc)
-        return fg_failf(eb, rc, "snapshot frames nested too deeply");
-    fg__frame *f = &e->frames[e->depth - 1];
-    f->cur = cur;
-    f->ph = ph == FG__PH_TASK ? FG__PH_RUN : (fg__phase)ph; /* a pending Task runs again */
     f->eff_input = take(fj, "effective_input");
     if (f->ph != FG__PH_ENTER && !f->eff_input)
         f->eff_input = json_incref(f->raw_input);
     f->retry_total = (int)fg_json_int(fj, "retry_total", 0);
     const json_t *rcs = json_object_get(fj, "retry_counts");
-    int nretry = sm->states[cur].nretry;
+    int nretry = f->sm->states[f->cur].nretry;
     if (json_array_size(rcs) && nretry) {
         f->retry_counts = calloc((size_t)nretry, sizeof(int));
         for (int k = 0; k < nretry && k < (int)json_array_size(rcs); k++)
@@ -119,11 +125,52 @@ static int restore_frame(fg_flow_exec *e, const json_t *fj, int depth, fg_errbuf
     f->results = take(fj, "results");
     f->child_next = (size_t)fg_json_int(fj, "child_next", 0);
     f->child_total = (size_t)fg_json_int(fj, "child_total", 0);
+    f->concurrency = (int)fg_json_int(fj, "concurrency", 1);
     f->failures = (size_t)fg_json_int(fj, "failures", 0);
     f->tolerance_set = fg_json_bool(fj, "tolerance_set", false);
     f->tolerated_count = fg_json_num(fj, "tolerated_count", -1);
     f->tolerated_pct = fg_json_num(fj, "tolerated_pct", -1);
+    if (fg_json_bool(fj, "done", false)) {
+        f->done = true;
+        f->failed = fg_json_bool(fj, "failed", false);
+        f->out = take(fj, "output");
+        const char *er = fg_json_str(fj, "error", NULL), *ca = fg_json_str(fj, "cause", NULL);
+        f->err = er ? strdup(er) : NULL;
+        f->cause = ca ? strdup(ca) : NULL;
+    }
+    size_t i;
+    json_t *kj;
+    json_array_foreach(json_object_get(fj, "kids"), i, kj) {
+        const fg__sm *ksm = kid_sm(f, (int)fg_json_int(kj, "index", -1));
+        fg__frame *kid = ksm ? restore_frame(kj, ksm, f->level + 1, eb) : NULL;
+        if (!kid || fg__frame_add_kid(f, kid) != 0) {
+            fg__frame_free(kid);
+            return fg_failf(eb, FG_EINVAL, "snapshot: a child of state '%s' does not fit",
+                            f->sm->states[f->cur].name);
+        }
+    }
     return 0;
+}
+
+static fg__frame *restore_frame(const json_t *fj, const fg__sm *sm, int level, fg_errbuf *eb)
+{
+    int cur = find_state(sm, fg_json_str(fj, "state", NULL));
+    int ph = phase_from(fg_json_str(fj, "phase", NULL));
+    if (cur < 0 || ph < 0 || level > 1000) {
+        fg_failf(eb, FG_EINVAL, "snapshot frame names state '%s', which the state machine does "
+                 "not have there", fg_json_str(fj, "state", "?"));
+        return NULL;
+    }
+    fg__frame *f = fg__frame_new(sm, take(fj, "input"), (int)fg_json_int(fj, "index", -1), level);
+    if (!f)
+        return NULL;
+    f->cur = cur;
+    f->ph = ph == FG__PH_TASK ? FG__PH_RUN : (fg__phase)ph; /* a pending Task runs again */
+    if (restore_fields(f, fj, eb) != 0) {
+        fg__frame_free(f);
+        return NULL;
+    }
+    return f;
 }
 
 fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snap,
@@ -153,11 +200,10 @@ fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snap,
         fg_flow_exec_free(e);
         return NULL;
     }
-    for (size_t i = 0; i < json_array_size(frames); i++) {
-        if (restore_frame(e, json_array_get(frames, i), (int)i, eb) != 0) {
-            fg_flow_exec_free(e);
-            return NULL;
-        }
+    e->root = restore_frame(json_array_get(frames, 0), m->root, 0, eb);
+    if (!e->root) {
+        fg_flow_exec_free(e);
+        return NULL;
     }
     return e;
 }

@@ -441,3 +441,68 @@ FG_TEST(exec_item_batcher_groups_items_by_count_and_bytes)
     fg_flow_exec_free(e);
     fg_flow_machine_free(m);
 }
+
+/* Keeps every task it gets, to complete them later in any order. */
+static fg_flow_task *pending[16];
+static int npending;
+static int collect(fg_flow_task *t, void *ud)
+{
+    (void)ud;
+    if (npending < 16)
+        pending[npending++] = t;
+    return 0;
+}
+
+FG_TEST(exec_parallel_branches_and_map_iterations_wait_together)
+{
+    fg_flow_registry *reg = fg_flow_registry_create();
+    fg_flow_registry_add(reg, "*", collect, NULL);
+    fg_flow_machine *m = machine(
+        "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Parallel\",\"Branches\":["
+        "{\"StartAt\":\"T1\",\"States\":{\"T1\":{\"Type\":\"Task\",\"Resource\":\"arn:llm\",\"End\":true}}},"
+        "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":\"Map\",\"MaxConcurrency\":2,\"ItemsPath\":\"$.xs\","
+        "\"ItemProcessor\":{\"StartAt\":\"T2\",\"States\":{\"T2\":{\"Type\":\"Task\",\"Resource\":\"arn:kb\","
+        "\"End\":true}}},\"End\":true}}}],\"End\":true}}}", reg);
+    FG_REQUIRE(m != NULL);
+    npending = 0;
+    fg_flow_exec *e = start(m, "{\"xs\":[1,2,3]}", false);
+    while (fg_flow_exec_step(e) == FG_FLOW_RUNNING)
+        ;
+    /* the branch Task and two Map iterations (MaxConcurrency 2) are all pending */
+    FG_CHECK_INT(npending, 3);
+    FG_CHECK_INT(fg_flow_exec_status(e), FG_FLOW_WAITING);
+    fg_flow_task_succeed(pending[2], json_string("b"));
+    while (fg_flow_exec_step(e) == FG_FLOW_RUNNING)
+        ;
+    FG_CHECK_INT(npending, 4); /* the third item started when one finished */
+    fg_flow_task_succeed(pending[0], json_string("llm"));
+    fg_flow_task_succeed(pending[1], json_string("a"));
+    fg_flow_task_succeed(pending[3], json_string("c"));
+    FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+    CHECK_OUTPUT(e, "[\"llm\",[\"a\",\"b\",\"c\"]]");
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+    fg_flow_registry_free(reg);
+}
+
+FG_TEST(exec_a_failed_branch_stops_the_others)
+{
+    fg_flow_registry *reg = fg_flow_registry_create();
+    fg_flow_registry_add(reg, "*", collect, NULL);
+    fg_flow_machine *m = machine(
+        "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Parallel\",\"Branches\":["
+        "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":\"arn:slow\",\"End\":true}}},"
+        "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Error\":\"Nope\"}}}],"
+        "\"Catch\":[{\"ErrorEquals\":[\"Nope\"],\"Next\":\"Caught\"}],\"End\":true},"
+        "\"Caught\":{\"Type\":\"Pass\",\"End\":true}}}", reg);
+    FG_REQUIRE(m != NULL);
+    npending = 0;
+    fg_flow_exec *e = start(m, "{}", false);
+    FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+    CHECK_OUTPUT(e, "{\"Error\":\"Nope\"}");
+    FG_CHECK_INT(npending, 1);
+    fg_flow_exec_free(e);
+    fg_flow_task_succeed(pending[0], json_null()); /* the abandoned task completes late */
+    fg_flow_machine_free(m);
+    fg_flow_registry_free(reg);
+}
