@@ -395,6 +395,8 @@ static int parse_operand(parser *p, fnode **out)
     if (*s == '-' || isdigit((unsigned char)*s)) {
         char *end;
         double d = strtod(s, &end);
+        if (end == s)
+            return perr(p, "bad number");
         bool integral = true;
         for (const char *q = s; q < end; q++)
             if (*q == '.' || *q == 'e' || *q == 'E')
@@ -419,6 +421,8 @@ static int parse_operand(parser *p, fnode **out)
             skip_ws(p);
             if (p->s[p->i] == ',')
                 p->i++;
+            else if (p->s[p->i] != ']')
+                return perr(p, "expected ',' or ']' in an array literal");
             skip_ws(p);
         }
         if (p->s[p->i] != ']')

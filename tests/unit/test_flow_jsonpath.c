@@ -75,6 +75,8 @@ FG_TEST(jsonpath_rejects_malformed_paths_with_position)
     FG_CHECK(strstr(eb.msg, "character") != NULL);
     fg_errbuf_clear(&eb);
     FG_CHECK(fg__jp_compile("$.a[?(@.x > )]", &eb) == NULL);
+    FG_CHECK(fg__jp_compile("$..r[?([2-||![]]", &eb) == NULL); /* once looped forever */
+    FG_CHECK(fg__jp_compile("$.a[?(@.x in [1 2])]", &eb) == NULL);
     FG_CHECK(fg__jp_compile("$.a..", &eb) == NULL);
 }
 
