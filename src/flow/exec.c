@@ -876,30 +876,57 @@ static bool map_tolerance(fg_flow_exec *e, fg__frame *f)
     return true;
 }
 
-static void run_map(fg_flow_exec *e, fg__frame *f)
+/* The items a Map state iterates (a new reference), or NULL after a failure. */
+static json_t *map_items(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     json_t *items;
     if (s->items_path) {
         fg__eval_ctx cx = make_cx(e, f->eff_input);
-        items = fg__path_eval(s->items_path, &cx);
-        if (!items) {
+        if (!(items = fg__path_eval(s->items_path, &cx))) {
             runtime_error(e, f, "States.Runtime", e->eb.msg);
-            return;
+            return NULL;
         }
     } else {
         items = json_incref(f->eff_input);
     }
-    if (!json_is_array(items)) {
+    const char *bad = !json_is_array(items) ? "Map state input must be an array"
+                      : json_array_size(items) > e->limits.max_map_items
+                          ? "The Map state has more items than the configured limit"
+                          : NULL;
+    if (bad) {
         json_decref(items);
-        runtime_error(e, f, "States.Runtime", "Map state input must be an array");
-        return;
+        runtime_error(e, f, "States.Runtime", bad);
+        return NULL;
     }
-    if (json_array_size(items) > e->limits.max_map_items) {
+    return items;
+}
+
+/* Groups the items into batches when the state has an ItemBatcher (steals items). */
+static json_t *map_batch(fg_flow_exec *e, fg__frame *f, json_t *items)
+{
+    const fg__state *s = cur_state(f);
+    double mi = 0, mb = 0;
+    if (!s->has_batcher)
+        return items;
+    if (((s->batch_max_items.set || s->batch_max_items.path) &&
+         !map_number(e, f, &s->batch_max_items, "MaxItemsPerBatch", true, &mi)) ||
+        ((s->batch_max_bytes.set || s->batch_max_bytes.path) &&
+         !map_number(e, f, &s->batch_max_bytes, "MaxInputBytesPerBatch", true, &mb))) {
         json_decref(items);
-        runtime_error(e, f, "States.Runtime", "The Map state has more items than the configured limit");
-        return;
+        return NULL;
     }
+    json_t *b = make_batches(items, mi, mb);
+    json_decref(items);
+    return b;
+}
+
+static void run_map(fg_flow_exec *e, fg__frame *f)
+{
+    const fg__state *s = cur_state(f);
+    json_t *items = map_items(e, f);
+    if (!items)
+        return;
     double mc = s->max_concurrency.set ? s->max_concurrency.value : 0;
     if (s->max_concurrency.path && !map_number(e, f, &s->max_concurrency, "MaxConcurrency", true, &mc)) {
         json_decref(items);
@@ -912,29 +939,15 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
         json_decref(items);
         return;
     }
-    if (s->has_batcher) {
-        double mi = 0, mb = 0;
-        if ((s->batch_max_items.set || s->batch_max_items.path) &&
-            !map_number(e, f, &s->batch_max_items, "MaxItemsPerBatch", true, &mi)) {
-            json_decref(items);
-            return;
-        }
-        if ((s->batch_max_bytes.set || s->batch_max_bytes.path) &&
-            !map_number(e, f, &s->batch_max_bytes, "MaxInputBytesPerBatch", true, &mb)) {
-            json_decref(items);
-            return;
-        }
-        json_t *b = make_batches(items, mi, mb);
-        json_decref(items);
-        items = b;
-    }
+    if (!(items = map_batch(e, f, items)))
+        return;
     f->items = items;
     f->child_total = json_array_size(items);
     f->child_next = 0;
     f->results = json_array();
     for (size_t i = 0; i < f->child_total; i++)
         json_array_append_new(f->results, json_null());
-    f->concurrency = mc > 0 ? (int)(mc < 1000 ? mc : 1000) : (int)e->limits.max_concurrency;
+    f->concurrency = mc > 0 ? (int)(mc < 1000 ? mc : 1000) : e->limits.max_concurrency;
     f->ph = FG__PH_CHILDREN;
 }
 

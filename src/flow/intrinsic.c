@@ -48,7 +48,7 @@ static json_t *fail(fg__eval_ctx *cx, const char *msg, const char *name)
 
 /* ---- Java-like rendering for States.Format ------------------------------ */
 
-static void render(fg_buf *b, const json_t *v, bool top)
+static void render(fg_buf *b, const json_t *v)
 {
     if (json_is_string(v)) {
         fg_buf_append(b, json_string_value(v), json_string_length(v));
@@ -65,7 +65,7 @@ static void render(fg_buf *b, const json_t *v, bool top)
                 fg_buf_puts(b, ", ");
             fg_buf_puts(b, k);
             fg_buf_putc(b, '=');
-            render(b, c, false);
+            render(b, c);
             first = false;
         }
         fg_buf_putc(b, '}');
@@ -74,7 +74,7 @@ static void render(fg_buf *b, const json_t *v, bool top)
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
                 fg_buf_puts(b, ", ");
-            render(b, json_array_get(v, i), false);
+            render(b, json_array_get(v, i));
         }
         fg_buf_putc(b, ']');
     } else {
@@ -82,7 +82,6 @@ static void render(fg_buf *b, const json_t *v, bool top)
         fg_buf_puts(b, s ? s : "null");
         free(s);
     }
-    (void)top;
 }
 
 static json_t *fn_format(const fg__fn *f, json_t **v, fg__eval_ctx *cx)
@@ -103,7 +102,7 @@ static json_t *fn_format(const fg__fn *f, json_t **v, fg__eval_ctx *cx)
                 fg_buf_free(&b);
                 return fail(cx, "more placeholders than arguments", f->def->name);
             }
-            render(&b, v[next++], true);
+            render(&b, v[next++]);
             p++;
         } else {
             fg_buf_putc(&b, *p);

@@ -558,8 +558,6 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
         if (items_null)
             problem(c, ptr, "The field \"ItemsPath\" must be a JSONPath, not null");
         s->item_selector = get_tmpl(c, st, "ItemSelector", ptr);
-        if (!s->item_selector && !s->parameters)
-            s->item_selector = NULL;
     }
     get_num(c, st, "MaxConcurrency", ptr, 0, 99999999, true, &s->max_concurrency);
     get_num(c, st, "ToleratedFailureCount", ptr, 0, 99999999, true, &s->tolerated_count);
@@ -636,7 +634,6 @@ static void parse_transition(pctx *c, const json_t *st, fg__state *s, const char
     else if (next)
         json_array_append_new(nexts, json_pack("{s:s,s:s,s:i}", "target", json_string_value(next),
                                                "ptr", ptr, "state", idx));
-    (void)idx;
 }
 
 static void parse_state(pctx *c, const char *name, const json_t *st, fg__state *s,
