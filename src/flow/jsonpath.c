@@ -364,6 +364,71 @@ static fnode *fnew(fkind k)
     (void)k;
 }
 
+static int parse_number_lit(parser *p, fnode *f)
+{
+    const char *s = p->s + p->i;
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s)
+        return perr(p, "bad number");
+    bool integral = true;
+    for (const char *q = s; q < end; q++)
+        if (*q == '.' || *q == 'e' || *q == 'E')
+            integral = false;
+    f->lit = integral ? json_integer((json_int_t)d) : json_real(d);
+    p->i += (size_t)(end - s);
+    return 0;
+}
+
+static int parse_operand(parser *p, fnode **out);
+
+/* [lit, lit, ...] as the right side of `in` / `nin`. */
+static int parse_array_lit(parser *p, fnode *f)
+{
+    if (++p->depth > 64)
+        return perr(p, "array literals nested too deeply");
+    p->i++;
+    f->lit = json_array();
+    skip_ws(p);
+    while (p->s[p->i] && p->s[p->i] != ']') {
+        fnode *el = NULL;
+        int rc = parse_operand(p, &el);
+        if (rc || el->kind != F_LIT) {
+            fnode_free(el);
+            return rc ? rc : perr(p, "array literal holds only literals");
+        }
+        json_array_append(f->lit, el->lit);
+        fnode_free(el);
+        skip_ws(p);
+        if (p->s[p->i] == ',')
+            p->i++;
+        else if (p->s[p->i] != ']')
+            return perr(p, "expected ',' or ']' in an array literal");
+        skip_ws(p);
+    }
+    if (p->s[p->i] != ']')
+        return perr(p, "unterminated array literal");
+    p->i++;
+    p->depth--;
+    return 0;
+}
+
+static int parse_word_lit(parser *p, fnode *f)
+{
+    const char *s = p->s + p->i;
+    if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5) || !strncmp(s, "null", 4)) {
+        f->lit = *s == 't' ? json_true() : *s == 'f' ? json_false() : json_null();
+        p->i += *s == 'f' ? 5 : 4;
+        return 0;
+    }
+    size_t n = 0; /* a bare word compares as a string */
+    while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '-')
+        n++;
+    f->lit = json_stringn(s, n);
+    p->i += n;
+    return 0;
+}
+
 static int parse_operand(parser *p, fnode **out)
 {
     skip_ws(p);
@@ -385,59 +450,14 @@ static int parse_operand(parser *p, fnode **out)
             return FG_EPARSE;
         f->lit = json_string(str);
         free(str);
-        return 0;
+        return f->lit ? 0 : perr(p, "string is not UTF-8");
     }
-    if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5) || !strncmp(s, "null", 4)) {
-        f->lit = *s == 't' ? json_true() : *s == 'f' ? json_false() : json_null();
-        p->i += *s == 'f' ? 5 : 4;
-        return 0;
-    }
-    if (*s == '-' || isdigit((unsigned char)*s)) {
-        char *end;
-        double d = strtod(s, &end);
-        if (end == s)
-            return perr(p, "bad number");
-        bool integral = true;
-        for (const char *q = s; q < end; q++)
-            if (*q == '.' || *q == 'e' || *q == 'E')
-                integral = false;
-        f->lit = integral ? json_integer((json_int_t)d) : json_real(d);
-        p->i += (size_t)(end - s);
-        return 0;
-    }
-    if (*s == '[') {
-        p->i++;
-        f->lit = json_array();
-        skip_ws(p);
-        while (p->s[p->i] && p->s[p->i] != ']') {
-            fnode *el = NULL;
-            int rc = parse_operand(p, &el);
-            if (rc || el->kind != F_LIT) {
-                fnode_free(el);
-                return rc ? rc : perr(p, "array literal holds only literals");
-            }
-            json_array_append(f->lit, el->lit);
-            fnode_free(el);
-            skip_ws(p);
-            if (p->s[p->i] == ',')
-                p->i++;
-            else if (p->s[p->i] != ']')
-                return perr(p, "expected ',' or ']' in an array literal");
-            skip_ws(p);
-        }
-        if (p->s[p->i] != ']')
-            return perr(p, "unterminated array literal");
-        p->i++;
-        return 0;
-    }
-    if (isalpha((unsigned char)*s) || *s == '_') { /* a bare word compares as a string */
-        size_t n = 0;
-        while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '-')
-            n++;
-        f->lit = json_stringn(s, n);
-        p->i += n;
-        return 0;
-    }
+    if (*s == '-' || isdigit((unsigned char)*s))
+        return parse_number_lit(p, f);
+    if (*s == '[')
+        return parse_array_lit(p, f);
+    if (isalpha((unsigned char)*s) || *s == '_')
+        return parse_word_lit(p, f);
     return perr(p, "expected a value in the filter");
 }
 

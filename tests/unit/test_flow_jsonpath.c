@@ -77,6 +77,9 @@ FG_TEST(jsonpath_rejects_malformed_paths_with_position)
     FG_CHECK(fg__jp_compile("$.a[?(@.x > )]", &eb) == NULL);
     FG_CHECK(fg__jp_compile("$..r[?([2-||![]]", &eb) == NULL); /* once looped forever */
     FG_CHECK(fg__jp_compile("$.a[?(@.x in [1 2])]", &eb) == NULL);
+    char deep[20000] = "$.a[?(@.x in ";
+    memset(deep + strlen(deep), '[', 10000); /* no stack overflow on deep literals */
+    FG_CHECK(fg__jp_compile(deep, &eb) == NULL);
     FG_CHECK(fg__jp_compile("$.a..", &eb) == NULL);
 }
 
