@@ -117,8 +117,9 @@ fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
 void fg_flow_exec_free(fg_flow_exec *e);
 /* Runs one state transition (or one pending step). Returns the status after it. */
 fg_flow_status fg_flow_exec_step(fg_flow_exec *e);
-/* Runs to completion, sleeping on the clock for Waits and retries; returns
- * FG_FLOW_WAITING only when a task is pending that nothing will complete. */
+/* Runs to completion, sleeping on the execution's clock until the next wake
+ * time (a Wait, a retry interval, or a pending Task's timeout). For handlers that
+ * complete later from an event loop, call fg_flow_exec_step from that loop instead. */
 fg_flow_status fg_flow_exec_run(fg_flow_exec *e);
 /* When WAITING on a timer: the wall time it wakes (0 otherwise). */
 int64_t fg_flow_exec_wake_at(const fg_flow_exec *e);
