@@ -1,0 +1,135 @@
+#include "kb/analyzer.h"
+
+#include "kb/tokenize.h"
+#include "kb/utf8.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fg_kb_analyzer {
+    fg_kb_analyzer_opts opts;
+    struct sb_stemmer *stemmer;
+};
+
+/* Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, sorted. */
+static const char *const stop_words[] = {
+    "a",    "an",   "and",   "are",   "as",    "at",   "be",   "but",  "by",
+    "for",  "if",   "in",    "into",  "is",    "it",   "no",   "not",  "of",
+    "on",   "or",   "such",  "that",  "the",   "their", "then", "there", "these",
+    "they", "this", "to",    "was",   "will",  "with",
+};
+
+bool fg_kb_is_stopword(const char *word, size_t len)
+{
+    if (len > 5)
+        return false;
+    size_t lo = 0, hi = FG_ARRAY_LEN(stop_words);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *s = stop_words[mid];
+        size_t sl = strlen(s);
+        int c = strncmp(word, s, len < sl ? len : sl);
+        if (c == 0)
+            c = (len > sl) - (len < sl);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+fg_kb_analyzer *fg_kb_analyzer_new(const fg_kb_analyzer_opts *opts, fg_errbuf *eb)
+{
+    fg_kb_analyzer *an = calloc(1, sizeof *an);
+    if (!an) {
+        fg_failf(eb, FG_ENOMEM, "analyzer: out of memory");
+        return NULL;
+    }
+    if (opts)
+        an->opts = *opts;
+    if (!an->opts.no_stem) {
+        an->stemmer = sb_stemmer_new("porter", "UTF_8");
+        if (!an->stemmer) {
+            free(an);
+            fg_failf(eb, FG_EINTERNAL,
+                     "analyzer: libstemmer has no \"porter\" algorithm; install libstemmer0d");
+            return NULL;
+        }
+    }
+    return an;
+}
+
+void fg_kb_analyzer_free(fg_kb_analyzer *an)
+{
+    if (!an)
+        return;
+    if (an->stemmer)
+        sb_stemmer_delete(an->stemmer);
+    free(an);
+}
+
+typedef struct run {
+    fg_kb_analyzer *an;
+    fg_kb_term_fn fn;
+    void *ctx;
+    unsigned pos;
+} run;
+
+/* Lucene's EnglishPossessiveFilter: drops a trailing 's or 'S (any of its apostrophes). */
+static size_t strip_possessive(const char *s, size_t n)
+{
+    if (n >= 2 && (s[n - 1] == 's' || s[n - 1] == 'S')) {
+        if (s[n - 2] == '\'')
+            return n - 2;
+        if (n >= 4 && (memcmp(s + n - 4, "\xE2\x80\x99", 3) == 0 ||
+                       memcmp(s + n - 4, "\xEF\xBC\x87", 3) == 0))
+            return n - 4;
+    }
+    return n;
+}
+
+/* Lowercases s[0..n) into out (which has room for 2n bytes); returns the length. */
+static size_t lowercase(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l;
+        uint32_t c = fg_kb_utf8_decode(s + i, n - i, &l);
+        if (c < 0x80) {
+            out[o++] = (char)fg_kb_lower(c);
+        } else {
+            o += fg_kb_utf8_encode(fg_kb_lower(c), out + o);
+        }
+        i += l;
+    }
+    return o;
+}
+
+static int on_token(const char *text, fg_kb_span sp, void *ctx)
+{
+    run *r = ctx;
+    char lower[FG_KB_MAX_TOKEN_CHARS * 4 * 2];
+    size_t n = strip_possessive(text + sp.start, sp.len);
+    unsigned pos = r->pos++;
+    if (n == 0)
+        return 0;
+    n = lowercase(text + sp.start, n, lower);
+    if (!r->an->opts.keep_stopwords && fg_kb_is_stopword(lower, n))
+        return 0;
+    if (!r->an->stemmer)
+        return r->fn(lower, n, pos, r->ctx);
+    const sb_symbol *st = sb_stemmer_stem(r->an->stemmer, (const sb_symbol *)lower, (int)n);
+    if (!st)
+        return FG_ENOMEM;
+    return r->fn((const char *)st, (size_t)sb_stemmer_length(r->an->stemmer), pos, r->ctx);
+}
+
+int fg_kb_analyze(fg_kb_analyzer *an, const char *text, size_t len, fg_kb_term_fn fn, void *ctx)
+{
+    run r = {an, fn, ctx, 0};
+    return fg_kb_tokenize(text, len, on_token, &r);
+}
