@@ -13,6 +13,7 @@ typedef struct sub {
 static const sub subs[] = {
     {"eval", fg_kb_cmd_eval, "index a BEIR dataset and print nDCG@10 and Recall@100"},
     {"extract", fg_kb_cmd_extract, "print the main content (and metadata) of an HTML file"},
+    {"chunk", fg_kb_cmd_chunk, "split a document into chunks at headings and sentences"},
     {"extract-eval", fg_kb_cmd_extract_eval, "measure extraction on a folder of test pages"},
 };
 

@@ -6,5 +6,6 @@ int fg_kb_cmd_kb(int argc, char **argv);
 int fg_kb_cmd_eval(int argc, char **argv);
 int fg_kb_cmd_extract(int argc, char **argv);
 int fg_kb_cmd_extract_eval(int argc, char **argv);
+int fg_kb_cmd_chunk(int argc, char **argv);
 
 #endif

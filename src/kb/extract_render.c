@@ -127,6 +127,14 @@ static int block_of(const fg_kb_node *n, fg_kb_block_type inherited, fg_kb_block
     }
 }
 
+static bool has_content(const fg_buf *b)
+{
+    for (size_t i = 0; i < b->len; i++)
+        if (b->data[i] != ' ' && b->data[i] != '\n' && b->data[i] != '\t' && b->data[i] != '\r')
+            return true;
+    return false;
+}
+
 static void visit(render *r, const fg_kb_node *n, int depth)
 {
     if (n->is_text) {
@@ -137,10 +145,8 @@ static void visit(render *r, const fg_kb_node *n, int depth)
         add_text(r, "\n", 1);
         return;
     }
-    if (n->tag == GUMBO_TAG_TD || n->tag == GUMBO_TAG_TH) {
-        if (r->cur.len)
-            add_text(r, " | ", 3);
-    }
+    if ((n->tag == GUMBO_TAG_TD || n->tag == GUMBO_TAG_TH) && has_content(&r->cur))
+        add_text(r, " | ", 3);
     fg_kb_block_type type, saved = r->type;
     int level, saved_level = r->level;
     int block = depth > 0 && block_of(n, r->type, &type, &level);
