@@ -109,6 +109,14 @@ static size_t lowercase(const char *s, size_t n, char *out)
     return o;
 }
 
+static size_t chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 static int on_token(const char *text, fg_kb_span sp, void *ctx)
 {
     run *r = ctx;
@@ -120,7 +128,8 @@ static int on_token(const char *text, fg_kb_span sp, void *ctx)
     n = lowercase(text + sp.start, n, lower);
     if (!r->an->opts.keep_stopwords && fg_kb_is_stopword(lower, n))
         return 0;
-    if (!r->an->stemmer)
+    /* Lucene's PorterStemmer leaves words of one or two characters alone */
+    if (!r->an->stemmer || chars(lower, n) <= 2)
         return r->fn(lower, n, pos, r->ctx);
     const sb_symbol *st = sb_stemmer_stem(r->an->stemmer, (const sb_symbol *)lower, (int)n);
     if (!st)

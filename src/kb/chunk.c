@@ -83,6 +83,20 @@ static void add_unit(chunker *c, size_t block, const char *s, size_t len)
     c->u[c->nu++] = (unit){block, s, len, fg_kb_estimate_tokens(s, len)};
 }
 
+/* Cuts a word longer than the budget into pieces of max_tokens bytes (a byte
+ * is never more than one token), at UTF-8 character boundaries. */
+static void add_huge_word(chunker *c, size_t block, const char *s, size_t len)
+{
+    while (len > 0) {
+        size_t n = len < c->o.max_tokens ? len : c->o.max_tokens;
+        while (n < len && n > 1 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        add_unit(c, block, s, n);
+        s += n;
+        len -= n;
+    }
+}
+
 /* Cuts an over-long sentence into word windows of at most max_tokens. */
 static void add_long(chunker *c, size_t block, const char *s, size_t len)
 {
@@ -99,6 +113,11 @@ static void add_long(chunker *c, size_t block, const char *s, size_t len)
             add_unit(c, block, s + st, i - st);
             st = i;
             tokens = 0;
+        }
+        if (t > c->o.max_tokens) {
+            add_huge_word(c, block, s + w, e - w);
+            st = e;
+            t = 0;
         }
         tokens += t;
         i = e;

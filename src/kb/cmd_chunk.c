@@ -51,7 +51,7 @@ int fg_kb_cmd_chunk(int argc, char **argv)
         {"max-tokens", FG_OPT_INT, &max_tokens, "N", "token budget per chunk (default 300)"},
         {"overlap", FG_OPT_INT, &overlap, "N", "tokens repeated from the previous chunk (default 50)"},
         {"json", FG_OPT_FLAG, &as_json, NULL, "print the chunks as a JSON array"},
-        {NULL},
+        {0},
     };
     const fg_cli cli = {
         .usage = "flowgate kb chunk FILE [--max-tokens N] [--overlap N] [--json]",

@@ -19,7 +19,7 @@ int fg_kb_cmd_eval(int argc, char **argv)
         {"k1", FG_OPT_DOUBLE, &k1, "K", "BM25 k1 (default 1.2, Lucene's; Anserini uses 0.9)"},
         {"b", FG_OPT_DOUBLE, &b, "B", "BM25 b (default 0.75, Lucene's; Anserini uses 0.4)"},
         {"exact-lengths", FG_OPT_FLAG, &exact, NULL, "use exact document lengths, not Lucene's one-byte norms"},
-        {NULL},
+        {0},
     };
     const fg_cli cli = {
         .usage = "flowgate kb eval --corpus FILE --queries FILE --qrels FILE [--mode bm25|vector|hybrid] [--k1 K --b B]",

@@ -15,7 +15,7 @@ int fg_kb_cmd_extract(int argc, char **argv)
     const fg_opt opts[] = {
         {"json", FG_OPT_FLAG, &as_json, NULL, "print JSON: metadata, text and blocks"},
         {"max-mb", FG_OPT_INT, &max_mb, "N", "refuse pages larger than N MiB (default 32)"},
-        {NULL},
+        {0},
     };
     const fg_cli cli = {
         .usage = "flowgate kb extract FILE [--json]",

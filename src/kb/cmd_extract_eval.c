@@ -141,7 +141,7 @@ int fg_kb_cmd_extract_eval(int argc, char **argv)
     const fg_opt opts[] = {
         {"pages", FG_OPT_STR, &dir, "DIR", "folder of <page>/{source.html,expected.html,expected-metadata.json}"},
         {"verbose", FG_OPT_FLAG, &verbose, NULL, "print each page's F1 and metadata differences"},
-        {NULL},
+        {0},
     };
     const fg_cli cli = {
         .usage = "flowgate kb extract-eval --pages DIR [--verbose]",

@@ -143,6 +143,8 @@ static int append_fwd(fg_kb_index *ix, uint32_t term, uint32_t tf)
 /* Adds the sorted term list of a new document numbered doc. */
 static int invert(fg_kb_index *ix, uint32_t doc, uint32_t *terms, uint32_t n)
 {
+    if (n == 0)
+        return 0;
     qsort(terms, n, sizeof *terms, cmp_u32);
     for (uint32_t i = 0; i < n;) {
         uint32_t j = i;

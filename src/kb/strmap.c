@@ -66,6 +66,8 @@ static int grow_ids(fg_kb_strmap *m)
 
 static int pool_append(fg_kb_strmap *m, const char *key, size_t len)
 {
+    if (len == 0)
+        return 0;
     if (m->pool_len + len > m->pool_cap) {
         size_t cap = m->pool_cap ? m->pool_cap * 2 : 4096;
         while (cap < m->pool_len + len)
@@ -89,7 +91,8 @@ static uint32_t lookup(const fg_kb_strmap *m, const char *key, size_t len, uint3
     uint32_t i = h & (m->nslots - 1);
     for (; m->slots[i]; i = (i + 1) & (m->nslots - 1)) {
         uint32_t id = m->slots[i] - 1;
-        if (m->hash[id] == h && m->len[id] == len && memcmp(m->pool + m->off[id], key, len) == 0)
+        if (m->hash[id] == h && m->len[id] == len &&
+            (len == 0 || memcmp(m->pool + m->off[id], key, len) == 0))
             return id;
     }
     if (slot)
@@ -135,5 +138,5 @@ uint32_t fg_kb_strmap_intern(fg_kb_strmap *m, const char *key, size_t len, int *
 const char *fg_kb_strmap_key(const fg_kb_strmap *m, uint32_t id, size_t *len)
 {
     *len = m->len[id];
-    return m->pool + m->off[id];
+    return *len ? m->pool + m->off[id] : "";
 }

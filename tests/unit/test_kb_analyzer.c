@@ -48,6 +48,8 @@ FG_TEST(analyzer_uses_original_porter_like_lucene)
     /* Porter (Lucene's PorterStemFilter) gives "gener"; Porter2 would give "general". */
     FG_CHECK_STR(analyze("generalization", 0), "gener");
     FG_CHECK_STR(analyze("relational conditional", 0), "relat condit");
+    /* like Lucene, one- and two-letter words are not stemmed ("us" stays, not "u") */
+    FG_CHECK_STR(analyze("us ms's s", 0), "us ms s");
 }
 
 FG_TEST(tokenizer_keeps_uax29_mid_word_punctuation)
