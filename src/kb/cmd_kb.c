@@ -21,7 +21,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: flowgate kb SUBCOMMAND [options]\n\nsubcommands:\n");
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].summary);
+        fprintf(out, "  %-13s %s\n", subs[i].name, subs[i].summary);
     fprintf(out, "\nRun 'flowgate kb SUBCOMMAND --help' for its options.\n");
 }
 

@@ -193,7 +193,7 @@ static int judged_gain(const dataset *ds, uint32_t q, const char *doc)
 static void score_query(const dataset *ds, uint32_t q, const ranked *r, size_t n, double *ndcg,
                         double *recall)
 {
-    int rel[RETRIEVE_K], ideal[256];
+    int rel[RETRIEVE_K] = {0}, ideal[256] = {0};
     size_t nideal = 0, relevant = 0, found = 0;
     for (size_t i = 0; i < ds->nj; i++)
         if (ds->j[i].query == q && ds->j[i].rel > 0) {

@@ -94,7 +94,7 @@ static int get_bytes(reader *r, uint32_t n, const char **s)
 static int load_terms(reader *r, fg_kb_index *ix)
 {
     uint32_t n, len;
-    const char *s;
+    const char *s = NULL;
     int rc = get_u32(r, &n);
     for (uint32_t t = 0; t < n && !rc; t++) {
         rc = get_u32(r, &len);
@@ -108,8 +108,8 @@ static int load_terms(reader *r, fg_kb_index *ix)
 
 static int load_doc(reader *r, fg_kb_index *ix, fg_kb_posting **pairs, uint32_t *cap)
 {
-    uint32_t idlen, length, n;
-    const char *id;
+    uint32_t idlen = 0, length = 0, n = 0;
+    const char *id = NULL;
     int rc = get_u32(r, &idlen);
     if (!rc)
         rc = get_bytes(r, idlen, &id);
