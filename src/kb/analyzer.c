@@ -1,5 +1,6 @@
 #include "kb/analyzer.h"
 
+#include "kb/strmap.h"
 #include "kb/tokenize.h"
 #include "kb/utf8.h"
 
@@ -7,9 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Stemming is the analyzer's most expensive step and words repeat (Zipf), so
+ * stems are cached per analyzer: surface word id -> stem id. */
+#define STEM_CACHE_MAX 200000
+
 struct fg_kb_analyzer {
     fg_kb_analyzer_opts opts;
     struct sb_stemmer *stemmer;
+    fg_kb_strmap words, stems;
+    uint32_t *stem_of;   /* per word id */
+    uint32_t stem_cap;
 };
 
 /* Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, sorted. */
@@ -51,6 +59,8 @@ fg_kb_analyzer *fg_kb_analyzer_new(const fg_kb_analyzer_opts *opts, fg_errbuf *e
     }
     if (opts)
         an->opts = *opts;
+    fg_kb_strmap_init(&an->words);
+    fg_kb_strmap_init(&an->stems);
     if (!an->opts.no_stem) {
         an->stemmer = sb_stemmer_new("porter", "UTF_8");
         if (!an->stemmer) {
@@ -69,6 +79,9 @@ void fg_kb_analyzer_free(fg_kb_analyzer *an)
         return;
     if (an->stemmer)
         sb_stemmer_delete(an->stemmer);
+    fg_kb_strmap_free(&an->words);
+    fg_kb_strmap_free(&an->stems);
+    free(an->stem_of);
     free(an);
 }
 
@@ -109,6 +122,43 @@ static size_t lowercase(const char *s, size_t n, char *out)
     return o;
 }
 
+static void clear_cache(fg_kb_analyzer *an)
+{
+    fg_kb_strmap_free(&an->words);
+    fg_kb_strmap_free(&an->stems);
+    fg_kb_strmap_init(&an->words);
+    fg_kb_strmap_init(&an->stems);
+}
+
+/* The Porter stem of word, from the cache when seen before. */
+static const char *stem(fg_kb_analyzer *an, const char *word, size_t n, size_t *len)
+{
+    uint32_t w = fg_kb_strmap_find(&an->words, word, n);
+    if (w != FG_KB_NO_ID)
+        return fg_kb_strmap_key(&an->stems, an->stem_of[w], len);
+    const sb_symbol *st = sb_stemmer_stem(an->stemmer, (const sb_symbol *)word, (int)n);
+    if (!st)
+        return NULL;
+    *len = (size_t)sb_stemmer_length(an->stemmer);
+    if (an->words.count >= STEM_CACHE_MAX)
+        clear_cache(an);
+    uint32_t s = fg_kb_strmap_intern(&an->stems, (const char *)st, *len, NULL);
+    if (s == FG_KB_NO_ID)
+        return (const char *)st; /* no room to cache: still correct */
+    if (an->words.count + 1 > an->stem_cap) {
+        uint32_t cap = an->stem_cap ? an->stem_cap * 2 : 1024;
+        uint32_t *p = realloc(an->stem_of, cap * sizeof *p);
+        if (!p)
+            return fg_kb_strmap_key(&an->stems, s, len);
+        an->stem_of = p;
+        an->stem_cap = cap;
+    }
+    w = fg_kb_strmap_intern(&an->words, word, n, NULL);
+    if (w != FG_KB_NO_ID)
+        an->stem_of[w] = s;
+    return fg_kb_strmap_key(&an->stems, s, len);
+}
+
 static size_t chars(const char *s, size_t n)
 {
     size_t c = 0;
@@ -131,10 +181,11 @@ static int on_token(const char *text, fg_kb_span sp, void *ctx)
     /* Lucene's PorterStemmer leaves words of one or two characters alone */
     if (!r->an->stemmer || chars(lower, n) <= 2)
         return r->fn(lower, n, pos, r->ctx);
-    const sb_symbol *st = sb_stemmer_stem(r->an->stemmer, (const sb_symbol *)lower, (int)n);
+    size_t sl;
+    const char *st = stem(r->an, lower, n, &sl);
     if (!st)
         return FG_ENOMEM;
-    return r->fn((const char *)st, (size_t)sb_stemmer_length(r->an->stemmer), pos, r->ctx);
+    return r->fn(st, sl, pos, r->ctx);
 }
 
 int fg_kb_analyze(fg_kb_analyzer *an, const char *text, size_t len, fg_kb_term_fn fn, void *ctx)

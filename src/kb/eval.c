@@ -52,8 +52,7 @@ static int read_lines(const char *path, size_t max_line, line_fn fn, void *ctx, 
 }
 
 typedef struct corpus_ctx {
-    fg_kb_index *ix;
-    fg_kb_analyzer *an;
+    const fg_kb_engine *e;
     const char *path;
     fg_buf text;
     fg_errbuf *eb;
@@ -75,7 +74,7 @@ static int on_corpus_line(const char *line, size_t len, size_t lineno, void *ctx
         fg_buf_puts(&c->text, fg_json_str(doc, "title", ""));
         fg_buf_putc(&c->text, '\n');
         fg_buf_puts(&c->text, fg_json_str(doc, "text", ""));
-        rc = fg_kb_index_add(c->ix, c->an, id, c->text.data, c->text.len, NULL, c->eb);
+        rc = c->e->add(c->e->ctx, id, c->text.data, c->text.len, c->eb);
     }
     json_decref(doc);
     return rc;
@@ -167,10 +166,7 @@ static void dataset_free(dataset *ds)
     fg_kb_strmap_free(&ds->qids);
 }
 
-typedef struct ranked {
-    const char *doc;
-    float score;
-} ranked;
+typedef fg_kb_ranked ranked;
 
 /* trec_eval's order: higher score first, ties by descending document id. */
 static int trec_order(const void *a, const void *b)
@@ -218,13 +214,12 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int run_queries(const dataset *ds, const fg_kb_index *ix, fg_kb_analyzer *an,
-                       const fg_kb_eval_opts *o, fg_kb_eval_result *res, fg_errbuf *eb)
+static int run_queries(const dataset *ds, const fg_kb_engine *e, const fg_kb_eval_opts *o,
+                       fg_kb_eval_result *res, fg_errbuf *eb)
 {
-    fg_kb_hit *hits = malloc(RETRIEVE_K * sizeof *hits);
     ranked *r = malloc(RETRIEVE_K * sizeof *r);
     double *lat = malloc((ds->qids.count + 1) * sizeof *lat);
-    int rc = (!hits || !r || !lat) ? fg_failf(eb, FG_ENOMEM, "out of memory") : 0;
+    int rc = (!r || !lat) ? fg_failf(eb, FG_ENOMEM, "out of memory") : 0;
     double ndcg = 0, recall = 0;
     size_t nq = 0;
     uint64_t t0 = fg_clock_mono_ns();
@@ -238,11 +233,8 @@ static int run_queries(const dataset *ds, const fg_kb_index *ix, fg_kb_analyzer 
         }
         size_t n = 0;
         uint64_t q0 = fg_clock_mono_ns();
-        rc = fg_kb_bm25_search(ix, an, ds->qtext[q], strlen(ds->qtext[q]), &o->bm25, RETRIEVE_K,
-                               NULL, NULL, hits, &n);
+        rc = e->search(e->ctx, ds->qtext[q], RETRIEVE_K, r, &n, eb);
         lat[nq] = (double)(fg_clock_mono_ns() - q0) / 1e3;
-        for (size_t i = 0; i < n; i++)
-            r[i] = (ranked){fg_kb_index_doc_id(ix, hits[i].doc), hits[i].score};
         qsort(r, n, sizeof *r, trec_order);
         score_query(ds, q, r, n, &ndcg, &recall);
         nq++;
@@ -256,41 +248,79 @@ static int run_queries(const dataset *ds, const fg_kb_index *ix, fg_kb_analyzer 
         res->query_p50_us = lat[nq / 2];
         res->query_p99_us = lat[(nq * 99) / 100 < nq ? (nq * 99) / 100 : nq - 1];
     }
-    free(hits);
     free(r);
     free(lat);
     return rc;
 }
 
-int fg_kb_eval_bm25(const fg_kb_eval_opts *o, fg_kb_eval_result *res, fg_errbuf *eb)
+int fg_kb_eval_engine(const fg_kb_eval_opts *o, const fg_kb_engine *e, fg_kb_eval_result *res,
+                      fg_errbuf *eb)
 {
     memset(res, 0, sizeof *res);
     size_t max_line = o->max_line ? o->max_line : 16u << 20;
     dataset ds = {0};
     fg_kb_strmap_init(&ds.qids);
-    fg_kb_index *ix = fg_kb_index_new();
-    fg_kb_analyzer *an = fg_kb_analyzer_new(NULL, eb);
-    corpus_ctx cc = {ix, an, o->corpus, {0}, eb};
+    corpus_ctx cc = {e, o->corpus, {0}, eb};
     fg_buf_init(&cc.text, max_line * 2);
-    int rc = (!ix || !an) ? fg_failf(eb, FG_ENOMEM, "out of memory") : 0;
     file_ctx qc = {&ds, o->qrels, eb};
-    if (!rc)
-        rc = read_lines(o->qrels, max_line, on_qrels_line, &qc, eb);
+    int rc = read_lines(o->qrels, max_line, on_qrels_line, &qc, eb);
     qc.path = o->queries;
     if (!rc)
         rc = read_lines(o->queries, max_line, on_query_line, &qc, eb);
     uint64_t t0 = fg_clock_mono_ns();
     if (!rc)
         rc = read_lines(o->corpus, max_line, on_corpus_line, &cc, eb);
+    if (!rc && e->commit)
+        rc = e->commit(e->ctx, eb);
     res->index_ms = (double)(fg_clock_mono_ns() - t0) / 1e6;
-    if (!rc) {
-        res->docs = fg_kb_index_doc_count(ix);
-        res->total_terms = fg_kb_index_total_terms(ix);
-        rc = run_queries(&ds, ix, an, o, res, eb);
-    }
+    if (!rc)
+        rc = run_queries(&ds, e, o, res, eb);
     fg_buf_free(&cc.text);
-    fg_kb_analyzer_free(an);
-    fg_kb_index_free(ix);
     dataset_free(&ds);
+    return rc;
+}
+
+/* ---- flowgate's BM25 as an engine ---- */
+
+typedef struct bm25_engine {
+    fg_kb_index *ix;
+    fg_kb_analyzer *an;
+    fg_kb_bm25_params params;
+    fg_kb_hit *hits;
+} bm25_engine;
+
+static int bm25_add(void *ctx, const char *id, const char *text, size_t len, fg_errbuf *eb)
+{
+    bm25_engine *b = ctx;
+    return fg_kb_index_add(b->ix, b->an, id, text, len, NULL, eb);
+}
+
+static int bm25_search(void *ctx, const char *query, size_t k, fg_kb_ranked *out, size_t *n,
+                       fg_errbuf *eb)
+{
+    bm25_engine *b = ctx;
+    int rc = fg_kb_bm25_search(b->ix, b->an, query, strlen(query), &b->params, k, NULL, NULL,
+                               b->hits, n);
+    if (rc)
+        return fg_failf(eb, rc, "bm25: search failed");
+    for (size_t i = 0; i < *n; i++)
+        out[i] = (fg_kb_ranked){fg_kb_index_doc_id(b->ix, b->hits[i].doc), b->hits[i].score};
+    return 0;
+}
+
+int fg_kb_eval_bm25(const fg_kb_eval_opts *o, fg_kb_eval_result *res, fg_errbuf *eb)
+{
+    bm25_engine b = {fg_kb_index_new(), fg_kb_analyzer_new(NULL, eb), o->bm25,
+                     malloc(RETRIEVE_K * sizeof(fg_kb_hit))};
+    fg_kb_engine e = {&b, bm25_add, NULL, bm25_search};
+    int rc = (!b.ix || !b.an || !b.hits) ? fg_failf(eb, FG_ENOMEM, "out of memory")
+                                         : fg_kb_eval_engine(o, &e, res, eb);
+    if (!rc) {
+        res->docs = fg_kb_index_doc_count(b.ix);
+        res->total_terms = fg_kb_index_total_terms(b.ix);
+    }
+    free(b.hits);
+    fg_kb_analyzer_free(b.an);
+    fg_kb_index_free(b.ix);
     return rc;
 }

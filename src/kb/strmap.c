@@ -30,14 +30,14 @@ void fg_kb_strmap_free(fg_kb_strmap *m)
 
 static int rehash(fg_kb_strmap *m, uint32_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return -1;
     for (uint32_t id = 0; id < m->count; id++) {
         uint32_t i = m->hash[id] & (nslots - 1);
         while (slots[i])
             i = (i + 1) & (nslots - 1);
-        slots[i] = id + 1;
+        slots[i] = (uint64_t)m->hash[id] << 32 | (id + 1);
     }
     free(m->slots);
     m->slots = slots;
@@ -90,8 +90,10 @@ static uint32_t lookup(const fg_kb_strmap *m, const char *key, size_t len, uint3
         return FG_KB_NO_ID;
     uint32_t i = h & (m->nslots - 1);
     for (; m->slots[i]; i = (i + 1) & (m->nslots - 1)) {
-        uint32_t id = m->slots[i] - 1;
-        if (m->hash[id] == h && m->len[id] == len &&
+        if ((uint32_t)(m->slots[i] >> 32) != h)
+            continue;
+        uint32_t id = (uint32_t)m->slots[i] - 1;
+        if (m->len[id] == len &&
             (len == 0 || memcmp(m->pool + m->off[id], key, len) == 0))
             return id;
     }
@@ -115,7 +117,7 @@ uint32_t fg_kb_strmap_intern(fg_kb_strmap *m, const char *key, size_t len, int *
         return id;
     if (len > UINT32_MAX || m->count >= UINT32_MAX - 1)
         return FG_KB_NO_ID;
-    if ((uint64_t)(m->count + 1) * 4 > (uint64_t)m->nslots * 3) {
+    if ((uint64_t)(m->count + 1) * 2 > (uint64_t)m->nslots) { /* load factor 1/2 */
         if (rehash(m, m->nslots ? m->nslots * 2 : 256))
             return FG_KB_NO_ID;
         lookup(m, key, len, h, &slot);
@@ -129,7 +131,7 @@ uint32_t fg_kb_strmap_intern(fg_kb_strmap *m, const char *key, size_t len, int *
     m->off[id] = off;
     m->len[id] = (uint32_t)len;
     m->hash[id] = h;
-    m->slots[slot] = id + 1;
+    m->slots[slot] = (uint64_t)h << 32 | (id + 1);
     if (created)
         *created = 1;
     return id;

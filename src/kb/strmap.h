@@ -9,7 +9,7 @@
 #define FG_KB_NO_ID UINT32_MAX
 
 typedef struct fg_kb_strmap {
-    uint32_t *slots;   /* id + 1; 0 is empty */
+    uint64_t *slots;   /* hash << 32 | (id + 1); 0 is empty */
     uint32_t nslots;   /* a power of two */
     uint32_t count;
     uint32_t cap;      /* capacity of the per-id arrays */

@@ -123,10 +123,11 @@ typedef struct scanner {
  * *next receives the byte offset after the character and its extenders. */
 static enum wb class_at(const scanner *sc, size_t i, size_t *next)
 {
-    size_t l;
-    enum wb w = wb_class(fg_kb_utf8_decode(sc->s + i, sc->n - i, &l));
+    size_t l = 1;
+    unsigned char b = (unsigned char)sc->s[i];
+    enum wb w = b < 0x80 ? wb_class(b) : wb_class(fg_kb_utf8_decode(sc->s + i, sc->n - i, &l));
     i += l;
-    while (i < sc->n) {
+    while (i < sc->n && (unsigned char)sc->s[i] >= 0x80) { /* Extend and Format are not ASCII */
         size_t l2;
         uint32_t c = fg_kb_utf8_decode(sc->s + i, sc->n - i, &l2);
         if (!is_extend(c))
