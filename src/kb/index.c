@@ -34,6 +34,8 @@ void fg_kb_index_free(fg_kb_index *ix)
     free(ix->live);
     free(ix->fwd_off);
     free(ix->fwd);
+    free(ix->tf_scratch);
+    free(ix->uniq);
     free(ix);
 }
 
@@ -79,16 +81,23 @@ static int grow_docs(fg_kb_index *ix)
 
 typedef struct collect {
     fg_kb_index *ix;
-    uint32_t *terms;
-    uint32_t n, cap;
-    int rc;
+    uint32_t tokens, nuniq;
 } collect;
 
 uint32_t fg__kb_index_term(fg_kb_index *ix, const char *term, size_t len)
 {
     /* room for a new term's postings first, so every term in the dictionary has them */
-    if (grow((void **)&ix->post, &ix->post_cap, ix->terms.count + 1, sizeof *ix->post))
-        return FG_KB_NO_ID;
+    if (ix->terms.count + 1 > ix->post_cap) {
+        uint32_t old = ix->post_cap, cap = old;
+        if (grow((void **)&ix->post, &cap, ix->terms.count + 1, sizeof *ix->post))
+            return FG_KB_NO_ID;
+        uint32_t *tf = realloc(ix->tf_scratch, cap * sizeof *tf);
+        if (!tf)
+            return FG_KB_NO_ID; /* post_cap unchanged: the next call retries */
+        memset(tf + old, 0, (cap - old) * sizeof *tf);
+        ix->tf_scratch = tf;
+        ix->post_cap = cap;
+    }
     int created = 0;
     uint32_t t = fg_kb_strmap_intern(&ix->terms, term, len, &created);
     if (t != FG_KB_NO_ID && created)
@@ -104,9 +113,14 @@ static int on_term(const char *term, size_t len, unsigned pos, void *ctx)
     uint32_t t = fg__kb_index_term(ix, term, len);
     if (t == FG_KB_NO_ID)
         return FG_ENOMEM;
-    if (grow((void **)&c->terms, &c->cap, c->n + 1, sizeof *c->terms))
-        return FG_ENOMEM;
-    c->terms[c->n++] = t;
+    if (ix->tf_scratch[t]++ == 0) {
+        if (grow((void **)&ix->uniq, &ix->uniq_cap, c->nuniq + 1, sizeof *ix->uniq)) {
+            ix->tf_scratch[t]--;
+            return FG_ENOMEM;
+        }
+        ix->uniq[c->nuniq++] = t;
+    }
+    c->tokens++;
     return 0;
 }
 
@@ -140,24 +154,29 @@ static int append_fwd(fg_kb_index *ix, uint32_t term, uint32_t tf)
     return 0;
 }
 
-/* Adds the sorted term list of a new document numbered doc. */
-static int invert(fg_kb_index *ix, uint32_t doc, uint32_t *terms, uint32_t n)
+/* Adds the distinct terms of a new document numbered doc (in term order, so
+ * forward lists are sorted) and clears their scratch counts. */
+static int invert(fg_kb_index *ix, uint32_t doc, uint32_t n)
 {
     if (n == 0)
         return 0;
-    qsort(terms, n, sizeof *terms, cmp_u32);
-    for (uint32_t i = 0; i < n;) {
-        uint32_t j = i;
-        while (j < n && terms[j] == terms[i])
-            j++;
-        int rc = append_posting(ix, terms[i], doc, j - i);
+    qsort(ix->uniq, n, sizeof *ix->uniq, cmp_u32);
+    int rc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t t = ix->uniq[i], tf = ix->tf_scratch[t];
+        ix->tf_scratch[t] = 0;
         if (!rc)
-            rc = append_fwd(ix, terms[i], j - i);
-        if (rc)
-            return rc;
-        i = j;
+            rc = append_posting(ix, t, doc, tf);
+        if (!rc)
+            rc = append_fwd(ix, t, tf);
     }
-    return 0;
+    return rc;
+}
+
+static void clear_scratch(fg_kb_index *ix, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        ix->tf_scratch[ix->uniq[i]] = 0;
 }
 
 static int bind_id(fg_kb_index *ix, const char *id, uint32_t doc)
@@ -183,10 +202,11 @@ int fg_kb_index_add(fg_kb_index *ix, fg_kb_analyzer *an, const char *id, const c
     int rc = fg_kb_analyze(an, text, len, on_term, &c);
     uint32_t doc = ix->ndocs;
     if (!rc)
-        rc = invert(ix, doc, c.terms, c.n);
+        rc = invert(ix, doc, c.nuniq);
+    else
+        clear_scratch(ix, c.nuniq);
     if (!rc)
         rc = bind_id(ix, id, doc);
-    free(c.terms);
     ix->fwd_off[doc + 1] = ix->fwd_len;
     ix->ndocs++;
     if (rc) { /* the document number is used up by a dead document */
@@ -196,11 +216,11 @@ int fg_kb_index_add(fg_kb_index *ix, fg_kb_analyzer *an, const char *id, const c
             ix->post[ix->fwd[i].doc].df--;
         return fg_failf(eb, rc, "index: out of memory adding document '%s'", id);
     }
-    ix->len[doc] = c.n;
-    ix->norm[doc] = fg_kb_length_to_norm(c.n);
+    ix->len[doc] = c.tokens;
+    ix->norm[doc] = fg_kb_length_to_norm(c.tokens);
     ix->live[doc] = 1;
     ix->live_docs++;
-    ix->total_terms += c.n;
+    ix->total_terms += c.tokens;
     if (doc_out)
         *doc_out = doc;
     return 0;

@@ -34,6 +34,10 @@ struct fg_kb_index {
     fg_kb_posting *fwd;     /* forward lists: .doc holds the term id */
     size_t fwd_len, fwd_cap;
 
+    uint32_t *tf_scratch;   /* per term id, zero between documents */
+    uint32_t *uniq;         /* distinct terms of the document being added */
+    uint32_t uniq_cap;
+
     uint32_t live_docs;
     uint64_t total_terms;   /* sum of live lengths */
 };
