@@ -26,25 +26,31 @@ typedef struct dataset {
 
 typedef int (*line_fn)(const char *line, size_t len, size_t lineno, void *ctx);
 
+/* Reads path line by line into a buffer of max_line bytes: a longer line is
+ * an error, not a bigger allocation. */
 static int read_lines(const char *path, size_t max_line, line_fn fn, void *ctx, fg_errbuf *eb)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return fg_failf(eb, FG_EIO, "%s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t n;
+    char *line = malloc(max_line + 2);
+    if (!line) {
+        fclose(f);
+        return fg_failf(eb, FG_ENOMEM, "%s: out of memory", path);
+    }
+    size_t lineno = 0;
     int rc = 0;
-    while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+    while (!rc && fgets(line, (int)(max_line + 2), f)) {
         lineno++;
-        if ((size_t)n > max_line) {
+        size_t n = strlen(line);
+        if (n > max_line && line[n - 1] != '\n') {
             rc = fg_failf(eb, FG_ELIMIT, "%s:%zu: line longer than %zu bytes", path, lineno, max_line);
             break;
         }
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = 0;
         if (n > 0)
-            rc = fn(line, (size_t)n, lineno, ctx);
+            rc = fn(line, n, lineno, ctx);
     }
     free(line);
     fclose(f);
@@ -258,6 +264,8 @@ int fg_kb_eval_engine(const fg_kb_eval_opts *o, const fg_kb_engine *e, fg_kb_eva
 {
     memset(res, 0, sizeof *res);
     size_t max_line = o->max_line ? o->max_line : 16u << 20;
+    if (max_line > (1u << 30))
+        max_line = 1u << 30;
     dataset ds = {0};
     fg_kb_strmap_init(&ds.qids);
     corpus_ctx cc = {e, o->corpus, {0}, eb};

@@ -13,7 +13,7 @@
 typedef struct fg_kb_eval_opts {
     const char *corpus, *queries, *qrels;
     fg_kb_bm25_params bm25;
-    size_t max_line;      /* ceiling on one JSONL line, bytes */
+    size_t max_line;      /* ceiling on one line, bytes (default 16 MiB, at most 1 GiB) */
     int progress;         /* print progress on stderr */
 } fg_kb_eval_opts;
 

@@ -13,6 +13,7 @@ typedef struct grab {
     const fg_kb_extract_opts *o;
     int flags;
     const char *title;         /* for dropping a heading that repeats it */
+    bool meta_byline;          /* the metadata named the author: keep byline nodes */
     char *byline;              /* found in the page, malloc'd */
     char *dir;
     fg_kb_node **cands;        /* scored nodes */
@@ -312,8 +313,17 @@ static bool drop_in_walk(grab *g, fg_kb_node *n, const char *match, bool *title_
     const char *modal = fg_kb_dom_attr(n, "aria-modal"), *role = fg_kb_dom_attr(n, "role");
     if (modal && strcmp(modal, "true") == 0 && role && strcmp(role, "dialog") == 0)
         return true;
-    if (!g->byline && valid_byline(g, n, match)) {
-        char *t = fg__kb_node_text(n, 4096);
+    if (!g->byline && !g->meta_byline && valid_byline(g, n, match)) {
+        /* a descendant with itemprop="name" holds the name alone */
+        const fg_kb_node *src = n;
+        for (const fg_kb_node *d = fg_kb_dom_next(n, n, false); d; d = fg_kb_dom_next(n, d, false)) {
+            const char *ip = fg_kb_dom_attr(d, "itemprop");
+            if (ip && strstr(ip, "name")) {
+                src = d;
+                break;
+            }
+        }
+        char *t = fg__kb_node_text(src, 4096);
         g->byline = fg__kb_clean_string(t);
         free(t);
         return true;
@@ -849,7 +859,8 @@ static int attempt(const GumboOutput *out, const fg_kb_extract_opts *o, int flag
                    fg_kb_doc *doc, size_t *textlen, char **byline, char **dir)
 {
     fg_kb_dom dom;
-    grab g = {.dom = &dom, .re = fg__kb_regexes(), .o = o, .flags = flags, .title = doc->title};
+    grab g = {.dom = &dom, .re = fg__kb_regexes(), .o = o, .flags = flags, .title = doc->title,
+              .meta_byline = doc->byline != NULL};
     int rc = fg_kb_dom_build(&dom, out, o->max_depth);
     fg_kb_node *article = rc ? NULL : grab_article(&g, &rc);
     *textlen = article ? fg_kb_dom_text_len(article) : 0;

@@ -26,7 +26,7 @@ check() { # name value floor
 [ $rc = 0 ] || { echo "FAIL kb extract-eval exited with $rc"; failed=$((failed + 1)); }
 check f1 "$(sed -n 's/^f1=//p' <<<"$out")" 0.98
 check failed-pages "$((130 - $(sed -n 's/^pages=[0-9]* failed=\([0-9]*\).*/\1/p' <<<"$out")))" 130
-for field in title:128 byline:112 excerpt:118 siteName:128 lang:128 publishedTime:128 dir:128; do
+for field in title:128 byline:120 excerpt:122 siteName:128 lang:128 publishedTime:128 dir:128; do
   name=${field%%:*} floor=${field#*:}
   check "metadata-$name" "$(sed -n "s/^metadata $name: \([0-9]*\)\/.*/\1/p" <<<"$out")" "$floor"
 done

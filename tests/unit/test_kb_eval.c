@@ -84,3 +84,15 @@ FG_TEST(eval_reports_bad_files_with_their_line)
     FG_CHECK(strstr(eb.msg, "'q9' is not in") != NULL);
     cleanup();
 }
+
+FG_TEST(eval_refuses_lines_over_the_ceiling)
+{
+    fg_kb_eval_opts o = dataset("q1\td1\t1\n");
+    o.max_line = 40; /* the query lines are longer */
+    fg_kb_eval_result r;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_CHECK_INT(fg_kb_eval_bm25(&o, &r, &eb), FG_ELIMIT);
+    FG_CHECK(strstr(eb.msg, "queries.jsonl:1: line longer than 40 bytes") != NULL);
+    cleanup();
+}
