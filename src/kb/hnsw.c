@@ -6,6 +6,7 @@
  * vectors (cosine). */
 #include "kb/vector.h"
 
+#include "kb/blob.h"
 #include "kb/topk.h"
 
 #include <math.h>
@@ -392,4 +393,124 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
     free(vis.seen);
     free(q);
     return rc;
+}
+
+/* "FGKBHN" u16 version | u32 m | u32 ef_construction | u64 rng | u32 entry |
+ * u32 max_level + 1 (0: empty) | u32 nodes | per node: u32 level + 1 (0: not
+ * in the graph), then per level u32 count and count x u32 neighbour ids */
+int fg_kb_hnsw_save(const fg_kb_hnsw *h, fg_buf *out)
+{
+    size_t nodes = fg_kb_vectors_count(h->v) < h->cap ? fg_kb_vectors_count(h->v) : h->cap;
+    int rc = fg_buf_append(out, "FGKBHN\x01\x00", 8);
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)h->m);
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)h->efc);
+    if (!rc)
+        rc = fg_kb_put_u64(out, h->rng);
+    if (!rc)
+        rc = fg_kb_put_u32(out, h->entry);
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)(h->max_level + 1));
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)nodes);
+    for (size_t i = 0; i < nodes && !rc; i++) {
+        const node *nd = &h->nodes[i];
+        rc = fg_kb_put_u32(out, nd->links ? (uint32_t)(nd->level + 1) : 0);
+        for (int l = 0; nd->links && l <= nd->level && !rc; l++) {
+            rc = fg_kb_put_u32(out, nd->count[l]);
+            const uint32_t *links = links_at(h, nd, l);
+            for (uint16_t k = 0; k < nd->count[l] && !rc; k++)
+                rc = fg_kb_put_u32(out, links[k]);
+        }
+    }
+    return rc;
+}
+
+static int load_node(fg_kb_hnsw *h, fg_kb_reader *r, uint32_t id, uint32_t nodes)
+{
+    uint32_t level1;
+    int rc = fg_kb_get_u32(r, &level1);
+    if (rc || level1 == 0)
+        return rc;
+    if (level1 - 1 > MAX_LEVEL)
+        return fg_failf(r->eb, FG_EPARSE, "hnsw blob: node %u has level %u", id, level1 - 1);
+    if ((rc = ensure_node(h, id, (int)level1 - 1)))
+        return fg_failf(r->eb, rc, "hnsw blob: out of memory");
+    node *nd = &h->nodes[id];
+    for (int l = 0; l <= nd->level; l++) {
+        uint32_t count;
+        if ((rc = fg_kb_get_u32(r, &count)))
+            return rc;
+        if (count > slots(h, l))
+            return fg_failf(r->eb, FG_EPARSE, "hnsw blob: node %u has %u links on level %d", id, count, l);
+        uint32_t *links = links_at(h, nd, l);
+        for (uint32_t k = 0; k < count; k++) {
+            if ((rc = fg_kb_get_u32(r, &links[k])))
+                return rc;
+            if (links[k] >= nodes)
+                return fg_failf(r->eb, FG_EPARSE, "hnsw blob: node %u links to %u", id, links[k]);
+        }
+        nd->count[l] = (uint16_t)count;
+    }
+    h->n++;
+    return 0;
+}
+
+/* Every link must point at a node present on that level. */
+static int check_links(const fg_kb_hnsw *h, uint32_t nodes, fg_errbuf *eb)
+{
+    for (uint32_t i = 0; i < nodes; i++) {
+        const node *nd = &h->nodes[i];
+        for (int l = 0; nd->links && l <= nd->level; l++)
+            for (uint16_t k = 0; k < nd->count[l]; k++) {
+                uint32_t to_id = links_at(h, nd, l)[k];
+                const node *to = to_id < h->cap ? &h->nodes[to_id] : NULL;
+                if (!to || !to->links || to->level < l)
+                    return fg_failf(eb, FG_EPARSE, "hnsw blob: node %u links to a node absent on level %d", i, l);
+            }
+    }
+    if (h->max_level >= 0 && (h->entry >= nodes || h->entry >= h->cap || !h->nodes[h->entry].links ||
+                              h->nodes[h->entry].level != h->max_level))
+        return fg_failf(eb, FG_EPARSE, "hnsw blob: bad entry point %u", h->entry);
+    return 0;
+}
+
+fg_kb_hnsw *fg_kb_hnsw_load(const fg_kb_vectors *v, const void *data, size_t len, fg_errbuf *eb)
+{
+    fg_kb_reader r = {data, len, 8, "hnsw blob", eb};
+    if (len < 8 || memcmp(data, "FGKBHN\x01\x00", 8) != 0) {
+        fg_failf(eb, FG_EPARSE, "hnsw blob: not a flowgate HNSW graph of version 1");
+        return NULL;
+    }
+    uint32_t m = 0, efc = 0, entry = 0, level1 = 0, nodes = 0;
+    uint64_t rng = 0;
+    if (fg_kb_get_u32(&r, &m) || fg_kb_get_u32(&r, &efc) || fg_kb_get_u64(&r, &rng) ||
+        fg_kb_get_u32(&r, &entry) || fg_kb_get_u32(&r, &level1) || fg_kb_get_u32(&r, &nodes))
+        return NULL;
+    if (m < 2 || m > 256 || efc == 0 || level1 > MAX_LEVEL + 1 || nodes > fg_kb_vectors_count(v)) {
+        fg_failf(eb, FG_EPARSE, "hnsw blob: bad header (m %u, nodes %u for %zu vectors)", m, nodes,
+                 fg_kb_vectors_count(v));
+        return NULL;
+    }
+    fg_kb_hnsw_opts o = {m, efc, rng ? rng : 42};
+    fg_kb_hnsw *h = fg_kb_hnsw_new(v, &o);
+    if (!h) {
+        fg_failf(eb, FG_ENOMEM, "hnsw blob: out of memory");
+        return NULL;
+    }
+    h->entry = entry;
+    h->max_level = (int)level1 - 1;
+    int rc = 0;
+    for (uint32_t i = 0; i < nodes && !rc; i++)
+        rc = load_node(h, &r, i, nodes);
+    if (!rc && r.pos != len)
+        rc = fg_failf(eb, FG_EPARSE, "hnsw blob: %zu trailing bytes", len - r.pos);
+    if (!rc)
+        rc = check_links(h, nodes, eb);
+    if (rc) {
+        fg_kb_hnsw_free(h);
+        return NULL;
+    }
+    return h;
 }

@@ -1,5 +1,6 @@
 #include "kb/vector.h"
 
+#include "kb/blob.h"
 #include "kb/topk.h"
 
 #include <math.h>
@@ -205,4 +206,58 @@ int fg_kb_rrf(const fg_kb_ranking *rankings, size_t nrankings, double k_rrf, siz
     *nout = fg_kb_topk_finish(&top);
     free(all);
     return 0;
+}
+
+/* "FGKBVE" u16 version | u32 dim | u32 n | n x dim float32 (IEEE, little-endian) */
+int fg_kb_vectors_save(const fg_kb_vectors *v, fg_buf *out)
+{
+    int rc = fg_buf_append(out, "FGKBVE\x01\x00", 8);
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)v->dim);
+    if (!rc)
+        rc = fg_kb_put_u32(out, (uint32_t)v->n);
+    for (size_t i = 0; i < v->n * v->dim && !rc; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v->data[i], 4);
+        rc = fg_kb_put_u32(out, bits);
+    }
+    return rc;
+}
+
+fg_kb_vectors *fg_kb_vectors_load(const void *data, size_t len, fg_errbuf *eb)
+{
+    fg_kb_reader r = {data, len, 8, "vector blob", eb};
+    uint32_t dim = 0, n = 0;
+    if (len < 8 || memcmp(data, "FGKBVE\x01\x00", 8) != 0) {
+        fg_failf(eb, FG_EPARSE, "vector blob: not a flowgate vector store of version 1");
+        return NULL;
+    }
+    if (fg_kb_get_u32(&r, &dim) || fg_kb_get_u32(&r, &n))
+        return NULL;
+    if (dim == 0 || dim > 65536 || (len - r.pos) / 4 / dim != n || (len - r.pos) != (size_t)n * dim * 4) {
+        fg_failf(eb, FG_EPARSE, "vector blob: %u vectors of %u dimensions do not fill %zu bytes",
+                 n, dim, len - r.pos);
+        return NULL;
+    }
+    fg_kb_vectors *v = fg_kb_vectors_new(dim);
+    float *d = v ? malloc(((size_t)n ? n : 1) * dim * sizeof *d) : NULL;
+    if (!d) {
+        fg_kb_vectors_free(v);
+        fg_failf(eb, FG_ENOMEM, "vector blob: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < (size_t)n * dim; i++) {
+        uint32_t bits;
+        fg_kb_get_u32(&r, &bits);
+        memcpy(&d[i], &bits, 4);
+        if (!isfinite(d[i])) {
+            free(d);
+            fg_kb_vectors_free(v);
+            fg_failf(eb, FG_EPARSE, "vector blob: value %zu is not finite", i);
+            return NULL;
+        }
+    }
+    v->data = d;
+    v->n = v->cap = n;
+    return v;
 }

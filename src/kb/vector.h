@@ -6,6 +6,7 @@
 #ifndef FG_KB_VECTOR_H
 #define FG_KB_VECTOR_H
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "kb/index.h"
 
@@ -50,6 +51,13 @@ int fg_kb_hnsw_add(fg_kb_hnsw *h, uint32_t id);
  * Filtered-out nodes are walked through but not returned. */
 int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t ef,
                       fg_kb_filter_fn filter, void *ctx, fg_kb_hit *hits, size_t *nhits);
+
+/* Persistence: versioned little-endian blobs. A graph is loaded over the
+ * store it was built on (same vectors, same order). */
+int fg_kb_vectors_save(const fg_kb_vectors *v, fg_buf *out);
+fg_kb_vectors *fg_kb_vectors_load(const void *data, size_t len, fg_errbuf *eb);
+int fg_kb_hnsw_save(const fg_kb_hnsw *h, fg_buf *out);
+fg_kb_hnsw *fg_kb_hnsw_load(const fg_kb_vectors *v, const void *data, size_t len, fg_errbuf *eb);
 
 /* One ranking to fuse: hits best first, and its weight. */
 typedef struct fg_kb_ranking {

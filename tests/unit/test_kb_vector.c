@@ -154,3 +154,53 @@ FG_TEST(rrf_fuses_by_weighted_reciprocal_rank)
     FG_REQUIRE(fg_kb_rrf(heavy, 2, 60, 1, out, &n) == 0);
     FG_CHECK_INT(out[0].doc, 3); /* the vector ranking dominates */
 }
+
+FG_TEST(vectors_and_hnsw_round_trip_through_blobs)
+{
+    fg_kb_vectors *v = random_store(600, 16, 6);
+    fg_kb_hnsw *h = fg_kb_hnsw_new(v, NULL);
+    for (uint32_t i = 0; i < 600; i++)
+        FG_REQUIRE(fg_kb_hnsw_add(h, i) == 0);
+    fg_buf vb, hb;
+    fg_buf_init(&vb, 0);
+    fg_buf_init(&hb, 0);
+    FG_REQUIRE(fg_kb_vectors_save(v, &vb) == 0);
+    FG_REQUIRE(fg_kb_hnsw_save(h, &hb) == 0);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_kb_vectors *v2 = fg_kb_vectors_load(vb.data, vb.len, &eb);
+    FG_REQUIRE(v2 != NULL);
+    fg_kb_hnsw *h2 = fg_kb_hnsw_load(v2, hb.data, hb.len, &eb);
+    FG_REQUIRE(h2 != NULL);
+    float q[16];
+    for (int t = 0; t < 20; t++) {
+        make_query(q, 16);
+        fg_kb_hit a[10], b[10];
+        size_t na, nb;
+        fg_kb_hnsw_search(h, q, 10, 64, NULL, NULL, a, &na);
+        fg_kb_hnsw_search(h2, q, 10, 64, NULL, NULL, b, &nb);
+        FG_REQUIRE(na == nb);
+        for (size_t i = 0; i < na; i++)
+            FG_CHECK(a[i].doc == b[i].doc && a[i].score == b[i].score);
+    }
+    float x[16] = {1};
+    uint32_t id;
+    FG_CHECK(fg_kb_vectors_add(v2, x, &id) == 0 && fg_kb_hnsw_add(h2, id) == 0); /* still growable */
+    /* damaged blobs are refused with a message */
+    for (size_t cut = 0; cut < hb.len; cut += 97) {
+        fg_errbuf_clear(&eb);
+        FG_CHECK(fg_kb_hnsw_load(v2, hb.data, cut, &eb) == NULL && eb.msg[0]);
+    }
+    hb.data[hb.len - 2] = 0x7f; /* a link far out of range */
+    FG_CHECK(fg_kb_hnsw_load(v2, hb.data, hb.len, &eb) == NULL);
+    fg_errbuf_clear(&eb);
+    FG_CHECK(fg_kb_vectors_load(vb.data, vb.len - 1, &eb) == NULL && strstr(eb.msg, "vector blob"));
+    fg_kb_hnsw_free(h);
+    fg_kb_hnsw_free(h2);
+    fg_kb_vectors_free(v);
+    fg_kb_vectors_free(v2);
+    fg_buf_free(&vb);
+    fg_buf_free(&hb);
+    free(centers);
+    centers = NULL;
+}
