@@ -24,7 +24,7 @@ int fg_kb_get_bytes(fg_kb_reader *r, size_t n, const void **p)
 
 int fg_kb_get_u32(fg_kb_reader *r, uint32_t *v)
 {
-    const void *p;
+    const void *p = NULL;
     int rc = fg_kb_get_bytes(r, 4, &p);
     if (rc)
         return rc;

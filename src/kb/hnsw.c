@@ -31,6 +31,9 @@ struct fg_kb_hnsw {
     uint32_t entry;
     int max_level;
     size_t n;          /* linked nodes */
+    uint32_t *seen;    /* visited marks for inserts */
+    size_t seen_cap;
+    uint32_t epoch;
 };
 
 typedef struct cand {
@@ -129,6 +132,7 @@ void fg_kb_hnsw_free(fg_kb_hnsw *h)
         free(h->nodes[i].count);
     }
     free(h->nodes);
+    free(h->seen);
     free(h);
 }
 
@@ -145,9 +149,21 @@ static float sim(const fg_kb_hnsw *h, const float *q, uint32_t id)
     return fg_kb_dot(q, fg_kb_vectors_get(h->v, id), fg_kb_vectors_dim(h->v));
 }
 
+/* Visited marks: a node is visited when seen[id] == epoch. Inserts reuse the
+ * graph's array (bumping the epoch instead of clearing it); searches, which
+ * may run concurrently, bring their own. */
 typedef struct visited {
-    uint8_t *seen;
+    uint32_t *seen;
+    uint32_t epoch;
 } visited;
+
+static bool visit(visited *v, uint32_t id)
+{
+    if (v->seen[id] == v->epoch)
+        return false;
+    v->seen[id] = v->epoch;
+    return true;
+}
 
 /* Best-first search on one layer from the entries in *res; leaves up to ef
  * best in res (worst on top). */
@@ -166,9 +182,8 @@ static int search_layer(const fg_kb_hnsw *h, const float *q, heap *res, size_t e
         const uint32_t *l = links_at(h, nd, level);
         for (uint16_t i = 0; i < nd->count[level] && !rc; i++) {
             uint32_t e = l[i];
-            if (vis->seen[e])
+            if (!visit(vis, e))
                 continue;
-            vis->seen[e] = 1;
             float s = sim(h, q, e);
             if (res->n < ef || s > res->a[0].sim) {
                 rc = heap_push(&cands, (cand){s, e});
@@ -296,9 +311,12 @@ static int connect_layers(fg_kb_hnsw *h, uint32_t id, int level, const float *q,
     uint32_t *chosen = malloc(h->m0 * sizeof *chosen);
     int rc = chosen ? heap_push(&res, (cand){best, ep}) : FG_ENOMEM;
     for (int lc = level < h->max_level ? level : h->max_level; lc >= 0 && !rc; lc--) {
-        memset(vis->seen, 0, fg_kb_vectors_count(h->v));
+        if (++vis->epoch == 0) { /* wrapped: start the marks afresh */
+            memset(vis->seen, 0, fg_kb_vectors_count(h->v) * sizeof *vis->seen);
+            vis->epoch = 1;
+        }
         for (size_t i = 0; i < res.n; i++)
-            vis->seen[res.a[i].id] = 1;
+            visit(vis, res.a[i].id);
         rc = search_layer(h, q, &res, h->efc, lc, vis);
         if (rc)
             break;
@@ -338,11 +356,19 @@ int fg_kb_hnsw_add(fg_kb_hnsw *h, uint32_t id)
         h->n = 1;
         return 0;
     }
-    visited vis = {calloc(fg_kb_vectors_count(h->v), 1)};
-    if (!vis.seen)
-        return FG_ENOMEM;
+    size_t n = fg_kb_vectors_count(h->v);
+    if (n > h->seen_cap) {
+        size_t cap = n * 2;
+        uint32_t *seen = realloc(h->seen, cap * sizeof *seen);
+        if (!seen)
+            return FG_ENOMEM;
+        memset(seen + h->seen_cap, 0, (cap - h->seen_cap) * sizeof *seen);
+        h->seen = seen;
+        h->seen_cap = cap;
+    }
+    visited vis = {h->seen, h->epoch};
     rc = connect_layers(h, id, level, q, &vis);
-    free(vis.seen);
+    h->epoch = vis.epoch;
     if (rc)
         return rc;
     if (level > h->max_level) {
@@ -361,7 +387,7 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
         return 0;
     size_t dim = fg_kb_vectors_dim(h->v);
     float *q = malloc(dim * sizeof *q);
-    visited vis = {calloc(fg_kb_vectors_count(h->v), 1)};
+    visited vis = {calloc(fg_kb_vectors_count(h->v), sizeof(uint32_t)), 1};
     heap res = {.best_on_top = false};
     int rc = (!q || !vis.seen) ? FG_ENOMEM : 0;
     if (!rc) {
@@ -376,7 +402,7 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
         float best = sim(h, q, ep);
         for (int lc = h->max_level; lc > 0; lc--)
             greedy(h, q, &ep, &best, lc);
-        vis.seen[ep] = 1;
+        visit(&vis, ep);
         rc = heap_push(&res, (cand){best, ep});
         if (!rc)
             rc = search_layer(h, q, &res, filter ? ef * 2 : ef, 0, &vis);
