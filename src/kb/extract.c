@@ -2,6 +2,7 @@
  * strictest rules that leave enough text, clean it. */
 #include "kb/extract_int.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -829,7 +830,7 @@ static fg_kb_node *grab_article(grab *g, int *rc)
 
 static void default_opts(fg_kb_extract_opts *o, const fg_kb_extract_opts *in)
 {
-    static const fg_kb_extract_opts d = {32u << 20, 256, 1000000, 8u << 20, 500, 5};
+    static const fg_kb_extract_opts d = {32u << 20, 256, 1000000, 4096, 8u << 20, 500, 5};
     *o = in ? *in : d;
     if (!o->max_bytes)
         o->max_bytes = d.max_bytes;
@@ -837,6 +838,8 @@ static void default_opts(fg_kb_extract_opts *o, const fg_kb_extract_opts *in)
         o->max_depth = d.max_depth;
     if (!o->max_nodes)
         o->max_nodes = d.max_nodes;
+    if (!o->max_nesting)
+        o->max_nesting = d.max_nesting;
     if (!o->max_text)
         o->max_text = d.max_text;
     if (!o->char_threshold)
@@ -900,6 +903,46 @@ static int grab_with_retries(const GumboOutput *out, const fg_kb_extract_opts *o
     return attempt(out, o, best, true, doc, &len, byline, dir);
 }
 
+/* Elements that need no end tag (void, or closed implicitly by a sibling or
+ * their parent's end): they do not deepen the estimate. */
+static bool no_nesting(const char *name, size_t n)
+{
+    static const char *const tags[] = {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "option", "optgroup", "tr",
+        "td", "th", "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html",
+        "head", "body", NULL};
+    for (const char *const *t = tags; *t; t++)
+        if (strlen(*t) == n && strncasecmp(name, *t, n) == 0)
+            return true;
+    return false;
+}
+
+/* A cheap upper-bound-ish estimate of the open-element depth: start tags
+ * minus end tags, ignoring the elements above and self-closed tags. */
+static size_t estimate_nesting(const char *html, size_t len)
+{
+    size_t depth = 0, max = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (html[i] != '<')
+            continue;
+        bool end = html[i + 1] == '/';
+        size_t st = i + 1 + end, e = st;
+        while (e < len && (isalnum((unsigned char)html[e]) || html[e] == '-'))
+            e++;
+        if (e == st || no_nesting(html + st, e - st))
+            continue;
+        const char *gt = memchr(html + e, '>', len - e);
+        if (gt && gt > html + e && gt[-1] == '/')
+            continue;
+        if (end)
+            depth -= depth > 0;
+        else if (++depth > max)
+            max = depth;
+    }
+    return max;
+}
+
 /* Rejects inputs whose tag count alone passes the ceiling, before parsing. */
 static int precheck(const char *html, size_t len, const fg_kb_extract_opts *o, fg_errbuf *eb)
 {
@@ -911,6 +954,10 @@ static int precheck(const char *html, size_t len, const fg_kb_extract_opts *o, f
         if (++tags > o->max_nodes * 2)
             return fg_failf(eb, FG_ELIMIT, "extract: page has more than %zu tags (limit %zu)",
                             o->max_nodes * 2, o->max_nodes);
+    size_t depth = estimate_nesting(html, len);
+    if (depth > o->max_nesting)
+        return fg_failf(eb, FG_ELIMIT, "extract: elements nest about %zu deep (limit %zu)", depth,
+                        o->max_nesting);
     return 0;
 }
 

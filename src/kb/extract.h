@@ -18,6 +18,8 @@ typedef struct fg_kb_extract_opts {
     size_t max_bytes;          /* input ceiling; default 32 MiB */
     size_t max_depth;          /* element nesting kept; deeper content is flattened; default 256 */
     size_t max_nodes;          /* tag ceiling (counted before parsing); default 1,000,000 */
+    size_t max_nesting;        /* estimated open-element depth ceiling (before parsing; the
+                                * HTML5 tree builder is quadratic in depth); default 4096 */
     size_t max_text;           /* output text ceiling; default 8 MiB */
     size_t char_threshold;     /* an article shorter than this is retried relaxed; default 500 */
     int top_candidates;        /* default 5 */

@@ -99,7 +99,7 @@ FG_TEST(extract_survives_deep_nesting)
 {
     fg_buf b;
     fg_buf_init(&b, 0);
-    for (int i = 0; i < 50000; i++)
+    for (int i = 0; i < 4000; i++)
         fg_buf_puts(&b, "<div>");
     fg_buf_puts(&b, "<p>Deep inside, a paragraph with words, commas, and more words to keep it.</p>");
     int rc;
@@ -108,6 +108,27 @@ FG_TEST(extract_survives_deep_nesting)
     char *text = rc ? NULL : fg_kb_doc_text(&doc);
     FG_CHECK(text && strstr(text, "Deep inside") != NULL);
     free(text);
+    fg_kb_doc_free(&doc);
+    fg_buf_free(&b);
+}
+
+FG_TEST(extract_refuses_nesting_bombs_quickly)
+{
+    fg_buf b;
+    fg_buf_init(&b, 0);
+    for (int i = 0; i < 300000; i++)
+        fg_buf_puts(&b, "<div><span>");
+    fg_kb_doc doc;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_CHECK_INT(fg_kb_extract(b.data, b.len, NULL, &doc, &eb), FG_ELIMIT);
+    FG_CHECK(strstr(eb.msg, "nest") != NULL);
+    fg_buf_reset(&b);
+    for (int i = 0; i < 100000; i++) /* unclosed paragraphs and items do not nest */
+        fg_buf_puts(&b, "<p>text<li>item<br><img src=x />");
+    int rc;
+    doc = extract(b.data, b.len, &rc);
+    FG_CHECK_INT(rc, 0);
     fg_kb_doc_free(&doc);
     fg_buf_free(&b);
 }
