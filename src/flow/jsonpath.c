@@ -375,6 +375,9 @@ static int parse_number_lit(parser *p, fnode *f)
     for (const char *q = s; q < end; q++)
         if (*q == '.' || *q == 'e' || *q == 'E')
             integral = false;
+    /* Integers beyond what json_int_t holds stay doubles. */
+    if (integral && (d < -9.2e18 || d > 9.2e18))
+        integral = false;
     f->lit = integral ? json_integer((json_int_t)d) : json_real(d);
     p->i += (size_t)(end - s);
     return 0;

@@ -235,7 +235,8 @@ static jv *fn_sort(jctx *c, jv **a, size_t n, jv *in, jenv *env)
             jx_fail(c, "D3070", "the single argument form of the sort function can only be applied to an array of strings or an array of numbers");
     }
     jv *r = jx_arr(c, arr->u.a.n);
-    memcpy(r->u.a.items, arr->u.a.items, arr->u.a.n * sizeof(jv *));
+    if (arr->u.a.n)
+        memcpy(r->u.a.items, arr->u.a.items, (arr->u.a.n) * sizeof(jv *));
     r->u.a.n = arr->u.a.n;
     jx_merge_sort(c, r->u.a.items, r->u.a.n, f ? fn_after : natural_after, f);
     return r;
@@ -249,7 +250,8 @@ static jv *fn_shuffle(jctx *c, jv **a, size_t n, jv *in, jenv *env)
     if (arr->u.a.n <= 1)
         return arr;
     jv *r = jx_arr(c, arr->u.a.n);
-    memcpy(r->u.a.items, arr->u.a.items, arr->u.a.n * sizeof(jv *));
+    if (arr->u.a.n)
+        memcpy(r->u.a.items, arr->u.a.items, (arr->u.a.n) * sizeof(jv *));
     r->u.a.n = arr->u.a.n;
     for (size_t i = r->u.a.n - 1; i > 0; i--) {
         size_t j = (size_t)(fg_rand_unit() * (double)(i + 1));

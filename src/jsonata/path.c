@@ -372,7 +372,8 @@ jv *jx_eval_sort(jctx *c, const jnode *e, jv *input, jenv *env)
     sort_ctx s = {e, env, jx_is_arr(input) && (input->flags & JVF_TUPLE)};
     jv *r = jx_arr(c, jx_is_arr(input) ? input->u.a.n : 1);
     if (jx_is_arr(input)) {
-        memcpy(r->u.a.items, input->u.a.items, input->u.a.n * sizeof(jv *));
+        if (input->u.a.n)
+            memcpy(r->u.a.items, input->u.a.items, input->u.a.n * sizeof(jv *));
         r->u.a.n = input->u.a.n;
     } else {
         r->u.a.items[0] = input;

@@ -83,7 +83,7 @@ void jx_push(jctx *c, jv *a, jv *v)
         size_t ncap = a->u.a.cap ? a->u.a.cap * 2 : 4;
         jv **items = jx_alloc(c, ncap * sizeof(jv *));
         if (a->u.a.n)
-            memcpy(items, a->u.a.items, a->u.a.n * sizeof(jv *));
+            memcpy(items, a->u.a.items, (a->u.a.n) * sizeof(jv *));
         a->u.a.items = items;
         a->u.a.cap = ncap;
     }
@@ -370,14 +370,14 @@ jv *jx_append(jctx *c, jv *a, jv *b)
     jv *r = jx_arr(c, na + nb);
     if (jx_is_arr(a)) {
         if (na)
-            memcpy(r->u.a.items, a->u.a.items, na * sizeof(jv *));
+            memcpy(r->u.a.items, a->u.a.items, (na) * sizeof(jv *));
     } else {
         r->u.a.items[0] = a;
         r->flags = JVF_SEQ;
     }
     if (jx_is_arr(b)) {
         if (nb)
-            memcpy(r->u.a.items + na, b->u.a.items, nb * sizeof(jv *));
+            memcpy(r->u.a.items + na, b->u.a.items, (nb) * sizeof(jv *));
     } else {
         r->u.a.items[na] = b;
     }

@@ -486,6 +486,8 @@ static int load_node(fg_kb_hnsw *h, fg_kb_reader *r, uint32_t id, uint32_t nodes
 /* Every link must point at a node present on that level. */
 static int check_links(const fg_kb_hnsw *h, uint32_t nodes, fg_errbuf *eb)
 {
+    if (nodes && !h->nodes)
+        return fg_failf(eb, FG_EPARSE, "HNSW data: %u nodes announced, none stored", nodes);
     for (uint32_t i = 0; i < nodes; i++) {
         const node *nd = &h->nodes[i];
         for (int l = 0; nd->links && l <= nd->level; l++)
