@@ -8,7 +8,6 @@ import {
   BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startMock, startServer } from './lib.mjs';
 
 let mock, server, client;
@@ -50,10 +49,9 @@ models:
 before(async () => {
   mock = await startMock();
   server = await startServer(CONFIG, { mockUrl: mock.url });
-  // This SDK version speaks HTTP/2 by default; flowgate serves HTTP/1.1 for now
-  // (docs/gateway.md), so the client gets the SDK's HTTP/1.1 handler.
+  // The SDK's default handler: HTTP/2 with prior knowledge over http://.
   client = new BedrockRuntimeClient({
-    endpoint: server.url, region: 'us-east-1', maxAttempts: 1, requestHandler: new NodeHttpHandler(),
+    endpoint: server.url, region: 'us-east-1', maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
   });
 });
