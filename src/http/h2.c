@@ -33,8 +33,8 @@ struct fg_h2_stream {
     fg_http_req *req;      /* NULL once the request ended */
     fg_buf out;            /* response bytes not yet taken by nghttp2 */
     size_t header_bytes;
-    int error;             /* 413 or 431 found while reading the request */
-    bool queued, dispatched, submitted, eof, deferred;
+    int error;             /* 408, 413 or 431 found while reading the request */
+    bool queued, dispatched, submitted, eof, deferred, remote_done;
     fg_h2_stream *prev, *next;
 };
 
@@ -150,7 +150,6 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
         h2->streams->prev = s;
     h2->streams = s;
     h2->nstreams++;
-    uv_timer_stop(&h2->c->timer);
     nghttp2_session_set_stream_user_data(session, s->id, s);
     return 0;
 }
@@ -234,8 +233,24 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST &&
         !s->error && content_length_too_big(h2, s->req))
         s->error = 413;
-    if (s->error || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
+        s->remote_done = true;
+    if (s->error || s->remote_done)
         queue_dispatch(h2, s);
+    return 0;
+}
+
+/* A response complete before its request (408, 413, or a handler that did not
+ * wait for the body): tell the client to stop sending, without error. */
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *ud)
+{
+    (void)ud;
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    fg_h2_stream *s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (s && !s->remote_done)
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
     return 0;
 }
 
@@ -434,7 +449,9 @@ static void dispatch_one(fg_h2_stream *s)
         r->path = "-";
         r->query = "";
     }
-    if (s->error == 431)
+    if (s->error == 408)
+        fg_http_respond_error(r, 408, "request_timeout", "the request did not arrive in time");
+    else if (s->error == 431)
         fg_http_respond_error(r, 431, "request_header_fields_too_large",
                               "request headers exceed the server's limit");
     else if (s->error == 413)
@@ -507,19 +524,51 @@ static void h2_free(fg_h2 *h2)
     free(h2);
 }
 
-static void on_idle_timer(uv_timer_t *t)
+/* Requests still arriving past request_timeout_ms get 408. */
+static void expire_requests(fg_h2 *h2)
+{
+    uint64_t now = fg_clock_mono_ns();
+    uint64_t timeout_ns = limits(h2)->request_timeout_ms * 1000000u;
+    for (fg_h2_stream *s = h2->streams; s; s = s->next)
+        if (s->req && !s->dispatched && !s->error && now - s->req->start_ns >= timeout_ns) {
+            s->error = 408;
+            queue_dispatch(h2, s);
+        }
+}
+
+/* One timer per connection: the earliest request deadline, else the idle close. */
+static void on_timer(uv_timer_t *t)
 {
     fg_http_conn *c = t->data;
     if (c->state != CONN_H2 || !c->h2)
         return;
     fg_h2 *h2 = c->h2;
-    if (h2->nstreams)
-        return;
-    nghttp2_submit_goaway(h2->session, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(h2->session), NGHTTP2_NO_ERROR,
-                          NULL, 0);
-    h2->goaway = h2->closing = true;
+    if (h2->nstreams) {
+        expire_requests(h2);
+    } else {
+        nghttp2_submit_goaway(h2->session, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(h2->session),
+                              NGHTTP2_NO_ERROR, NULL, 0);
+        h2->goaway = h2->closing = true;
+    }
     h2_pump(h2);
+}
+
+static void timer_rearm(fg_h2 *h2)
+{
+    fg_http_conn *c = h2->c;
+    uint64_t deadline = UINT64_MAX;
+    uint64_t timeout_ns = limits(h2)->request_timeout_ms * 1000000u;
+    for (fg_h2_stream *s = h2->streams; s; s = s->next)
+        if (s->req && !s->dispatched && !s->error && s->req->start_ns + timeout_ns < deadline)
+            deadline = s->req->start_ns + timeout_ns;
+    uint64_t now = fg_clock_mono_ns();
+    if (deadline != UINT64_MAX)
+        uv_timer_start(&c->timer, on_timer, deadline > now ? (deadline - now) / 1000000u + 1 : 0, 0);
+    else if (h2->nstreams == 0)
+        uv_timer_start(&c->timer, on_timer, limits(h2)->idle_timeout_ms, 0);
+    else
+        uv_timer_stop(&c->timer);
 }
 
 static void h2_pump(fg_h2 *h2)
@@ -554,8 +603,8 @@ static void h2_pump(fg_h2 *h2)
         }
         return;
     }
-    if (h2->nstreams == 0 && !h2->closing)
-        uv_timer_start(&c->timer, on_idle_timer, limits(h2)->idle_timeout_ms, 0);
+    if (!h2->closing)
+        timer_rearm(h2);
 }
 
 /* --- the connection ---------------------------------------------------------- */
@@ -574,6 +623,7 @@ void fg__h2_start(fg_http_conn *c, const char *data, size_t len)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     int rc = nghttp2_session_server_new(&h2->session, cbs, h2);
     nghttp2_session_callbacks_del(cbs);
     if (rc != 0) {

@@ -1,7 +1,7 @@
 // HTTP/2 with prior knowledge on the server port, with node's built-in http2
 // client and curl: plain and streamed (SSE) responses, concurrent streams on one
-// connection, RST_STREAM cancelling the upstream, the limits, and GOAWAY on
-// graceful shutdown.
+// connection, RST_STREAM cancelling the upstream, the limits (408, 413, 431),
+// flow control and a paused reader, and GOAWAY on graceful shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
@@ -13,6 +13,7 @@ let mock, server, session;
 const CONFIG = `
 server:
   max_body_bytes: 4096
+  request_timeout_ms: 500
 providers:
   - name: up
     type: openai
@@ -145,6 +146,31 @@ test('a body over the limit gets 413, announced or not', async () => {
   assert.equal(r.status, 200);
 });
 
+test('headers over the limit get 431 on that stream only', async () => {
+  const r = await request(session, { ':method': 'GET', ':path': '/healthz', 'x-big': 'a'.repeat(20000) });
+  assert.equal(r.status, 431);
+  assert.equal(JSON.parse(r.body).error.type, 'request_header_fields_too_large');
+  const ok = await request(session, { ':method': 'GET', ':path': '/healthz' });
+  assert.equal(ok.status, 200);
+});
+
+test('a request whose body never ends gets 408', async () => {
+  const t0 = Date.now();
+  const r = await new Promise((resolve, reject) => {
+    const req = session.request(post('/v1/chat/completions'), { endStream: false });
+    req.write('{"model":');
+    const chunks = [];
+    let status;
+    req.on('response', (h) => { status = h[':status']; });
+    req.on('data', (d) => chunks.push(d));
+    req.on('close', () => resolve({ status, body: Buffer.concat(chunks).toString() }));
+    req.on('error', reject);
+  });
+  assert.equal(r.status, 408);
+  assert.equal(JSON.parse(r.body).error.type, 'request_timeout');
+  assert.ok(Date.now() - t0 >= 450, 'not before the timeout');
+});
+
 test('an unknown route gets 404 and a wrong method 405', async () => {
   const r = await request(session, { ':method': 'GET', ':path': '/no/such/route?x=1' });
   assert.equal(r.status, 404);
@@ -161,6 +187,14 @@ test('a large response respects flow control and arrives whole', async () => {
   assert.equal(r.status, 200);
   assert.ok(r.body.endsWith('data: [DONE]\n\n'));
   assert.ok(r.body.length > 100000, `body of ${r.body.length} bytes`);
+});
+
+test('a paused reader: the server holds its output and resumes when the client reads', async () => {
+  const r = await request(session, post('/v1/chat/completions'), chat('x [mock: tokens=30000]', true),
+    (req) => req.once('data', () => { req.pause(); setTimeout(() => req.resume(), 400); }));
+  assert.equal(r.status, 200);
+  assert.ok(r.body.endsWith('data: [DONE]\n\n'));
+  assert.ok(r.body.length > 1000000, `body of ${r.body.length} bytes`);
 });
 
 test('graceful shutdown sends GOAWAY and lets the running stream finish', async () => {
