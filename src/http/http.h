@@ -101,10 +101,10 @@ void fg_http_stream_end(fg_http_req *req);
 bool fg_http_stream_started(const fg_http_req *req);
 
 /* Callbacks on the request's life. on_abort: the client went away or reset its
- * HTTP/2 stream (or the server is shutting down) before the response ended; the handler must release
- * its work (cancel the upstream) and then still call fg_http_stream_end or
- * fg_http_respond, which become no-ops that free the request. on_drain: the
- * write queue fell below the limit again. */
+ * HTTP/2 stream (or the server is shutting down) before the response ended;
+ * the handler must release its work (cancel the upstream) and then still call
+ * fg_http_stream_end or fg_http_respond, which become no-ops that free the
+ * request. on_drain: the write queue fell below the limit again. */
 typedef void (*fg_http_req_cb)(fg_http_req *req, void *ud);
 void fg_http_req_on_abort(fg_http_req *req, fg_http_req_cb cb, void *ud);
 void fg_http_req_on_drain(fg_http_req *req, fg_http_req_cb cb, void *ud);
