@@ -77,6 +77,11 @@ function(fg_add_executable)
   endforeach()
 endfunction()
 
+# Fuzz builds instrument every module for coverage, not only the fuzz targets.
+if(FG_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(FG_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)

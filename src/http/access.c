@@ -16,6 +16,8 @@ void fg__http_access_log(fg_http_req *r)
     double upstream_ms = (double)r->upstream_ns / 1e6;
     double overhead_ms = total_ms > upstream_ms ? total_ms - upstream_ms : 0;
     int status = r->aborted ? 499 : r->status;
+    if (r->dispatched)
+        fg_metrics_gauge_add("flowgate_http_in_flight", "Requests being handled", 0, NULL, NULL, -1);
     const char *route = r->route[0] ? r->route : "(none)";
     char status_s[8];
     snprintf(status_s, sizeof status_s, "%d", status);

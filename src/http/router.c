@@ -3,6 +3,7 @@
 #include "http/http_int.h"
 
 #include "core/log.h"
+#include "obs/metrics.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -154,6 +155,8 @@ const char *fg_http_req_query_param(fg_http_req *req, const char *name)
 
 void fg__http_dispatch(fg_http_req *req)
 {
+    req->dispatched = true;
+    fg_metrics_gauge_add("flowgate_http_in_flight", "Requests being handled", 0, NULL, NULL, 1);
     const fg_http_router *r = fg__http_router(req->c->w);
     bool path_matched = false;
     for (size_t i = 0; r && i < r->n; i++) {

@@ -356,8 +356,10 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
     if (!call->model) {
         char msg[300];
         if (llm->nmodels == 0)
-            snprintf(msg, sizeof msg, "model '%s' is not available: no models are configured. Add "
-                     "providers and models to the configuration file (see docs/configuration.md).",
+            snprintf(msg, sizeof msg, "model '%s' is not available: flowgate has no model yet. Put a "
+                     "GGUF model file in the data folder's models/ directory (for example with "
+                     "`flowgate model pull URL`) and restart, or configure a remote provider and "
+                     "models in the configuration file (docs/configuration.md, docs/gateway.md).",
                      model ? model : "");
         else
             snprintf(msg, sizeof msg, "model '%s' not found (GET /v1/models lists the models)",

@@ -3,6 +3,7 @@
  * requests and client disconnects at GET /mock/stats, so tests can prove that
  * the gateway cancels upstream requests. */
 #include "cli/args.h"
+#include "core/base64.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -12,6 +13,7 @@
 #include "llm/mock.h"
 #include "llm/llm_int.h"
 #include "llm/surface.h"
+#include "wire/eventstream.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -27,7 +29,7 @@ static fg_mock_spec defaults;
 static atomic_long n_requests, n_completed, n_disconnects, n_in_flight;
 static _Atomic long long last_disconnect_ms;
 
-typedef enum { PROTO_OPENAI, PROTO_ANTHROPIC, PROTO_TGI } mock_proto;
+typedef enum { PROTO_OPENAI, PROTO_ANTHROPIC, PROTO_TGI, PROTO_TGI_STREAM } mock_proto;
 
 typedef struct mock_req {
     mock_proto proto;
@@ -57,6 +59,18 @@ static void chunk(mock_req *m, fg_buf *b, const char *delta, const char *finish)
                   m->id, m->model, delta, finish ? "\"" : "", finish ? finish : "null", finish ? "\"" : "");
 }
 
+/* One TGI server-sent event inside a SageMaker PayloadPart event. */
+static void payload_part(fg_buf *out, const fg_buf *sse)
+{
+    fg_buf json;
+    fg_buf_init(&json, 0);
+    fg_buf_puts(&json, "{\"Bytes\":\"");
+    fg_base64_encode(&json, sse->data, sse->len);
+    fg_buf_puts(&json, "\"}");
+    fg_es_encode_event(out, "PayloadPart", "application/json", json.data, json.len);
+    fg_buf_free(&json);
+}
+
 static int on_token(void *ud, const char *text, size_t len, long index)
 {
     mock_req *m = ud;
@@ -68,7 +82,12 @@ static int on_token(void *ud, const char *text, size_t len, long index)
     fg_buf b, d;
     fg_buf_init(&b, 0);
     fg_buf_init(&d, 0);
-    if (m->proto == PROTO_ANTHROPIC) {
+    if (m->proto == PROTO_TGI_STREAM) {
+        fg_buf_puts(&d, "data:{\"token\":{\"id\":0,\"text\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_puts(&d, ",\"logprob\":0,\"special\":false},\"generated_text\":null,\"details\":null}\n\n");
+        payload_part(&b, &d);
+    } else if (m->proto == PROTO_ANTHROPIC) {
         fg_buf_puts(&b, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
                         "\"delta\":{\"type\":\"text_delta\",\"text\":");
         fg_json_escape(&b, text, len);
@@ -110,6 +129,15 @@ static void on_end(void *ud, const char *how)
                             "\"message\":\"mock error inside the stream\"}}\n\n");
         else
             fg_buf_puts(&b, "data: {\"error\":{\"message\":\"mock error inside the stream\",\"type\":\"server_error\"}}\n\n");
+        fg_http_stream_write(req, b.data, b.len);
+    } else if (m->stream_mode && m->proto == PROTO_TGI_STREAM) {
+        fg_buf d;
+        fg_buf_init(&d, 0);
+        fg_buf_printf(&d, "data:{\"token\":{\"id\":0,\"text\":\"\",\"logprob\":0,\"special\":true},"
+                          "\"generated_text\":\"\",\"details\":{\"finish_reason\":\"%s\",\"generated_tokens\":%ld}}\n\n",
+                      strcmp(how, "length") == 0 ? "length" : "eos_token", m->sent);
+        payload_part(&b, &d);
+        fg_buf_free(&d);
         fg_http_stream_write(req, b.data, b.len);
     } else if (m->stream_mode && m->proto == PROTO_ANTHROPIC) {
         fg_buf_printf(&b, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
@@ -272,7 +300,7 @@ static void serve_mock(fg_http_req *req, mock_proto proto)
     const char *system = fg_json_str(body, "system", NULL);
     if (system)
         m->input_tokens += fg_mock_count_tokens(system);
-    if (proto == PROTO_TGI) {
+    if (proto == PROTO_TGI || proto == PROTO_TGI_STREAM) {
         const char *inputs = fg_json_str(body, "inputs", "");
         m->input_tokens = fg_mock_count_tokens(inputs);
         fg_mock_spec_apply_text(&m->spec, inputs);
@@ -290,7 +318,10 @@ static void serve_mock(fg_http_req *req, mock_proto proto)
     }
     fg_http_req_on_abort(req, on_abort, m);
     fg_http_req_on_drain(req, on_drain, m);
-    if (m->stream_mode) {
+    if (proto == PROTO_TGI_STREAM) {
+        m->stream_mode = true;
+        fg_http_stream_start(req, 200, "application/vnd.amazon.eventstream");
+    } else if (m->stream_mode) {
         fg_http_stream_start(req, 200, "text/event-stream");
         start_stream(m);
     }
@@ -312,6 +343,11 @@ static void messages(fg_http_req *req, void *ud)
 static void tgi(fg_http_req *req, void *ud)
 {
     serve_mock(req, PROTO_TGI);
+}
+
+static void tgi_stream(fg_http_req *req, void *ud)
+{
+    serve_mock(req, PROTO_TGI_STREAM);
 }
 
 static void stats(fg_http_req *req, void *ud)
@@ -406,6 +442,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router_add(router, "POST", "/chat/completions", chat, NULL);
     fg_http_router_add(router, "POST", "/v1/messages", messages, NULL);
     fg_http_router_add(router, "POST", "/endpoints/{name}/invocations", tgi, NULL);
+    fg_http_router_add(router, "POST", "/endpoints/{name}/invocations-response-stream", tgi_stream, NULL);
     fg_http_router_add(router, "GET", "/v1/models", models, NULL);
     fg_http_router_add(router, "GET", "/mock/stats", stats, NULL);
     fg_config *cfg = NULL;

@@ -17,6 +17,7 @@ static const fg_llm_provider_ops *const provider_types[] = {
     &fg_llm_provider_anthropic,
     &fg_llm_provider_bedrock,
     &fg_llm_provider_sagemaker,
+    &fg_llm_provider_local,
 };
 
 static const fg_llm_provider_ops *find_ops(const char *type)
@@ -42,13 +43,18 @@ static int load_providers(fg_llm *llm, const json_t *list, fg_errbuf *eb)
         if (!pr->ops)
             return fg_failf(eb, FG_EUNSUPPORTED,
                             "provider '%s': type '%s' is not available in this build yet "
-                            "(available: mock, openai, anthropic, bedrock, sagemaker)", pr->name, type);
+                            "(available: mock, openai, anthropic, bedrock, sagemaker, local)", pr->name, type);
         pr->base_url = fg_json_str(p, "base_url", NULL);
         pr->api_key = fg_json_str(p, "api_key", NULL);
         pr->timeout_ms = (long)fg_json_int(p, "timeout_ms", 600000);
         pr->connect_timeout_ms = (long)fg_json_int(p, "connect_timeout_ms", 10000);
         if (!strcmp(type, "bedrock") || !strcmp(type, "sagemaker")) {
             int rc = fg__aws_provider_init(pr, eb);
+            if (rc)
+                return rc;
+        }
+        if (!strcmp(type, "local")) {
+            int rc = fg__local_provider_init(pr, eb);
             if (rc)
                 return rc;
         }
@@ -108,6 +114,35 @@ static void load_prices(fg_llm *llm, const json_t *list)
     }
 }
 
+/* With no provider configured, flowgate runs the first model file found in
+ * DATA/models with the local provider, under its own name and as the
+ * catch-all ("*"). With none there, it starts without models. */
+static int embedded_default(fg_llm *llm, const fg_config *cfg, fg_errbuf *eb)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/models", fg_config_str(cfg, "data_dir"));
+    char *path = fg__local_find_model(dir);
+    if (!path) {
+        fg_info("no model provider configured and no model file in %s: model requests will say how to "
+                "add one (flowgate model pull URL, or providers in the configuration)", dir);
+        return FG_OK;
+    }
+    json_t *conf = json_pack("{s:s,s:s,s:s}", "name", "local", "type", "local", "model_path", path);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(strcspn(base, ".")), base);
+    json_t *models = json_pack("[{s:s,s:[{s:s}]},{s:s,s:[{s:s}]}]", "name", name, "deployments", "provider",
+                               "local", "name", "*", "deployments", "provider", "local");
+    free(path);
+    json_t *providers = json_pack("[o]", conf);
+    int rc = load_providers(llm, providers, eb);
+    if (!rc)
+        rc = load_models(llm, models, eb);
+    json_decref(providers);
+    json_decref(models);
+    return rc;
+}
+
 int fg_llm_create(const fg_config *cfg, fg_store *store, fg_llm **out, fg_errbuf *eb)
 {
     fg_llm *llm = calloc(1, sizeof *llm);
@@ -119,9 +154,14 @@ int fg_llm_create(const fg_config *cfg, fg_store *store, fg_llm **out, fg_errbuf
     llm->max_backoff_ms = (long)fg_config_int(cfg, "router.max_backoff_ms");
     llm->cooldown_ms = (long)fg_config_int(cfg, "router.cooldown_ms");
     llm->cooldown_failures = (int)fg_config_int(cfg, "router.cooldown_failures");
-    int rc = load_providers(llm, fg_config_get(cfg, "providers"), eb);
-    if (!rc)
-        rc = load_models(llm, fg_config_get(cfg, "models"), eb);
+    int rc;
+    if (json_array_size(fg_config_get(cfg, "providers")) == 0) {
+        rc = embedded_default(llm, cfg, eb);
+    } else {
+        rc = load_providers(llm, fg_config_get(cfg, "providers"), eb);
+        if (!rc)
+            rc = load_models(llm, fg_config_get(cfg, "models"), eb);
+    }
     load_prices(llm, fg_config_get(cfg, "prices"));
     if (rc) {
         fg_llm_free(llm);
@@ -137,6 +177,7 @@ void fg_llm_free(fg_llm *llm)
         return;
     fg__llm_usage_flush();
     for (size_t i = 0; i < llm->nproviders; i++) {
+        fg__local_provider_free(&llm->providers[i]);
         if (llm->providers[i].aws) {
             fg_aws_credentials_free(llm->providers[i].aws);
             free(llm->providers[i].aws);

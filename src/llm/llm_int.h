@@ -36,6 +36,7 @@ struct fg_llm_provider {
     const char *base_url, *api_key;
     long timeout_ms, connect_timeout_ms;
     struct fg_aws_credentials *aws; /* bedrock, sagemaker */
+    struct local_engine *local;     /* local */
 };
 
 typedef struct fg_llm_deployment {
@@ -143,6 +144,12 @@ extern const fg_llm_provider_ops fg_llm_provider_openai;
 extern const fg_llm_provider_ops fg_llm_provider_anthropic;
 extern const fg_llm_provider_ops fg_llm_provider_bedrock;
 extern const fg_llm_provider_ops fg_llm_provider_sagemaker;
+extern const fg_llm_provider_ops fg_llm_provider_local;
+
+/* provider_local.c */
+int fg__local_provider_init(fg_llm_provider *p, fg_errbuf *eb);
+void fg__local_provider_free(fg_llm_provider *p);
+char *fg__local_find_model(const char *dir);
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);

@@ -99,7 +99,8 @@ static int convert_message(json_t *out, const json_t *m, size_t idx, fg_xlate_er
         } else if (strcmp(type, "image") == 0) {
             json_array_append_new(parts, image_part(b));
         } else if (strcmp(type, "tool_use") == 0) {
-            char *args = fg_json_dumps(json_object_get(b, "input") ? json_object_get(b, "input") : json_object());
+            const json_t *input = json_object_get(b, "input");
+            char *args = input ? fg_json_dumps(input) : strdup("{}");
             json_array_append_new(tool_calls, json_pack("{s:s,s:s,s:{s:s,s:s}}", "id",
                                   fg_json_str(b, "id", ""), "type", "function", "function", "name",
                                   fg_json_str(b, "name", ""), "arguments", args ? args : "{}"));

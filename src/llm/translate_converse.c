@@ -74,7 +74,8 @@ static int convert_message(json_t *out, const json_t *m, size_t idx, fg_xlate_er
             json_array_append_new(parts, image_part(json_object_get(b, "image")));
         } else if (json_object_get(b, "toolUse")) {
             const json_t *tu = json_object_get(b, "toolUse");
-            char *args = fg_json_dumps(json_object_get(tu, "input") ? json_object_get(tu, "input") : json_object());
+            const json_t *input = json_object_get(tu, "input");
+            char *args = input ? fg_json_dumps(input) : strdup("{}");
             json_array_append_new(calls, json_pack("{s:s,s:s,s:{s:s,s:s}}", "id", fg_json_str(tu, "toolUseId", ""),
                                   "type", "function", "function", "name", fg_json_str(tu, "name", ""),
                                   "arguments", args ? args : "{}"));

@@ -8,6 +8,7 @@
 #include "obs/metrics.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, lon
 /* Rows are written by one writer thread in batches (one transaction per
  * batch), off the event loops: a request never waits for the database. */
 #define USAGE_QUEUE_MAX 100000
+#define USAGE_BATCH_NS 20000000L /* 20 ms */
 
 static struct {
     pthread_mutex_t lock;
@@ -97,6 +99,19 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&Q.lock);
         write_batch(batch); /* rows of one process share one store */
         pthread_mutex_lock(&Q.lock);
+        /* Gather the next batch for a moment: one commit per interval instead
+         * of a wake-up per request. */
+        if (!Q.stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += USAGE_BATCH_NS;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (!Q.stopping && pthread_cond_timedwait(&Q.wake, &Q.lock, &until) == 0)
+                ;
+        }
     }
     pthread_mutex_unlock(&Q.lock);
     return NULL;
@@ -123,7 +138,8 @@ static void enqueue(usage_row *u)
         Q.head = u;
     Q.tail = u;
     Q.queued++;
-    pthread_cond_signal(&Q.wake);
+    if (Q.queued == 1)
+        pthread_cond_signal(&Q.wake);
     pthread_mutex_unlock(&Q.lock);
 }
 

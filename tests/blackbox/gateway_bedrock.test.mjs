@@ -33,6 +33,13 @@ providers:
     region: eu-central-1
     access_key_id: AKIDEXAMPLE
     secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+  - name: sm-stream
+    type: sagemaker
+    stream: true
+    base_url: MOCK_URL
+    region: eu-central-1
+    access_key_id: AKIDEXAMPLE
+    secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
 models:
   - name: ${CLAUDE}
     deployments: [{ provider: up }]
@@ -44,6 +51,8 @@ models:
     deployments: [{ provider: br, model: ${CLAUDE} }]
   - name: via-sagemaker
     deployments: [{ provider: sm, model: my-tgi-endpoint }]
+  - name: via-sagemaker-stream
+    deployments: [{ provider: sm-stream, model: my-tgi-endpoint }]
 `;
 
 before(async () => {
@@ -202,4 +211,17 @@ test('the sagemaker provider: TGI inputs/parameters to generated_text', async ()
   assert.equal(body.choices[0].message.content.split(' ').length, 3);
   assert.equal(body.choices[0].finish_reason, 'length');
   assert.equal(body.usage.completion_tokens, 3);
+});
+
+test('the sagemaker provider with the response stream: TGI tokens streamed', async () => {
+  const r = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'via-sagemaker-stream', stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'Write a story [mock: tokens=6]' }] }),
+  });
+  assert.equal(r.status, 200);
+  const chunks = (await r.text()).split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+  const deltas = chunks.map((c) => c.choices[0]?.delta?.content).filter(Boolean);
+  assert.equal(deltas.length, 6);
+  assert.equal(chunks[chunks.length - 1].usage.completion_tokens, 6);
 });

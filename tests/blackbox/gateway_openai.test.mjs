@@ -238,13 +238,22 @@ test('curl --no-buffer receives chunks as they are produced', async () => {
   assert.ok(arrivals[0][0] < arrivals[arrivals.length - 1][0] - 150, 'first chunk arrived well before the last');
 });
 
-async function disconnectLatency(stream) {
+// The request each surface sends for a slow answer.
+const SLOW = 'x [mock: tokens=200 delay=20]';
+const surfaces = {
+  openai: (stream) => ['/v1/chat/completions', { model: 'gpt-test', stream, messages: [{ role: 'user', content: SLOW }] }],
+  anthropic: (stream) => ['/v1/messages', { model: 'gpt-test', stream, max_tokens: 500, messages: [{ role: 'user', content: SLOW }] }],
+  bedrock: (stream) => [`/model/gpt-test/${stream ? 'converse-stream' : 'converse'}`,
+    { messages: [{ role: 'user', content: [{ text: SLOW }] }] }],
+};
+
+async function disconnectLatency(stream, surface = 'openai') {
   const before = (await mock.stats()).disconnects;
   const ctl = new AbortController();
-  const res = fetch(`${server.url}/v1/chat/completions`, {
+  const [path, body] = surfaces[surface](stream);
+  const res = fetch(`${server.url}${path}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, signal: ctl.signal,
-    body: JSON.stringify({ model: 'gpt-test', stream,
-      messages: [{ role: 'user', content: 'x [mock: tokens=200 delay=20]' }] }),
+    body: JSON.stringify(body),
   });
   if (stream) {
     const r = await res;
@@ -276,6 +285,15 @@ test('client disconnect before the first token (non-streaming) cancels the upstr
   assert.ok(ms < 100, `upstream cancelled ${ms} ms after the client left`);
 });
 
+for (const surface of ['anthropic', 'bedrock']) {
+  for (const stream of [true, false]) {
+    test(`${surface} surface: a client disconnect (${stream ? 'streaming' : 'non-streaming'}) cancels the upstream within 100 ms`, async () => {
+      const ms = await disconnectLatency(stream, surface);
+      assert.ok(ms < 100, `upstream cancelled ${ms} ms after the client left`);
+    });
+  }
+}
+
 test('x-flowgate-overhead-ms and x-request-id headers are present', async () => {
   const r = await fetch(`${server.url}/v1/chat/completions`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
@@ -291,6 +309,8 @@ test('metrics count requests and tokens', async () => {
   assert.match(text, /flowgate_http_requests_total\{route="\/v1\/chat\/completions",model="gpt-test",status="200"\} \d+/);
   assert.match(text, /flowgate_tokens_total\{model="gpt-test",direction="output"\} \d+/);
   assert.match(text, /flowgate_ttft_seconds_bucket/);
+  assert.match(text, /flowgate_http_in_flight\{\} [0-9]/);
+  assert.match(text, /flowgate_overhead_seconds_bucket/);
 });
 
 test('usage is recorded per request: tokens, outcome, cost; cancelled requests too', async () => {

@@ -48,10 +48,13 @@ export async function startMock(args = []) {
 
 // Starts `flowgate serve` with the given YAML configuration text (the string
 // MOCK_URL is replaced by the mock's URL). Returns { url, dataDir, child, stop(), log() }.
-export async function startServer(configYaml, { mockUrl = '', env = {} } = {}) {
+// prepare(dataDir) may put files in place first; DATA in the configuration is
+// replaced by the data folder.
+export async function startServer(configYaml, { mockUrl = '', env = {}, prepare } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowgate-test-'));
   const cfgPath = join(dataDir, 'flowgate.yaml');
-  writeFileSync(cfgPath, configYaml.replaceAll('MOCK_URL', mockUrl));
+  if (prepare) prepare(join(dataDir, 'data'));
+  writeFileSync(cfgPath, configYaml.replaceAll('MOCK_URL', mockUrl).replaceAll('DATA', join(dataDir, 'data')));
   const child = spawn(BIN, ['serve', '--config', cfgPath, '--port', '0', '--data', join(dataDir, 'data')],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';

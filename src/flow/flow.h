@@ -1,0 +1,145 @@
+/* flowgate's Amazon States Language engine: parse and validate definitions,
+ * compile them once, and run executions as resumable step machines. No network
+ * code: Task states call handlers registered per resource-ARN pattern. */
+#ifndef FG_FLOW_FLOW_H
+#define FG_FLOW_FLOW_H
+
+#include "core/error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fg_flow_machine fg_flow_machine;
+typedef struct fg_flow_exec fg_flow_exec;
+typedef struct fg_flow_task fg_flow_task;
+typedef struct fg_flow_registry fg_flow_registry;
+
+/* Limits: every one is a parameter; fg_flow_limits_default fills AWS's values. */
+typedef struct fg_flow_limits {
+    size_t payload_max;        /* bytes of a state's input/output (256 KiB) */
+    uint64_t max_transitions;  /* state transitions per execution */
+    int max_depth;             /* Map/Parallel nesting depth */
+    size_t max_map_items;      /* items one Map state may iterate */
+    size_t max_history;        /* events kept in the history */
+    size_t max_jsonpath_results; /* values one JSONPath may select */
+    int max_concurrency;       /* Map iterations running at once when MaxConcurrency is 0 (40) */
+} fg_flow_limits;
+
+void fg_flow_limits_default(fg_flow_limits *l);
+
+/* Time as the engine sees it: Wait states and retry intervals ask the clock,
+ * so tests and the conformance runner use virtual time. */
+typedef struct fg_flow_clock {
+    int64_t (*now_ms)(void *ud);            /* wall time, ms since the epoch */
+    void (*sleep_until)(void *ud, int64_t wall_ms);
+    void *ud;
+} fg_flow_clock;
+
+/* The real clock; and a virtual one whose sleep just moves *now_ms forward. */
+const fg_flow_clock *fg_flow_clock_real(void);
+void fg_flow_clock_virtual(fg_flow_clock *c, int64_t *now_ms);
+
+/* ---- Task integrations ------------------------------------------------- */
+
+typedef enum fg_flow_pattern {
+    FG_FLOW_REQUEST_RESPONSE = 0,
+    FG_FLOW_SYNC,             /* resource ends in .sync (or .sync:2) */
+    FG_FLOW_WAIT_FOR_TOKEN    /* resource ends in .waitForTaskToken */
+} fg_flow_pattern;
+
+/* A handler starts the work for one Task state. It completes the task now or
+ * later (from the owner's event loop) with fg_flow_task_succeed/fail; it returns
+ * 0, or a negative fg_err if it could not start (then it must not complete it). */
+typedef int (*fg_flow_task_fn)(fg_flow_task *task, void *ud);
+
+fg_flow_registry *fg_flow_registry_create(void);
+void fg_flow_registry_free(fg_flow_registry *r);
+/* pattern: a resource ARN where '*' matches any run of characters, e.g.
+ * "arn:aws:states:::lambda:invoke" or "arn:aws:lambda:*:function:*". The
+ * suffixes .sync/.waitForTaskToken are stripped before matching. The first
+ * registered match wins. */
+int fg_flow_registry_add(fg_flow_registry *r, const char *pattern, fg_flow_task_fn fn, void *ud);
+
+/* What a handler sees. Strings and JSON are owned by the task. */
+const char *fg_flow_task_resource(const fg_flow_task *t);   /* without the suffix */
+fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t);
+const json_t *fg_flow_task_parameters(const fg_flow_task *t);
+const char *fg_flow_task_state_name(const fg_flow_task *t);
+const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
+/* Completes the task; takes a reference to result. Later calls are ignored. */
+void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
+void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause);
+/* SendTaskHeartbeat: restarts the HeartbeatSeconds countdown. */
+void fg_flow_task_heartbeat(fg_flow_task *t);
+
+/* ---- Definitions ------------------------------------------------------- */
+
+/* Validates a definition. Returns the number of problems and, when problems is
+ * not NULL, sets it to a new JSON array of {"state","pointer","message","code"}
+ * (code: SCHEMA_VALIDATION_FAILED or MISSING_TRANSITION_TARGET, as AWS reports). */
+int fg_flow_validate(const json_t *def, json_t **problems);
+
+/* Validates and compiles; reg may be NULL (then every Task resource is
+ * accepted and Tasks fail at run time unless a handler is given later).
+ * On failure returns NULL and fills eb with the first problem and *problems
+ * (if not NULL) with all of them. */
+fg_flow_machine *fg_flow_machine_create(const json_t *def, const fg_flow_registry *reg,
+                                        json_t **problems, fg_errbuf *eb);
+void fg_flow_machine_free(fg_flow_machine *m);
+
+/* ---- Executions -------------------------------------------------------- */
+
+typedef enum fg_flow_status {
+    FG_FLOW_RUNNING = 0,
+    FG_FLOW_WAITING,   /* a task or a wait is pending */
+    FG_FLOW_SUCCEEDED,
+    FG_FLOW_FAILED,
+    FG_FLOW_TIMED_OUT,
+    FG_FLOW_ABORTED
+} fg_flow_status;
+
+typedef struct fg_flow_exec_opts {
+    const char *name;           /* execution name (a UUID when NULL) */
+    const char *machine_arn;    /* for $$.StateMachine.Id */
+    const char *machine_name;
+    const char *role_arn;
+    bool history;               /* keep the event history */
+    bool express;               /* an EXPRESS execution (ARN and context differ) */
+    const fg_flow_clock *clock; /* NULL: real clock */
+    const fg_flow_limits *limits; /* NULL: defaults */
+} fg_flow_exec_opts;
+
+/* input is not stolen. */
+fg_flow_exec *fg_flow_exec_create(const fg_flow_machine *m, const json_t *input,
+                                  const fg_flow_exec_opts *opts);
+void fg_flow_exec_free(fg_flow_exec *e);
+/* Runs one state transition (or one pending step). Returns the status after it. */
+fg_flow_status fg_flow_exec_step(fg_flow_exec *e);
+/* Runs to completion, sleeping on the execution's clock until the next wake
+ * time (a Wait, a retry interval, or a pending Task's timeout). For handlers that
+ * complete later from an event loop, call fg_flow_exec_step from that loop instead. */
+fg_flow_status fg_flow_exec_run(fg_flow_exec *e);
+/* When WAITING on a timer: the wall time it wakes (0 otherwise). */
+int64_t fg_flow_exec_wake_at(const fg_flow_exec *e);
+fg_flow_status fg_flow_exec_status(const fg_flow_exec *e);
+const json_t *fg_flow_exec_output(const fg_flow_exec *e);
+const char *fg_flow_exec_error(const fg_flow_exec *e);
+const char *fg_flow_exec_cause(const fg_flow_exec *e);
+/* The event history (an array of AWS-shaped events), or NULL when off. */
+const json_t *fg_flow_exec_history(const fg_flow_exec *e);
+void fg_flow_exec_stop(fg_flow_exec *e, const char *error, const char *cause);
+uint64_t fg_flow_exec_transitions(const fg_flow_exec *e);
+/* The resumable state of the execution as JSON (current states, inputs,
+ * retry counts, Map/Parallel progress, pending wait). */
+json_t *fg_flow_exec_snapshot(const fg_flow_exec *e);
+/* Rebuilds an execution of m from a snapshot (after a restart). A Task that was
+ * pending when the snapshot was taken runs again; Waits keep their wake time.
+ * NULL with a message in eb when the snapshot does not fit the machine. */
+fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snapshot,
+                                   const fg_flow_exec_opts *opts, fg_errbuf *eb);
+
+const char *fg_flow_status_name(fg_flow_status s);
+
+#endif
