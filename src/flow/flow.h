@@ -68,7 +68,8 @@ fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t);
 const json_t *fg_flow_task_parameters(const fg_flow_task *t);
 const char *fg_flow_task_state_name(const fg_flow_task *t);
 const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
-/* Completes the task; takes a reference to result. Later calls are ignored. */
+/* Completes the task; takes its own reference to result (the caller keeps and
+ * releases its own). Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
 void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause);
 /* SendTaskHeartbeat: restarts the HeartbeatSeconds countdown. */

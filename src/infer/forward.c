@@ -111,7 +111,8 @@ static void attention(const fg_infer_model *m, fg__state *st, uint32_t l, uint32
     }
     for (uint32_t b = 0; b < n; b++) {
         attn_job j = {in, st, kc, vc, st->q + b * dim, st->xb + b * dim, pos + b};
-        if ((uint64_t)(pos + b + 1) * dim < 16384)
+        /* Spread over the pool only when the context makes it worth a hand-off. */
+        if ((uint64_t)(pos + b + 1) * dim < m->lim.attn_parallel_min)
             attend_heads(&j, 0, in->n_heads);
         else
             fg__pool_run(m->pool, in->n_heads, attend_heads, &j);

@@ -143,6 +143,8 @@ typedef struct fg__limits {
     uint64_t max_file_bytes;
     uint32_t max_vocab, max_dim, max_layers, max_context;
     unsigned threads;
+    /* Attention is spread over the pool once positions x dim reaches this. */
+    uint64_t attn_parallel_min;
 } fg__limits;
 void fg__limits_from_opts(fg__limits *l, const fg_infer_load_opts *o);
 

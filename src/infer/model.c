@@ -19,6 +19,7 @@ void fg__limits_from_opts(fg__limits *l, const fg_infer_load_opts *o)
     l->max_layers = o->max_layers ? o->max_layers : 1024;
     l->max_context = o->max_context;
     l->threads = o->threads ? o->threads : cpus > 0 ? (unsigned)cpus : 1;
+    l->attn_parallel_min = (uint64_t)1 << 20;
     if (l->threads > 64)
         l->threads = 64;
 }

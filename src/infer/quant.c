@@ -9,6 +9,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define FG_HAVE_X86 1
 #endif
@@ -323,8 +324,10 @@ static int level(void)
         return l;
     l = 1;
 #ifdef FG_HAVE_X86
+    unsigned a, b, c, d;
+    bool f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c)
         l = 2;
 #endif
     atomic_store_explicit(&simd_level, l, memory_order_relaxed);

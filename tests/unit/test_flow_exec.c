@@ -100,6 +100,13 @@ FG_TEST(exec_choice_routes_and_fails_without_default)
     fg_flow_machine_free(m);
 }
 
+/* fg_flow_task_succeed takes its own reference: hand over a new value. */
+static void succeed_new(fg_flow_task *t, json_t *v)
+{
+    fg_flow_task_succeed(t, v);
+    json_decref(v);
+}
+
 /* A handler that fails the first `fails` calls, then succeeds. */
 static int calls;
 static int flaky(fg_flow_task *t, void *ud)
@@ -108,7 +115,7 @@ static int flaky(fg_flow_task *t, void *ud)
     if (calls++ < fails)
         fg_flow_task_fail(t, "Boom", "try again");
     else
-        fg_flow_task_succeed(t, json_pack("{s:i}", "attempt", calls));
+        succeed_new(t, json_pack("{s:i}", "attempt", calls));
     return 0;
 }
 
@@ -259,7 +266,7 @@ FG_TEST(exec_tasks_complete_asynchronously_or_time_out)
     FG_CHECK_STR(json_string_value(json_object_get(fg_flow_task_parameters(held), "token")),
                  fg_flow_task_token(held));
     FG_CHECK_INT(fg_flow_exec_step(e), FG_FLOW_WAITING);
-    fg_flow_task_succeed(held, json_string("done"));
+    succeed_new(held, json_string("done"));
     FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
     CHECK_OUTPUT(e, "\"done\"");
     fg_flow_exec_free(e);
@@ -268,7 +275,7 @@ FG_TEST(exec_tasks_complete_asynchronously_or_time_out)
     FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_FAILED);
     FG_CHECK_STR(fg_flow_exec_error(e), "States.Timeout");
     fg_flow_exec_free(e);
-    fg_flow_task_succeed(held, json_null()); /* late completion after the execution is gone */
+    succeed_new(held, json_null()); /* late completion after the execution is gone */
     fg_flow_machine_free(m);
     fg_flow_registry_free(reg);
 }
@@ -471,13 +478,13 @@ FG_TEST(exec_parallel_branches_and_map_iterations_wait_together)
     /* the branch Task and two Map iterations (MaxConcurrency 2) are all pending */
     FG_CHECK_INT(npending, 3);
     FG_CHECK_INT(fg_flow_exec_status(e), FG_FLOW_WAITING);
-    fg_flow_task_succeed(pending[2], json_string("b"));
+    succeed_new(pending[2], json_string("b"));
     while (fg_flow_exec_step(e) == FG_FLOW_RUNNING)
         ;
     FG_CHECK_INT(npending, 4); /* the third item started when one finished */
-    fg_flow_task_succeed(pending[0], json_string("llm"));
-    fg_flow_task_succeed(pending[1], json_string("a"));
-    fg_flow_task_succeed(pending[3], json_string("c"));
+    succeed_new(pending[0], json_string("llm"));
+    succeed_new(pending[1], json_string("a"));
+    succeed_new(pending[3], json_string("c"));
     FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
     CHECK_OUTPUT(e, "[\"llm\",[\"a\",\"b\",\"c\"]]");
     fg_flow_exec_free(e);
@@ -502,7 +509,7 @@ FG_TEST(exec_a_failed_branch_stops_the_others)
     CHECK_OUTPUT(e, "{\"Error\":\"Nope\"}");
     FG_CHECK_INT(npending, 1);
     fg_flow_exec_free(e);
-    fg_flow_task_succeed(pending[0], json_null()); /* the abandoned task completes late */
+    succeed_new(pending[0], json_null()); /* the abandoned task completes late */
     fg_flow_machine_free(m);
     fg_flow_registry_free(reg);
 }

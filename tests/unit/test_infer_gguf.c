@@ -308,6 +308,8 @@ static char *generate_with_threads(const fg_buf *file, unsigned threads)
     if (fg__model_load_mem((const uint8_t *)file->data, file->len, NULL, 0,
                            &(fg_infer_load_opts){.threads = threads}, &m, &eb))
         return NULL;
+    if (threads > 1)
+        m->lim.attn_parallel_min = 0; /* attention heads over the pool too */
     fg_infer_session *s = NULL;
     fg_buf out;
     fg_buf_init(&out, 0);
