@@ -143,6 +143,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     s->id = frame->hd.stream_id;
     s->req = r;
     r->h2s = s;
+    r->http2 = true;
     r->keep_alive = true;
     fg_buf_init(&s->out, 0);
     s->next = h2->streams;

@@ -89,6 +89,7 @@ struct fg_http_req {
     fg_buf resp_headers;
     int status;
     bool keep_alive, started, ended, aborted, chunked;
+    bool http2;           /* arrived on an HTTP/2 stream (access log) */
     bool dispatched;      /* counted in the in-flight gauge */
     fg_http_req_cb on_abort, on_drain;
     void *abort_ud, *drain_ud;

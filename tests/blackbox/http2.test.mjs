@@ -65,6 +65,11 @@ test('GET /healthz over HTTP/2 with the usual response headers', async () => {
   assert.match(r.headers['x-request-id'], /^[0-9a-f]{16}$/);
   assert.ok(Number(r.headers['x-flowgate-overhead-ms']) >= 0);
   assert.equal(r.headers['transfer-encoding'], undefined);
+  const id = r.headers['x-request-id'];
+  for (let i = 0; i < 100 && !server.log().includes(id); i++) await sleep(10);
+  const line = server.log().split('\n').find((l) => l.includes(id));
+  assert.ok(line, 'an access log line for the request');
+  assert.equal(JSON.parse(line).http, '2');
 });
 
 test('curl --http2-prior-knowledge gets an HTTP/2 answer', () => {
