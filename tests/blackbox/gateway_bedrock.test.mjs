@@ -86,6 +86,19 @@ test('Converse', async () => {
   assert.equal(r.usage.totalTokens, r.usage.inputTokens + 4);
 });
 
+test('the SDK talks to flowgate over HTTP/2 (the access log says so)', async () => {
+  await client.send(new ConverseCommand({
+    modelId: CLAUDE, messages: [{ role: 'user', content: [{ text: 'Hi [mock: tokens=1]' }] }],
+  }));
+  let line;
+  for (let i = 0; i < 100 && !line; i++) {
+    line = server.log().split('\n').find((l) => l.includes('"msg":"access"') && l.includes('/converse'));
+    if (!line) await new Promise((res) => setTimeout(res, 10));
+  }
+  assert.ok(line, 'an access log line for /converse');
+  assert.equal(JSON.parse(line).http, '2');
+});
+
 test('ConverseStream: event sequence and metadata usage', async () => {
   const r = await client.send(new ConverseStreamCommand({
     modelId: CLAUDE,
