@@ -1,14 +1,35 @@
-/* The SQLite backend: one connection in WAL mode, statements prepared per call
- * (SQLite caches schema lookups; a statement cache can come when profiles ask). */
+/* The SQLite backend: one connection in WAL mode and a small cache of prepared
+ * statements keyed by their SQL text (callers pass the same constant strings,
+ * so a hit is usually a pointer comparison). */
 #include "store/store_int.h"
 
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define SQLITE_BUSY_TIMEOUT_MS 5000
+#define STMT_CACHE 32
+
+typedef struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *st;
+    uint64_t used; /* for LRU eviction */
+} cached_stmt;
+
+typedef struct sqlite_impl {
+    sqlite3 *db;
+    cached_stmt cache[STMT_CACHE];
+    uint64_t clock;
+} sqlite_impl;
+
+static sqlite3 *db_of(const fg_store *s)
+{
+    return ((sqlite_impl *)s->impl)->db;
+}
 
 static int mkdir_parents(const char *path)
 {
@@ -38,7 +59,13 @@ static int sqlite_open(fg_store *s, const char *path, fg_errbuf *eb)
         return FG_EIO;
     }
     sqlite3_busy_timeout(db, SQLITE_BUSY_TIMEOUT_MS);
-    s->impl = db;
+    sqlite_impl *impl = calloc(1, sizeof *impl);
+    if (!impl) {
+        sqlite3_close(db);
+        return fg_failf(eb, FG_ENOMEM, "out of memory");
+    }
+    impl->db = db;
+    s->impl = impl;
     char *err = NULL;
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                          "PRAGMA foreign_keys=ON;", NULL, NULL, &err) != SQLITE_OK) {
@@ -51,7 +78,13 @@ static int sqlite_open(fg_store *s, const char *path, fg_errbuf *eb)
 
 static void sqlite_close(fg_store *s)
 {
-    sqlite3_close_v2(s->impl);
+    sqlite_impl *impl = s->impl;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(impl->cache[i].st);
+        free(impl->cache[i].sql);
+    }
+    sqlite3_close_v2(impl->db);
+    free(impl);
     s->impl = NULL;
 }
 
@@ -79,17 +112,42 @@ static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
     return SQLITE_OK;
 }
 
+/* A prepared statement for sql from the cache (reset, bindings cleared), or a
+ * newly prepared one put in the least recently used slot. */
+static int cached_prepare(sqlite_impl *impl, const char *sql, sqlite3_stmt **st)
+{
+    cached_stmt *victim = &impl->cache[0];
+    for (int i = 0; i < STMT_CACHE; i++) {
+        cached_stmt *c = &impl->cache[i];
+        if (c->sql && (c->sql == sql || strcmp(c->sql, sql) == 0)) {
+            c->used = ++impl->clock;
+            sqlite3_reset(c->st);
+            sqlite3_clear_bindings(c->st);
+            *st = c->st;
+            return SQLITE_OK;
+        }
+        if (c->used < victim->used)
+            victim = c;
+    }
+    int rc = sqlite3_prepare_v2(impl->db, sql, -1, st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_finalize(victim->st);
+    free(victim->sql);
+    victim->sql = strdup(sql);
+    victim->st = *st;
+    victim->used = ++impl->clock;
+    return SQLITE_OK;
+}
+
 static int prepare(fg_store *s, const char *sql, const fg_sval *params, int nparams,
                    sqlite3_stmt **st, fg_errbuf *eb)
 {
-    sqlite3 *db = s->impl;
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-        return fg_failf(eb, FG_EINVAL, "SQL error: %s", sqlite3_errmsg(db));
-    if (bind_params(*st, params, nparams) != SQLITE_OK) {
-        fg_failf(eb, FG_EINVAL, "SQL bind error: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(*st);
-        return FG_EINVAL;
-    }
+    sqlite_impl *impl = s->impl;
+    if (cached_prepare(impl, sql, st) != SQLITE_OK)
+        return fg_failf(eb, FG_EINVAL, "SQL error: %s", sqlite3_errmsg(impl->db));
+    if (bind_params(*st, params, nparams) != SQLITE_OK)
+        return fg_failf(eb, FG_EINVAL, "SQL bind error: %s", sqlite3_errmsg(impl->db));
     return FG_OK;
 }
 
@@ -112,10 +170,10 @@ static int sqlite_exec(fg_store *s, const char *sql, const fg_sval *params, int 
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         ;
-    rc = step == SQLITE_DONE ? FG_OK : step_error(s->impl, step, eb);
+    rc = step == SQLITE_DONE ? FG_OK : step_error(db_of(s), step, eb);
     if (changes)
-        *changes = sqlite3_changes64(s->impl);
-    sqlite3_finalize(st);
+        *changes = sqlite3_changes64(db_of(s));
+    sqlite3_reset(st); /* back to the cache, releasing its locks */
     return rc;
 }
 
@@ -130,7 +188,7 @@ static int sqlite_query(fg_store *s, const char *sql, const fg_sval *params, int
     const char *names[64];
     fg_sval cols[64];
     if (ncols > 64) {
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return fg_failf(eb, FG_ELIMIT, "query returns more than 64 columns");
     }
     for (int i = 0; i < ncols; i++)
@@ -154,8 +212,8 @@ static int sqlite_query(fg_store *s, const char *sql, const fg_sval *params, int
         if (fn(ctx, ncols, names, cols))
             break;
     }
-    rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? FG_OK : step_error(s->impl, step, eb);
-    sqlite3_finalize(st);
+    rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? FG_OK : step_error(db_of(s), step, eb);
+    sqlite3_reset(st);
     return rc;
 }
 
