@@ -47,6 +47,8 @@ void fg__http_access_log(fg_http_req *r)
         fg_buf_puts(&b, ",\"model\":");
         fg_json_escape(&b, r->label, strlen(r->label));
     }
+    if (r->http2)
+        fg_buf_puts(&b, ",\"http\":\"2\"");
     if (r->aborted)
         fg_buf_puts(&b, ",\"aborted\":true");
     fg_buf_putc(&b, '}');

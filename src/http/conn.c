@@ -1,7 +1,9 @@
 /* One client connection: reading and parsing requests with llhttp, the limits
  * (431, 413, 408, idle close), handing a complete request to the router, writing
  * responses (whole or chunked) with a count of queued bytes for backpressure, and
- * telling an in-flight handler when its client went away. */
+ * telling an in-flight handler when its client went away. A connection that
+ * opens with the HTTP/2 preface is handed to h2.c (CONN_H2), and the response
+ * API below forwards a stream's request (req->h2s) there. */
 #include "http/http_int.h"
 
 #include "core/clock.h"
@@ -100,6 +102,10 @@ static void on_written(uv_write_t *w, int status)
         fg__ws_on_written(c->ws);
         return;
     }
+    if (c->state == CONN_H2) {
+        fg__h2_on_written(c->h2);
+        return;
+    }
     fg_http_req *r = c->req;
     if (r && r->drain_wanted && c->queued_bytes <= limits(c)->write_buffer_bytes / 2) {
         r->drain_wanted = false;
@@ -168,6 +174,11 @@ static void conn_close(fg_http_conn *c)
         c->ws = NULL;
         fg__ws_on_conn_closed(ws);
     }
+    if (was == CONN_H2 && c->h2) {
+        struct fg_h2 *h2 = c->h2;
+        c->h2 = NULL;
+        fg__h2_on_conn_closed(h2);
+    }
     fg_http_req *r = c->req;
     c->req = NULL;
     if (r) {
@@ -210,6 +221,11 @@ static void req_finish(fg_http_req *r)
 {
     r->ended = true;
     fg__http_access_log(r);
+    if (r->h2s) { /* the stream stays until its queued bytes are sent */
+        fg__h2_req_released(r);
+        req_free(r);
+        return;
+    }
     fg_http_conn *c = r->c;
     bool keep = r->keep_alive;
     req_free(r);
@@ -287,11 +303,18 @@ void fg_http_respond(fg_http_req *r, int status, const char *ctype, const char *
         req_finish(r);
         return;
     }
+    bool head_only = strcmp(r->method ? r->method : "", "HEAD") == 0;
+    if (r->h2s) {
+        fg__h2_respond(r, ctype, body, len, head_only);
+        r->bytes_out += len;
+        r->first_byte_ns = fg_clock_mono_ns();
+        req_finish(r);
+        return;
+    }
     prepare_response(r);
     fg_buf head;
     fg_buf_init(&head, 128 * 1024);
     build_head(r, &head, status, ctype, (long long)len);
-    bool head_only = strcmp(r->method ? r->method : "", "HEAD") == 0;
     conn_write(r->c, head.data, head.len, body, head_only ? 0 : len);
     r->bytes_out += len;
     r->first_byte_ns = fg_clock_mono_ns();
@@ -322,6 +345,10 @@ int fg_http_stream_start(fg_http_req *r, int status, const char *ctype)
         r->started = true;
         return FG_ECANCELED;
     }
+    if (r->h2s) {
+        r->started = true;
+        return fg__h2_stream_start(r, ctype);
+    }
     prepare_response(r);
     fg_buf head;
     fg_buf_init(&head, 128 * 1024);
@@ -342,6 +369,12 @@ int fg_http_stream_write(fg_http_req *r, const void *data, size_t len)
         return FG_OK;
     if (!r->first_byte_ns)
         r->first_byte_ns = fg_clock_mono_ns();
+    if (r->h2s) {
+        int rc = fg__h2_stream_write(r, data, len);
+        if (rc == FG_OK || rc == FG_EAGAIN)
+            r->bytes_out += len;
+        return rc;
+    }
     char size[24];
     int n = snprintf(size, sizeof size, "%zx\r\n", len);
     write_req *wr = malloc(sizeof *wr + (size_t)n + len + 2);
@@ -371,7 +404,9 @@ void fg_http_stream_end(fg_http_req *r)
 {
     if (r->ended)
         return;
-    if (r->c && r->started)
+    if (r->h2s && r->started)
+        fg__h2_stream_end(r);
+    else if (r->c && r->started)
         conn_write(r->c, "0\r\n\r\n", 5, NULL, 0);
     req_finish(r);
 }
@@ -400,7 +435,9 @@ bool fg_http_req_aborted(const fg_http_req *r)
 
 void fg_http_req_cut(fg_http_req *r)
 {
-    if (r->c)
+    if (r->h2s)
+        fg__h2_cut(r);
+    else if (r->c)
         conn_close(r->c);
 }
 
@@ -591,6 +628,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     fg_http_conn *c = s->data;
+    if (c->state == CONN_H2) {
+        if (n < 0)
+            conn_close(c);
+        else if (n > 0)
+            fg__h2_on_data(c->h2, buf->base, (size_t)n);
+        return;
+    }
     if (c->state == CONN_WS) {
         if (n < 0)
             conn_close(c);
@@ -620,6 +664,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     if (c->state == CONN_CLOSING)
         return;
+    if (!c->got_bytes) {
+        c->got_bytes = true;
+        if (c->state == CONN_IDLE && fg__h2_is_preface(buf->base, (size_t)n)) {
+            fg__h2_start(c, buf->base, (size_t)n);
+            return;
+        }
+    }
     conn_feed(c, buf->base, (size_t)n);
 }
 
@@ -680,6 +731,21 @@ void fg__http_conn_close(fg_http_conn *c)
     conn_close(c);
 }
 
+void fg__http_conn_close_after_flush(fg_http_conn *c)
+{
+    conn_close_after_flush(c);
+}
+
+fg_http_req *fg__http_req_new(fg_http_conn *c)
+{
+    return req_new(c);
+}
+
+void fg__http_req_free(fg_http_req *r)
+{
+    req_free(r);
+}
+
 void fg__http_req_upgraded(fg_http_req *r)
 {
     r->status = 101;
@@ -693,6 +759,10 @@ void fg__http_req_upgraded(fg_http_req *r)
 /* Graceful: idle connections close now, busy ones after their response. */
 void fg__http_conn_shutdown(fg_http_conn *c)
 {
+    if (c->state == CONN_H2) {
+        fg__h2_shutdown(c->h2);
+        return;
+    }
     if (c->state == CONN_IDLE || c->state == CONN_WS)
         conn_close(c);
     else if (c->req)

@@ -1,5 +1,6 @@
-/* The HTTP/1.1 server: one libuv event loop per worker thread, requests parsed
- * by llhttp, responses written whole or streamed with backpressure. Handlers run
+/* The HTTP server: one libuv event loop per worker thread; HTTP/1.1 requests
+ * parsed by llhttp, HTTP/2 (prior knowledge) streams by libnghttp2, both handed
+ * to the same handlers; responses written whole or streamed with backpressure. Handlers run
  * on the worker's loop and must not block (use fg_http_worker_queue_work for
  * blocking work). */
 #ifndef FG_HTTP_HTTP_H
@@ -90,19 +91,20 @@ void fg_http_respond(fg_http_req *req, int status, const char *content_type, con
 /* Answers {"error": {"message": msg, "type": type}} (a generic JSON error). */
 void fg_http_respond_error(fg_http_req *req, int status, const char *type, const char *msg);
 
-/* Streaming: start (status + headers, chunked), write pieces, end. write copies
- * the data; it returns FG_EAGAIN when more than write_buffer_bytes are queued:
- * the producer should stop producing until on_drain is called. */
+/* Streaming: start (status + headers; chunked on HTTP/1.1, DATA frames on
+ * HTTP/2), write pieces, end. write copies the data; it returns FG_EAGAIN when
+ * more than write_buffer_bytes are queued: the producer should stop producing
+ * until on_drain is called. */
 int fg_http_stream_start(fg_http_req *req, int status, const char *content_type);
 int fg_http_stream_write(fg_http_req *req, const void *data, size_t len);
 void fg_http_stream_end(fg_http_req *req);
 bool fg_http_stream_started(const fg_http_req *req);
 
-/* Callbacks on the request's life. on_abort: the client went away (or the
- * server is shutting down) before the response ended; the handler must release
- * its work (cancel the upstream) and then still call fg_http_stream_end or
- * fg_http_respond, which become no-ops that free the request. on_drain: the
- * write queue fell below the limit again. */
+/* Callbacks on the request's life. on_abort: the client went away or reset its
+ * HTTP/2 stream (or the server is shutting down) before the response ended;
+ * the handler must release its work (cancel the upstream) and then still call
+ * fg_http_stream_end or fg_http_respond, which become no-ops that free the
+ * request. on_drain: the write queue fell below the limit again. */
 typedef void (*fg_http_req_cb)(fg_http_req *req, void *ud);
 void fg_http_req_on_abort(fg_http_req *req, fg_http_req_cb cb, void *ud);
 void fg_http_req_on_drain(fg_http_req *req, fg_http_req_cb cb, void *ud);

@@ -50,6 +50,7 @@ typedef enum conn_state {
     CONN_READING,  /* a request is arriving */
     CONN_HANDLING, /* a handler owns the request */
     CONN_WS,       /* upgraded to WebSocket (ws.c) */
+    CONN_H2,       /* HTTP/2 with prior knowledge (h2.c) */
     CONN_CLOSING   /* uv_close called */
 } conn_state;
 
@@ -69,11 +70,14 @@ struct fg_http_conn {
     int error_status;     /* set by a parser callback: 413 or 431 */
     int open_handles;
     struct fg_ws *ws;     /* CONN_WS */
+    struct fg_h2 *h2;     /* CONN_H2 */
+    bool got_bytes;       /* the first bytes decide HTTP/1.1 or HTTP/2 */
     fg_http_conn *prev, *next;
 };
 
 struct fg_http_req {
     fg_http_conn *c;      /* NULL once the connection is gone */
+    struct fg_h2_stream *h2s; /* an HTTP/2 request: its stream, NULL once reset */
     fg_arena *arena;
     const char *method, *path, *query;
     fg_buf url;
@@ -85,6 +89,7 @@ struct fg_http_req {
     fg_buf resp_headers;
     int status;
     bool keep_alive, started, ended, aborted, chunked;
+    bool http2;           /* arrived on an HTTP/2 stream (access log) */
     bool dispatched;      /* counted in the in-flight gauge */
     fg_http_req_cb on_abort, on_drain;
     void *abort_ud, *drain_ud;
@@ -100,6 +105,9 @@ struct fg_http_req {
 void fg__http_conn_accept(fg_http_worker *w);
 int fg__http_conn_write(fg_http_conn *c, const char *a, size_t alen, const char *b, size_t blen);
 void fg__http_conn_close(fg_http_conn *c);
+void fg__http_conn_close_after_flush(fg_http_conn *c);
+fg_http_req *fg__http_req_new(fg_http_conn *c);
+void fg__http_req_free(fg_http_req *r);
 /* Ends a request whose connection now belongs to a WebSocket (status 101). */
 void fg__http_req_upgraded(fg_http_req *req);
 
@@ -109,6 +117,21 @@ void fg__ws_on_written(struct fg_ws *ws);
 void fg__ws_on_conn_closed(struct fg_ws *ws);
 void fg__http_conn_shutdown(fg_http_conn *c);
 void fg__http_conn_cut(fg_http_conn *c);
+
+/* h2.c: HTTP/2 connections (a conn in CONN_H2) and their streams. */
+bool fg__h2_is_preface(const char *data, size_t len);
+void fg__h2_start(fg_http_conn *c, const char *data, size_t len);
+void fg__h2_on_data(struct fg_h2 *h2, const char *data, size_t len);
+void fg__h2_on_written(struct fg_h2 *h2);
+void fg__h2_on_conn_closed(struct fg_h2 *h2);
+void fg__h2_shutdown(struct fg_h2 *h2);
+/* The response side of a stream's request (conn.c's API calls these). */
+int fg__h2_respond(fg_http_req *r, const char *ctype, const char *body, size_t len, bool head);
+int fg__h2_stream_start(fg_http_req *r, const char *ctype);
+int fg__h2_stream_write(fg_http_req *r, const void *data, size_t len);
+void fg__h2_stream_end(fg_http_req *r);
+void fg__h2_req_released(fg_http_req *r);
+void fg__h2_cut(fg_http_req *r);
 
 /* router.c */
 const fg_http_router *fg__http_router(const fg_http_worker *w);

@@ -171,6 +171,8 @@ static int check_headers(fg_http_req *req, char accept[64], fg_errbuf *eb)
     const char *conn = fg_http_req_header(req, "connection");
     const char *ver = fg_http_req_header(req, "sec-websocket-version");
     const char *key = fg_http_req_header(req, "sec-websocket-key");
+    if (req->h2s)
+        return fg_failf(eb, FG_EINVAL, "WebSocket needs HTTP/1.1; this request came over HTTP/2");
     if (!fg_http_req_is_upgrade(req) || !conn || !header_has_token(conn, "upgrade"))
         return fg_failf(eb, FG_EINVAL, "not a WebSocket upgrade request");
     if (strcmp(fg_http_req_method(req), "GET") != 0)

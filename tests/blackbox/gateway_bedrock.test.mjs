@@ -8,7 +8,6 @@ import {
   BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startMock, startServer } from './lib.mjs';
 
 let mock, server, client;
@@ -59,10 +58,9 @@ models:
 before(async () => {
   mock = await startMock();
   server = await startServer(CONFIG, { mockUrl: mock.url });
-  // This SDK version speaks HTTP/2 by default; flowgate serves HTTP/1.1 for now
-  // (docs/gateway.md), so the client gets the SDK's HTTP/1.1 handler.
+  // The SDK's default handler: HTTP/2 with prior knowledge over http://.
   client = new BedrockRuntimeClient({
-    endpoint: server.url, region: 'us-east-1', maxAttempts: 1, requestHandler: new NodeHttpHandler(),
+    endpoint: server.url, region: 'us-east-1', maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
   });
 });
@@ -86,6 +84,19 @@ test('Converse', async () => {
   assert.equal(r.stopReason, 'end_turn');
   assert.equal(r.usage.outputTokens, 4);
   assert.equal(r.usage.totalTokens, r.usage.inputTokens + 4);
+});
+
+test('the SDK talks to flowgate over HTTP/2 (the access log says so)', async () => {
+  await client.send(new ConverseCommand({
+    modelId: CLAUDE, messages: [{ role: 'user', content: [{ text: 'Hi [mock: tokens=1]' }] }],
+  }));
+  let line;
+  for (let i = 0; i < 100 && !line; i++) {
+    line = server.log().split('\n').find((l) => l.includes('"msg":"access"') && l.includes('/converse'));
+    if (!line) await new Promise((res) => setTimeout(res, 10));
+  }
+  assert.ok(line, 'an access log line for /converse');
+  assert.equal(JSON.parse(line).http, '2');
 });
 
 test('ConverseStream: event sequence and metadata usage', async () => {
