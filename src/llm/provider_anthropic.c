@@ -101,11 +101,7 @@ static int on_sse_event(void *ud, const fg_sse_event *sev)
 static void an_feed(fg_upstream *u, const char *data, size_t len)
 {
     an_proto *p = u->ps;
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    int rc = fg_sse_parser_feed(p->sse, data, len, &eb);
-    if (rc < 0 && !u->failed)
-        fg__upstream_fail(u, 502, false, "upstream_error", eb.msg[0] ? eb.msg : "unreadable upstream stream");
+    fg__upstream_feed_sse(u, p->sse, data, len);
 }
 
 static void an_finish(fg_upstream *u)

@@ -1,6 +1,7 @@
 #include "llm/upstream.h"
 
 #include "core/json.h"
+#include "wire/sse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,4 +190,13 @@ int fg__upstream_extra_headers(const fg_llm_provider *p, const char **list, int 
     }
     list[n] = NULL;
     return n;
+}
+
+void fg__upstream_feed_sse(fg_upstream *u, struct fg_sse_parser *parser, const char *data, size_t len)
+{
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = fg_sse_parser_feed(parser, data, len, &eb);
+    if (rc < 0 && !u->failed)
+        fg__upstream_fail(u, 502, false, "upstream_error", eb.msg[0] ? eb.msg : "unreadable upstream stream");
 }

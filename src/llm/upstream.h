@@ -39,6 +39,11 @@ void fg__upstream_resume(fg_llm_attempt *a);
 void fg__upstream_emit(fg_upstream *u, const fg_llm_event *ev);
 void fg__upstream_fail(fg_upstream *u, int status, bool retryable, const char *type, const char *msg);
 
+struct fg_sse_parser;
+/* Feeds body bytes to an SSE parser; a malformed or oversized stream fails the
+ * attempt (for the SSE-speaking protocols). */
+void fg__upstream_feed_sse(fg_upstream *u, struct fg_sse_parser *parser, const char *data, size_t len);
+
 /* Adds the provider's configured extra headers ("Name: value") to list, which
  * has room for max entries; storage holds the formatted lines. */
 int fg__upstream_extra_headers(const fg_llm_provider *p, const char **list, int n, int max,
