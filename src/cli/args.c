@@ -110,3 +110,34 @@ int fg_cli_parse(const fg_cli *cli, int argc, char **argv, int *npos)
         *npos = pos;
     return FG_CLI_RUN;
 }
+
+static void print_subs(FILE *out, const char *command, const char *about, const fg_cli_sub *subs,
+                       size_t n)
+{
+    fprintf(out, "usage: flowgate %s SUBCOMMAND [options]\n\n", command);
+    if (about)
+        fprintf(out, "%s\n\n", about);
+    fprintf(out, "subcommands:\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %-13s %s\n", subs[i].name, subs[i].summary);
+    fprintf(out, "\nRun 'flowgate %s SUBCOMMAND --help' for its options.\n", command);
+}
+
+int fg_cli_dispatch(const char *command, const char *about, const fg_cli_sub *subs, size_t n,
+                    int argc, char **argv)
+{
+    if (argc < 2) {
+        print_subs(stderr, command, about, subs, n);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_subs(stdout, command, about, subs, n);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(subs[i].name, argv[1]) == 0)
+            return subs[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "flowgate %s: unknown subcommand '%s'\n\n", command, argv[1]);
+    print_subs(stderr, command, about, subs, n);
+    return 2;
+}

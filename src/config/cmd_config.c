@@ -4,7 +4,6 @@
 #include "core/json.h"
 
 #include <stdio.h>
-#include <string.h>
 
 int fg_config_cmd(int argc, char **argv);
 
@@ -82,22 +81,10 @@ static int config_docs(int argc, char **argv)
 
 int fg_config_cmd(int argc, char **argv)
 {
-    static const fg_cli cli = {
-        .usage = "flowgate config check FILE | show [FILE] | docs",
-        .summary = "check: report every problem in a configuration file as FILE:LINE.\n"
-                   "show:  print the effective configuration, secrets hidden.\n"
-                   "docs:  print the reference of every key (docs/configuration.md).",
-        .min_positional = 1, .max_positional = -1,
+    static const fg_cli_sub subs[] = {
+        {"check", config_check, "report every problem in a configuration file as FILE:LINE"},
+        {"show", config_show, "print the effective configuration, secrets hidden"},
+        {"docs", config_docs, "print the reference of every key (docs/configuration.md)"},
     };
-    if (argc >= 2 && strcmp(argv[1], "check") == 0)
-        return config_check(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
-        return config_show(argc - 1, argv + 1);
-    if (argc >= 2 && strcmp(argv[1], "docs") == 0)
-        return config_docs(argc - 1, argv + 1);
-    int rc = fg_cli_parse(&cli, argc, argv, NULL);
-    if (rc != FG_CLI_RUN)
-        return FG_CLI_EXIT(rc);
-    fprintf(stderr, "flowgate config: unknown subcommand '%s' (see --help)\n", argv[1]);
-    return 2;
+    return fg_cli_dispatch("config", NULL, subs, sizeof subs / sizeof subs[0], argc, argv);
 }

@@ -43,40 +43,13 @@ static int model_info(int argc, char **argv)
 
 int fg__infer_cmd_model_pull(int argc, char **argv);
 
-typedef struct subcommand {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-    const char *summary;
-} subcommand;
-
-static const subcommand subcommands[] = {
+static const fg_cli_sub subcommands[] = {
     {"info", model_info, "print a model file's metadata"},
     {"pull", fg__infer_cmd_model_pull, "download a model file into the data folder (with --sha256 check)"},
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: flowgate model SUBCOMMAND [options]\n\nLocal model files.\n\n"
-                 "subcommands:\n");
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(out, "\nRun 'flowgate model SUBCOMMAND --help' for its options.\n");
-}
-
 int fg_infer_cmd_model(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "flowgate model: unknown subcommand '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+    return fg_cli_dispatch("model", "Local model files.", subcommands,
+                           sizeof subcommands / sizeof subcommands[0], argc, argv);
 }
