@@ -174,3 +174,27 @@ int fg_json_pointer_append(fg_buf *b, const char *token)
     }
     return rc;
 }
+
+int fg_json_append_member(json_t *obj, const char *key, const char *text, size_t len)
+{
+    fg_buf b;
+    fg_buf_init(&b, 0);
+    const json_t *old = json_object_get(obj, key);
+    int rc = json_is_string(old) ? fg_buf_append(&b, json_string_value(old), json_string_length(old)) : FG_OK;
+    if (!rc)
+        rc = fg_buf_append(&b, text, len);
+    if (!rc)
+        rc = json_object_set_new(obj, key, json_stringn(b.data ? b.data : "", b.len)) ? FG_EINVAL : FG_OK;
+    fg_buf_free(&b);
+    return rc;
+}
+
+json_t *fg_json_object_or_empty(const char *text, size_t len)
+{
+    json_error_t err;
+    json_t *v = len ? json_loadb(text, len, 0, &err) : NULL;
+    if (json_is_object(v))
+        return v;
+    json_decref(v);
+    return json_object();
+}

@@ -27,6 +27,12 @@ json_t *fg_json_parse(const char *s, size_t n, json_error_t *err);
 /* Reads and parses a whole file; NULL with a message in err->text on failure. */
 json_t *fg_json_load_file(const char *path, json_error_t *err);
 
+/* Appends text to the string member key of obj (created when missing). */
+int fg_json_append_member(json_t *obj, const char *key, const char *text, size_t len);
+/* Parses text as a JSON object; anything else (empty, malformed, another type)
+ * gives a new empty object. Always a new reference. */
+json_t *fg_json_object_or_empty(const char *text, size_t len);
+
 /* Checks that s[0..n) is valid UTF-8. */
 bool fg_utf8_valid(const char *s, size_t n);
 

@@ -57,11 +57,7 @@ static void cv_close_block(fg_llm_call *call, cv_sink *s)
         fg_buf_free(&d);
     } else if (s->block_is_tool) {
         json_t *tu = json_object_get(json_array_get(s->content, (size_t)s->block), "toolUse");
-        json_error_t jerr;
-        json_t *input = json_loadb(s->args.len ? s->args.data : "{}", s->args.len ? s->args.len : 2, 0, &jerr);
-        json_object_set_new(tu, "input", json_is_object(input) ? input : json_object());
-        if (!json_is_object(input))
-            json_decref(input);
+        json_object_set_new(tu, "input", fg_json_object_or_empty(s->args.data, s->args.len));
         fg_buf_reset(&s->args);
     }
     s->block = -1;
@@ -99,13 +95,7 @@ static void cv_delta(fg_llm_call *call, cv_sink *s, const fg_llm_event *ev)
             fg_buf_append(&s->args, ev->text, ev->len);
             return;
         }
-        json_t *blk = json_array_get(s->content, (size_t)s->block);
-        fg_buf t;
-        fg_buf_init(&t, 0);
-        fg_buf_puts(&t, fg_json_str(blk, "text", ""));
-        fg_buf_append(&t, ev->text, ev->len);
-        json_object_set_new(blk, "text", json_stringn(t.data ? t.data : "", t.len));
-        fg_buf_free(&t);
+        fg_json_append_member(json_array_get(s->content, (size_t)s->block), "text", ev->text, ev->len);
         return;
     }
     fg_buf d;

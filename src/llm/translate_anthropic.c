@@ -292,13 +292,8 @@ json_t *fg__canonical_to_anthropic(const json_t *canon)
             json_t *tc;
             json_array_foreach(json_object_get(m, "tool_calls"), j, tc) {
                 const json_t *fn = json_object_get(tc, "function");
-                json_error_t jerr;
-                const char *args = fg_json_str(fn, "arguments", "{}");
-                json_t *input = json_loads(args, 0, &jerr);
-                if (!json_is_object(input)) {
-                    json_decref(input);
-                    input = json_object();
-                }
+                const char *args = fg_json_str(fn, "arguments", "");
+                json_t *input = fg_json_object_or_empty(args, strlen(args));
                 json_array_append_new(blocks, json_pack("{s:s,s:s,s:s,s:o}", "type", "tool_use", "id",
                                       fg_json_str(tc, "id", ""), "name", fg_json_str(fn, "name", ""),
                                       "input", input));

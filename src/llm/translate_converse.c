@@ -194,12 +194,8 @@ static json_t *canonical_blocks(const json_t *m)
     json_t *tc;
     json_array_foreach(json_object_get(m, "tool_calls"), j, tc) {
         const json_t *fn = json_object_get(tc, "function");
-        json_error_t jerr;
-        json_t *input = json_loads(fg_json_str(fn, "arguments", "{}"), 0, &jerr);
-        if (!json_is_object(input)) {
-            json_decref(input);
-            input = json_object();
-        }
+        const char *args = fg_json_str(fn, "arguments", "");
+        json_t *input = fg_json_object_or_empty(args, strlen(args));
         json_array_append_new(blocks, json_pack("{s:{s:s,s:s,s:o}}", "toolUse", "toolUseId",
                               fg_json_str(tc, "id", ""), "name", fg_json_str(fn, "name", ""), "input", input));
     }

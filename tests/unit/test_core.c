@@ -80,3 +80,21 @@ FG_TEST(failf_keeps_first_message)
     FG_CHECK_STR(eb.msg, "first 1");
     FG_CHECK_INT(eb.code, FG_EINVAL);
 }
+
+FG_TEST(json_object_or_empty_and_append_member)
+{
+    json_t *o = fg_json_object_or_empty("{\"a\":1}", 7);
+    FG_CHECK_INT(json_integer_value(json_object_get(o, "a")), 1);
+    json_decref(o);
+    const char *bad[] = {"", "[1]", "{\"a\":", "null"};
+    for (size_t i = 0; i < 4; i++) {
+        o = fg_json_object_or_empty(bad[i], strlen(bad[i]));
+        FG_CHECK(json_is_object(o) && json_object_size(o) == 0);
+        json_decref(o);
+    }
+    o = json_object();
+    fg_json_append_member(o, "t", "ab", 2);
+    fg_json_append_member(o, "t", "c", 1);
+    FG_CHECK_STR(json_string_value(json_object_get(o, "t")), "abc");
+    json_decref(o);
+}
