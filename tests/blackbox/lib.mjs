@@ -70,6 +70,8 @@ export async function startServer(configYaml, { mockUrl = '', env = {}, prepare 
     log: () => log,
     async stop() {
       const code = await stopChild(child);
+      // A server that died or failed to stop cleanly shows its log (sanitizer reports).
+      if (code !== 0) process.stderr.write(`flowgate serve ended with ${code}; its log:\n${log.slice(-20000)}\n`);
       rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
