@@ -1278,6 +1278,13 @@ fg_flow_status fg_flow_exec_run(fg_flow_exec *e)
 
 /* ---- tasks ------------------------------------------------------------------ */
 
+/* Tells the runtime a pending task completed, so it steps the execution again. */
+static void notify_task_done(fg_flow_task *t)
+{
+    if (t->exec && t->exec->task_done)
+        t->exec->task_done(t->exec, t->exec->host);
+}
+
 static void task_free(fg_flow_task *t)
 {
     json_decref(t->params);
@@ -1297,6 +1304,8 @@ void fg_flow_task_succeed(fg_flow_task *t, json_t *result)
     t->result = json_incref(result);
     if (!t->exec)
         task_free(t);
+    else
+        notify_task_done(t);
 }
 
 void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause)
@@ -1308,6 +1317,8 @@ void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause)
     t->cause = cause ? strdup(cause) : NULL;
     if (!t->exec)
         task_free(t);
+    else
+        notify_task_done(t);
 }
 
 void fg_flow_task_heartbeat(fg_flow_task *t)
@@ -1322,6 +1333,12 @@ fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t) { return t->pattern;
 const json_t *fg_flow_task_parameters(const fg_flow_task *t) { return t->params; }
 const char *fg_flow_task_state_name(const fg_flow_task *t) { return t->state_name; }
 const char *fg_flow_task_token(const fg_flow_task *t) { return t->token; }
+void *fg_flow_task_host(const fg_flow_task *t) { return t->exec ? t->exec->host : NULL; }
+const char *fg_flow_task_execution_name(const fg_flow_task *t)
+{
+    return t->exec ? t->exec->name : "";
+}
+
 
 /* ---- clocks and limits -------------------------------------------------------- */
 
@@ -1420,6 +1437,10 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
     else
         fg_flow_limits_default(&e->limits);
     e->clock = opts && opts->clock ? opts->clock : fg_flow_clock_real();
+    if (opts) {
+        e->host = opts->host;
+        e->task_done = opts->task_done;
+    }
     return e;
 }
 

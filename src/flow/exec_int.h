@@ -80,6 +80,8 @@ struct fg_flow_exec {
     int64_t exec_deadline;
     fg_errbuf eb;
     char name[128];
+    void *host;
+    void (*task_done)(fg_flow_exec *e, void *host);
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */

@@ -68,6 +68,10 @@ fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t);
 const json_t *fg_flow_task_parameters(const fg_flow_task *t);
 const char *fg_flow_task_state_name(const fg_flow_task *t);
 const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
+/* The execution's host (fg_flow_exec_opts.host); NULL once the execution is gone. */
+void *fg_flow_task_host(const fg_flow_task *t);
+/* The execution's name and ARN-less identity, for handlers that log or nest. */
+const char *fg_flow_task_execution_name(const fg_flow_task *t);
 /* Completes the task; takes its own reference to result (the caller keeps and
  * releases its own). Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
@@ -110,6 +114,12 @@ typedef struct fg_flow_exec_opts {
     bool express;               /* an EXPRESS execution (ARN and context differ) */
     const fg_flow_clock *clock; /* NULL: real clock */
     const fg_flow_limits *limits; /* NULL: defaults */
+    /* The runtime that drives the execution: task handlers read host with
+     * fg_flow_task_host (e.g. the worker whose event loop runs the execution);
+     * task_done (may be NULL) runs when a pending task completes, so the
+     * runtime knows to step the execution again. */
+    void *host;
+    void (*task_done)(fg_flow_exec *e, void *host);
 } fg_flow_exec_opts;
 
 /* input is not stolen. */
