@@ -2,6 +2,7 @@
  * store, builds the gateway and the routes, runs the server until SIGTERM or
  * SIGINT, then shuts down gracefully. */
 #include "app/ops_routes.h"
+#include "auth/auth.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -26,6 +27,7 @@ typedef struct app {
     fg_config *cfg;
     fg_store *store;
     fg_llm *llm;
+    fg_auth *auth;
     fg_chat *chat;
     fg_http_router *router;
     fg_http_server *server;
@@ -115,12 +117,14 @@ static int run(app *a)
     int level = fg_log_level_from_name(fg_config_str(a->cfg, "log.level"));
     fg_log_set_level(level < 0 ? FG_LOG_INFO : (fg_log_level)level);
     set_blocking_threads(a->cfg);
-    if (open_store(a, &eb) || fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+    if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
+        fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
     a->router = fg_http_router_create();
     fg_app_register_ops_routes(a->router);
+    fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
     a->chat = fg_chat_create(a->cfg, a->llm);
     fg_chat_register_routes(a->chat, a->router);
@@ -188,6 +192,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
     fg_llm_free(a.llm);
+    fg_auth_free(a.auth);
     fg_store_close(a.store);
     fg_config_free(a.cfg);
     return rc;

@@ -1265,9 +1265,7 @@ fg_flow_status fg_flow_exec_run(fg_flow_exec *e)
         if (st >= FG_FLOW_SUCCEEDED)
             return st;
         if (st == FG_FLOW_WAITING) {
-            int64_t at = e->wake_at;
-            if (e->exec_deadline && (!at || e->exec_deadline < at))
-                at = e->exec_deadline;
+            int64_t at = fg_flow_exec_wake_at(e);
             if (!at || at >= INT64_MAX / 2)
                 return st;
             if (e->clock->sleep_until)
@@ -1282,7 +1280,7 @@ fg_flow_status fg_flow_exec_run(fg_flow_exec *e)
 static void notify_task_done(fg_flow_task *t)
 {
     if (t->exec && t->exec->task_done)
-        t->exec->task_done(t->exec, t->exec->host);
+        t->exec->task_done(t->exec, t->exec->task_done_ud);
 }
 
 static void task_free(fg_flow_task *t)
@@ -1440,6 +1438,7 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
     if (opts) {
         e->host = opts->host;
         e->task_done = opts->task_done;
+        e->task_done_ud = opts->task_done_ud;
     }
     return e;
 }
@@ -1505,7 +1504,13 @@ void fg_flow_exec_stop(fg_flow_exec *e, const char *error, const char *cause)
     exec_finish(e, FG_FLOW_ABORTED, NULL, error, cause);
 }
 
-int64_t fg_flow_exec_wake_at(const fg_flow_exec *e) { return e->wake_at; }
+int64_t fg_flow_exec_wake_at(const fg_flow_exec *e)
+{
+    int64_t at = e->wake_at;
+    if (e->exec_deadline && (!at || e->exec_deadline < at))
+        at = e->exec_deadline;
+    return at;
+}
 fg_flow_status fg_flow_exec_status(const fg_flow_exec *e) { return e->status; }
 const json_t *fg_flow_exec_output(const fg_flow_exec *e) { return e->output; }
 const char *fg_flow_exec_error(const fg_flow_exec *e) { return e->error; }

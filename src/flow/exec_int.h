@@ -81,7 +81,8 @@ struct fg_flow_exec {
     fg_errbuf eb;
     char name[128];
     void *host;
-    void (*task_done)(fg_flow_exec *e, void *host);
+    void (*task_done)(fg_flow_exec *e, void *ud);
+    void *task_done_ud;
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */

@@ -116,10 +116,12 @@ typedef struct fg_flow_exec_opts {
     const fg_flow_limits *limits; /* NULL: defaults */
     /* The runtime that drives the execution: task handlers read host with
      * fg_flow_task_host (e.g. the worker whose event loop runs the execution);
-     * task_done (may be NULL) runs when a pending task completes, so the
-     * runtime knows to step the execution again. */
+     * task_done (may be NULL) runs with task_done_ud when a pending task
+     * completes (possibly inside fg_flow_exec_step), so the runtime knows to
+     * step the execution again. */
     void *host;
-    void (*task_done)(fg_flow_exec *e, void *host);
+    void (*task_done)(fg_flow_exec *e, void *ud);
+    void *task_done_ud;
 } fg_flow_exec_opts;
 
 /* input is not stolen. */
@@ -132,7 +134,8 @@ fg_flow_status fg_flow_exec_step(fg_flow_exec *e);
  * time (a Wait, a retry interval, or a pending Task's timeout). For handlers that
  * complete later from an event loop, call fg_flow_exec_step from that loop instead. */
 fg_flow_status fg_flow_exec_run(fg_flow_exec *e);
-/* When WAITING on a timer: the wall time it wakes (0 otherwise). */
+/* When WAITING on a timer (a Wait, a retry, a task's timeout or the
+ * execution's own TimeoutSeconds): the wall time it wakes (0 otherwise). */
 int64_t fg_flow_exec_wake_at(const fg_flow_exec *e);
 fg_flow_status fg_flow_exec_status(const fg_flow_exec *e);
 const json_t *fg_flow_exec_output(const fg_flow_exec *e);
