@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "flow/flow.h"
 #include "http/http.h"
 #include "llm/llm.h"
 #include "store/store.h"
@@ -29,6 +30,7 @@ typedef struct app {
     fg_llm *llm;
     fg_auth *auth;
     fg_chat *chat;
+    fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -99,6 +101,22 @@ static void set_blocking_threads(const fg_config *cfg)
     setenv("UV_THREADPOOL_SIZE", n, 0);
 }
 
+/* Fills the one task registry that every workflow engine user shares (the
+ * Step Functions service, the assistants, `flowgate run`). Order matters where
+ * patterns overlap: the first registration of a resource wins. */
+static int register_tasks(app *a, fg_errbuf *eb)
+{
+    a->tasks = fg_flow_registry_create();
+    if (!a->tasks)
+        return fg_failf(eb, FG_ENOMEM, "out of memory creating the task registry");
+    /* 1. test doubles from the configuration (assistants.test_retrieve_file)  */
+    /* 2. LLM tasks: bedrock:invokeModel, sagemaker:invokeEndpoint, llm:invoke  */
+    /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
+    /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
+    /* 5. Step Functions tasks: states:startExecution (added by the service)   */
+    return 0;
+}
+
 static int wait_for_signal(void)
 {
     sigset_t set;
@@ -119,6 +137,10 @@ static int run(app *a)
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
         fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+        fprintf(stderr, "flowgate serve: %s\n", eb.msg);
+        return 1;
+    }
+    if (register_tasks(a, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -191,6 +213,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_flow_registry_free(a.tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);
     fg_store_close(a.store);

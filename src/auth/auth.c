@@ -1,6 +1,7 @@
 /* The auth layer's front door. This first cut is single-user mode: every caller
  * is the admin of the account "default"; token checks come with accounts. */
 #include "auth/auth.h"
+#include "auth/accounts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,4 +59,24 @@ bool fg_auth_can_access_account(const fg_principal *p, const char *account_id)
 bool fg_auth_disabled(const fg_auth *a)
 {
     return a->disabled;
+}
+
+/* Single-user mode keeps no per-account workflows yet: callers use the
+ * configuration's. */
+int fg_auth_workflow_get(fg_auth *a, const char *account_id, const char *name, json_t **definition,
+                         fg_errbuf *eb)
+{
+    (void)a;
+    (void)account_id;
+    *definition = NULL;
+    return fg_failf(eb, FG_ENOTFOUND, "no workflow named %s", name);
+}
+
+int fg_auth_workflow_list(fg_auth *a, const char *account_id, json_t **out, fg_errbuf *eb)
+{
+    (void)a;
+    (void)account_id;
+    (void)eb;
+    *out = json_array();
+    return *out ? 0 : FG_ENOMEM;
 }
