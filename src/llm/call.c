@@ -323,8 +323,8 @@ void fg__llm_call_resume(fg_llm_call *call)
 }
 
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
-                      json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
-                      fg_llm_call **out)
+                      const fg_llm_caller *caller, json_t *request, const fg_llm_sink_ops *sink,
+                      void *sink_ud, bool embed, fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
@@ -342,6 +342,10 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
     snprintf(call->route, sizeof call->route, "%s", route);
+    if (caller) {
+        snprintf(call->account_id, sizeof call->account_id, "%s", caller->account_id ? caller->account_id : "");
+        snprintf(call->key_id, sizeof call->key_id, "%s", caller->key_id ? caller->key_id : "");
+    }
     call->loop = w ? fg_http_worker_loop(w) : NULL;
     call->client = fg__llm_client(w);
     char rid[25];
@@ -390,21 +394,35 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
                        const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      false, NULL);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
+                      sink_ud, false, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
                         const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      true, NULL);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
+                      sink_ud, true, NULL);
 }
 
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
 {
-    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
+    return call_start(llm, w, NULL, route, NULL, request, sink, sink_ud, false, out);
+}
+
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, caller, request, sink, sink_ud, false, out);
+}
+
+bool fg_llm_has_model(fg_llm *llm, const char *name)
+{
+    for (size_t i = 0; name && i < llm->nmodels; i++)
+        if (strcmp(llm->models[i].name, name) == 0)
+            return true;
+    return false;
 }
 
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,

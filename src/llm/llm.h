@@ -45,6 +45,17 @@ typedef struct fg_llm_sink_ops {
  * NULL) stays valid until the sink's end or fail returns. */
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* Who a call is made for, written into its usage record. */
+typedef struct fg_llm_caller {
+    const char *account_id; /* NULL or "": none */
+    const char *key_id;     /* the API key's id, NULL or "" */
+} fg_llm_caller;
+/* fg_llm_call_start for an account (workflow tasks, the assistants). */
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* True when name is exactly a model or alias the router knows (a catch-all "*"
+ * model does not count). */
+bool fg_llm_has_model(fg_llm *llm, const char *name);
 /* The same for a call that answers an HTTP request: the worker and route come
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
