@@ -431,6 +431,13 @@ int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
     return fg__llm_call_start(llm, req, request, sink, sink_ud);
 }
 
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller, request, sink,
+                      sink_ud, false, NULL);
+}
+
 void fg_llm_call_cancel(fg_llm_call *call)
 {
     if (call->phase == CALL_DONE)

@@ -60,6 +60,9 @@ bool fg_llm_has_model(fg_llm *llm, const char *name);
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud);
+/* fg_llm_call_start_http for an account (the assistants' final answer). */
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud);
 /* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
 void fg_llm_call_cancel(fg_llm_call *call);
 /* Backpressure from a sink that cannot write: stop / continue the upstream. */
