@@ -353,3 +353,33 @@ test('a client that goes away during the workflow cancels its upstream model cal
   assert.ok(after.disconnects > before.disconnects, JSON.stringify({ before, after }));
   await p.then((r) => r.text()).catch(() => {});
 });
+
+function usageRows() {
+  return new Promise((resolve, reject) => {
+    execFile(process.env.FLOWGATE_BIN || 'build/debug/flowgate',
+      ['usage', '--data', join(server.dataDir, 'data'), '--json', '--limit', '50'],
+      (err, stdout) => (err ? reject(err) : resolve(stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)))));
+  });
+}
+
+test('usage is recorded for the caller\'s account: the workflow\'s model calls and the answer', { skip }, async () => {
+  const t0 = Date.now() - 5;
+  const res = await post('/bedrock_claude_messages_api', claudeBody('What is AWS? usage check', { workflow: 'rag' }));
+  assert.equal(res.status, 200);
+  await res.text();
+  let rows = [];
+  for (let i = 0; i < 40; i++) {
+    await sleep(50);
+    rows = (await usageRows()).filter((r) => r.created_ms >= t0);
+    if (rows.filter((r) => r.route === 'task:bedrock:invokeModel').length >= 2 &&
+        rows.some((r) => r.route === '/bedrock_claude_messages_api')) break;
+  }
+  const tasks = rows.filter((r) => r.route === 'task:bedrock:invokeModel');
+  const answer = rows.find((r) => r.route === '/bedrock_claude_messages_api');
+  assert.ok(tasks.length >= 2, JSON.stringify(rows.slice(0, 5)));
+  assert.ok(answer, JSON.stringify(rows.slice(0, 5)));
+  for (const r of [...tasks, answer]) {
+    assert.equal(r.account_id, 'default');
+    assert.ok(r.input_tokens > 0 && r.output_tokens > 0, JSON.stringify(r));
+  }
+});
