@@ -15,6 +15,7 @@ int fg_assist_create(const fg_config *cfg, fg_llm *llm, fg_auth *auth, const fg_
     a->default_workflow = fg_config_str(cfg, "assistants.default_workflow");
     a->limits.max_messages = (size_t)fg_config_int(cfg, "assistants.max_messages");
     a->limits.max_message_bytes = (size_t)fg_config_int(cfg, "assistants.max_message_bytes");
+    a->workflow_timeout_ms = fg_config_int(cfg, "assistants.workflow_timeout_ms");
     if (fg__assist_load_workflows(a, cfg, eb)) {
         fg_assist_free(a);
         return FG_EINVAL;

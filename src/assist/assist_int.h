@@ -18,7 +18,7 @@ struct fg_assist {
     size_t nworkflows;
     const char *default_workflow;
     fg_assist_limits limits;
-    long long workflow_timeout_ms;
+    long long workflow_timeout_ms; /* 0: none */
 };
 
 /* workflows.c: the compiled machine for name in account_id's workflows, else

@@ -25,7 +25,8 @@ typedef struct assist_run {
     fg_flow_machine *machine;
     bool machine_owned;
     fg_sfn_run *run;        /* while the workflow runs */
-    bool aborted;
+    uv_timer_t *timer;      /* assistants.workflow_timeout_ms while the workflow runs */
+    bool aborted, timed_out;
 } assist_run;
 
 static void run_free(assist_run *ar)
@@ -179,9 +180,40 @@ static void after_workflow(assist_run *ar, fg_flow_status st, const char *error,
     fg_llm_call_start_http_as(ar->a->llm, ar->req, &caller, canon, &answer_sink, ar);
 }
 
+static void timer_closed(uv_handle_t *h) { free(h); }
+
+static void stop_timer(assist_run *ar)
+{
+    if (!ar->timer)
+        return;
+    uv_timer_stop(ar->timer);
+    uv_close((uv_handle_t *)ar->timer, timer_closed);
+    ar->timer = NULL;
+}
+
+static void on_workflow_timeout(uv_timer_t *t)
+{
+    assist_run *ar = t->data;
+    ar->timed_out = true;
+    fg_sfn_run_cancel(ar->run, "States.Timeout", "the workflow ran longer than assistants.workflow_timeout_ms");
+}
+
+static void start_timer(assist_run *ar)
+{
+    if (ar->a->workflow_timeout_ms <= 0)
+        return;
+    ar->timer = malloc(sizeof *ar->timer);
+    if (!ar->timer)
+        return;
+    uv_timer_init(fg_http_worker_loop(fg_http_req_worker(ar->req)), ar->timer);
+    ar->timer->data = ar;
+    uv_timer_start(ar->timer, on_workflow_timeout, (uint64_t)ar->a->workflow_timeout_ms, 0);
+}
+
 static void on_workflow_done(fg_sfn_run *run, fg_flow_exec *e, void *ud)
 {
     assist_run *ar = ud;
+    stop_timer(ar);
     fg_http_req_on_abort(ar->req, NULL, NULL);
     fg_flow_status st = fg_flow_exec_status(e);
     json_t *output = json_incref((json_t *)fg_flow_exec_output(e));
@@ -191,6 +223,10 @@ static void on_workflow_done(fg_sfn_run *run, fg_flow_exec *e, void *ud)
     fg_flow_exec_free(fg_sfn_run_take_exec(run));
     if (ar->aborted) {
         fg_http_respond(ar->req, 499, "text/plain", "", 0); /* frees the request */
+        run_free(ar);
+    } else if (ar->timed_out) {
+        respond_json_error(ar->req, 504, "workflow_timeout",
+                           "the workflow did not finish within assistants.workflow_timeout_ms", NULL);
         run_free(ar);
     } else {
         after_workflow(ar, st, error, cause, output);
@@ -245,6 +281,7 @@ static void start_workflow(assist_run *ar)
         return;
     }
     ar->run = run;
+    start_timer(ar);
 }
 
 static void handle(fg_http_req *req, fg_assist *a, fg_assist_kind kind)

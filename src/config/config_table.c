@@ -63,6 +63,9 @@ const fg_conf_key fg_config_table[] = {
      "Messages one request may carry; more get 422."},
     {"assistants.max_message_bytes", FG_CT_INT, "262144", 1, 67108864, NULL, 0,
      "Bytes of text one message may carry; more get 422."},
+    {"assistants.workflow_timeout_ms", FG_CT_INT, "120000", 0, 3600000, NULL, 0,
+     "A workflow still running after this long is stopped (its model calls aborted) and the "
+     "request answered 504. 0: no limit."},
     {"assistants.test_retrieve_file", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "Test double: answer the Retrieve task (aws-sdk:bedrockagentruntime:retrieve) from this JSON "
      "file instead of a knowledge base (docs/assistants.md)."},

@@ -43,6 +43,7 @@ router:
   retries: 0
 assistants:
   default_workflow: rag
+  workflow_timeout_ms: 1500
   test_retrieve_file: ${join(fixtures, 'retrieve.json')}
   workflows:
     - name: rag
@@ -382,4 +383,20 @@ test('usage is recorded for the caller\'s account: the workflow\'s model calls a
     assert.equal(r.account_id, 'default');
     assert.ok(r.input_tokens > 0 && r.output_tokens > 0, JSON.stringify(r));
   }
+});
+
+test('a workflow that runs too long is stopped: 504, and its model calls are aborted', { skip }, async () => {
+  const before = await mock.stats();
+  const t0 = Date.now();
+  const res = await post('/bedrock_claude_messages_api', claudeBody('very slow [mock: ttft=6000]', { workflow: 'rag' }));
+  assert.equal(res.status, 504);
+  assert.equal((await res.json()).error.type, 'workflow_timeout');
+  assert.ok(Date.now() - t0 < 5000);
+  let after;
+  for (let i = 0; i < 40; i++) {
+    after = await mock.stats();
+    if (after.disconnects >= before.disconnects + 2) break;
+    await sleep(50);
+  }
+  assert.ok(after.disconnects >= before.disconnects + 2, JSON.stringify({ before, after }));
 });
