@@ -66,13 +66,18 @@ static void sink_event(fg_llm_call *call, const fg_llm_event *ev)
     fg__llm_task *lt = fg_llm_call_sink_data(call);
     if (ev->type != FG_LLM_EV_TEXT || !ev->len)
         return;
-    if (fg_buf_append(&lt->text, ev->text, ev->len) != 0)
-        fg_llm_call_cancel(call); /* fail follows with 499; reported as too large below */
+    if (!lt->too_large && fg_buf_append(&lt->text, ev->text, ev->len) != 0)
+        lt->too_large = true; /* the rest is dropped; the task fails at the end */
 }
 
 static void sink_end(fg_llm_call *call)
 {
     fg__llm_task *lt = fg_llm_call_sink_data(call);
+    if (lt->too_large) {
+        fail_task(lt, "ValidationException", "the model's answer is larger than a task result may be");
+        task_release(lt);
+        return;
+    }
     json_t *result = lt->result(lt, call);
     if (result) {
         fg_flow_task_succeed(lt->task, result);
@@ -84,10 +89,7 @@ static void sink_end(fg_llm_call *call)
 static void sink_fail(fg_llm_call *call, int status, const char *type, const char *msg)
 {
     fg__llm_task *lt = fg_llm_call_sink_data(call);
-    if (lt->text.len >= FG__LLM_TASK_MAX_TEXT)
-        fail_task(lt, "ValidationException", "the model's answer is larger than a task result may be");
-    else
-        fail_task(lt, status_error(status), msg);
+    fail_task(lt, status_error(status), msg);
     task_release(lt);
 }
 

@@ -20,6 +20,7 @@ struct fg__llm_task {
     fg_flow_task *task;
     fg_llm_call *call;
     fg_buf text;                 /* the answer so far (bounded) */
+    bool too_large;              /* the answer outgrew FG__LLM_TASK_MAX_TEXT */
     fg__llm_task_result_fn result;
     const char *error_prefix;    /* "Bedrock", "SageMaker", "Flowgate.LLM" */
     int family;                  /* invokeModel: the native family */
