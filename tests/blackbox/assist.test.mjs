@@ -371,7 +371,7 @@ test('usage is recorded for the caller\'s account: the workflow\'s model calls a
   let rows = [];
   for (let i = 0; i < 40; i++) {
     await sleep(50);
-    rows = (await usageRows()).filter((r) => r.created_ms >= t0);
+    rows = (await usageRows()).filter((r) => r.created_ms >= t0 && r.outcome === 'ok');
     if (rows.filter((r) => r.route === 'task:bedrock:invokeModel').length >= 2 &&
         rows.some((r) => r.route === '/bedrock_claude_messages_api')) break;
   }
