@@ -317,7 +317,9 @@ int fg_http_call_start(fg_http_client *c, const fg_http_call_opts *o, const fg_h
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
     }
-    if (o->method && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0)
+    if (o->method && strcmp(o->method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (o->method && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
     else if (o->method && strcmp(o->method, "GET") == 0)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
