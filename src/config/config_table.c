@@ -210,6 +210,9 @@ const fg_conf_key fg_config_table[] = {
      "Executable and arguments, e.g. [/usr/bin/python3, fn.py]; reads the payload on "
      "stdin, writes the result on stdout; exit status not 0 is a function error."},
     {"functions[].headers", FG_CT_MAP, NULL, 0, 0, NULL, 0, "Headers sent to the endpoint."},
+    {"functions[].env", FG_CT_MAP, NULL, 0, 0, NULL, 0,
+     "Environment of the executable: these variables plus PATH, HOME, LANG and TZ from "
+     "flowgate's own (nothing else of flowgate's environment is passed on)."},
     {"functions[].timeout_ms", FG_CT_INT, "30000", 10, 900000, NULL, 0,
      "Time one invocation may take; then it is killed (Sandbox.Timedout)."},
     {"functions[].max_output_bytes", FG_CT_INT, "6291456", 1024, 67108864, NULL, 0,

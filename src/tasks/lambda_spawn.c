@@ -146,6 +146,36 @@ static void cancel_proc(fg__task_op *op)
     abandon(p);
 }
 
+/* A small environment: PATH, HOME, LANG and TZ from ours, then fn's env map;
+ * secrets in flowgate's environment are not handed to functions. */
+static char **command_env(const json_t *fn)
+{
+    static const char *const keep[] = {"PATH", "HOME", "LANG", "TZ"};
+    const json_t *env = json_object_get(fn, "env");
+    size_t n = 4 + json_object_size(env), k = 0;
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < 4; i++) {
+        const char *v = getenv(keep[i]);
+        if (v && !json_object_get(env, keep[i]) && asprintf(&out[k], "%s=%s", keep[i], v) >= 0)
+            k++;
+    }
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)env, name, v) {
+        if (out && json_is_string(v) && !strchr(name, '=') &&
+            asprintf(&out[k], "%s=%s", name, json_string_value(v)) >= 0)
+            k++;
+    }
+    return out;
+}
+
+static void free_env(char **env)
+{
+    for (size_t i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
 static char **command_argv(const json_t *cmd)
 {
     size_t n = json_array_size(cmd);
@@ -186,10 +216,12 @@ int fg__tasks_spawn(fg__task_rt *rt, fg_flow_task *task, const json_t *fn, const
     }
     proc *p = calloc(1, sizeof *p);
     char **argv = command_argv(json_object_get(fn, "command"));
-    if (!p || !argv || !(p->payload = strdup(payload))) {
+    char **env = command_env(fn);
+    if (!p || !argv || !env || !(p->payload = strdup(payload))) {
         free(p ? p->payload : NULL);
         free(p);
         free(argv);
+        free_env(env);
         snprintf(why, why_len, "out of memory");
         return FG_ENOMEM;
     }
@@ -201,10 +233,11 @@ int fg__tasks_spawn(fg__task_rt *rt, fg_flow_task *task, const json_t *fn, const
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&p->out},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&p->err},
     };
-    uv_process_options_t o = {.exit_cb = on_exit_cb, .file = argv[0], .args = argv,
+    uv_process_options_t o = {.exit_cb = on_exit_cb, .file = argv[0], .args = argv, .env = env,
                               .stdio_count = 3, .stdio = stdio, .flags = UV_PROCESS_DETACHED};
     int rc = uv_spawn(rt->loop, &p->child, &o);
     free(argv);
+    free_env(env);
     if (rc) {
         snprintf(why, why_len, "cannot run %s: %s",
                  json_string_value(json_array_get(json_object_get(fn, "command"), 0)), uv_strerror(rc));

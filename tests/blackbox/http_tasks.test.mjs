@@ -59,6 +59,7 @@ process.stdin.resume(); process.stdin.on('end', () => {
   process.stdout.write(JSON.stringify({ errorType: 'CustomError', errorMessage: 'it broke' })); process.exit(2); });\n`);
   const crash = script('crash.sh', '#!/bin/sh\necho "something went wrong" >&2\nexit 7\n');
   const slow = script('slow.sh', '#!/bin/sh\nsleep 30\n');
+  const envfn = script('env.sh', '#!/bin/sh\ncat >/dev/null\nprintf \'{"who":"%s","secret":"%s","path":%s}\' "$WHO" "$SECRET_TOKEN" "${PATH:+true}"\n');
   const yaml = (loopback) => `fetch:
   allow_loopback: ${loopback}
 connections:
@@ -79,6 +80,9 @@ functions:
     timeout_ms: 300
   - name: doubler
     url: ${base}/fn
+  - name: env
+    command: [${envfn}]
+    env: { WHO: tester }
 `;
   config = join(dir, 'flowgate.yaml');
   writeFileSync(config, yaml(true));
@@ -91,11 +95,11 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(machine, input = {}, cfg = config) {
+function run(machine, input = {}, cfg = config, env = process.env) {
   const file = join(dir, `m-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(machine));
   return new Promise((resolve) => {
-    execFile(BIN, ['run', file, '--input', JSON.stringify(input), '--config', cfg], { timeout: 60000 },
+    execFile(BIN, ['run', file, '--input', JSON.stringify(input), '--config', cfg], { timeout: 60000, env },
       (err, stdout, stderr) => {
         const code = err ? err.code : 0;
         const m = stderr.match(/error: (.*)\ncause: (.*)/);
@@ -220,4 +224,11 @@ test('function errors, crashes, timeouts and unknown functions fail as Lambda re
     C: { Type: 'Pass', Result: 'caught', End: true } },
   });
   assert.equal(retried.output, 'caught');
+});
+
+test('an executable gets its configured environment, not the secrets of flowgate', async () => {
+  const r = await run(task('arn:aws:lambda:us-east-1:1:function:env', null), {}, config,
+    { ...process.env, SECRET_TOKEN: 'do-not-leak' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.output, { who: 'tester', secret: '', path: true });
 });
