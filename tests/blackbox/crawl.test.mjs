@@ -28,6 +28,8 @@ const pages = {
   '/skip-me.html': '<p>skipped</p>',
 };
 let bVersion = 1;
+let inFlight = 0, maxInFlight = 0;
+const arrivals = [];
 
 function handler(req, res) {
   const url = new URL(req.url, 'http://x');
@@ -35,6 +37,23 @@ function handler(req, res) {
   if (url.pathname === '/robots.txt') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return res.end('User-agent: *\nDisallow: /private/\n');
+  }
+  if (url.pathname.startsWith('/slow/')) { // concurrency: each answer takes 100 ms
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const links = url.pathname === '/slow/index.html'
+      ? Array.from({ length: 8 }, (_, i) => `<a href="/slow/${i}.html">${i}</a>`).join('') : '';
+    return setTimeout(() => {
+      inFlight--;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<p>slow</p>${links}`);
+    }, 100);
+  }
+  if (url.pathname.startsWith('/paced/')) { // per-site delay
+    arrivals.push(Date.now());
+    const links = url.pathname === '/paced/index.html' ? '<a href="1.html">1</a><a href="2.html">2</a><a href="3.html">3</a>' : '';
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end(`<p>paced</p>${links}`);
   }
   if (url.pathname === '/cal') { // an endless calendar
     const d = Number(url.searchParams.get('d') || 0);
@@ -150,6 +169,23 @@ test('a re-crawl reports unchanged pages and crawls changed ones', async () => {
   assert.deepEqual(second.pages.map((p) => p[3].replace(base, '')), ['/b.html']);
   assert.equal(second.unchanged.length, 2, second.stdout);
   assert.equal(second.summary.unchanged, '2');
+});
+
+test('concurrency bounds the requests in flight', async () => {
+  maxInFlight = 0;
+  const r = await crawl({ start_urls: [`${base}/slow/index.html`], CRAWLER_DEPTH: 2, ROBOTSTXT_OBEY: false,
+    custom_settings: { CONCURRENT_REQUESTS: 2 } });
+  assert.equal(r.pages.length, 9);
+  assert.equal(maxInFlight, 2);
+});
+
+test('requests to one site are spaced by the download delay', async () => {
+  arrivals.length = 0;
+  const r = await crawl({ start_urls: [`${base}/paced/index.html`], CRAWLER_DEPTH: 2, ROBOTSTXT_OBEY: false,
+    concurrency: 4, custom_settings: { DOWNLOAD_DELAY: 0.3 } });
+  assert.equal(r.pages.length, 4);
+  for (let i = 1; i < arrivals.length; i++)
+    assert.ok(arrivals[i] - arrivals[i - 1] >= 280, `gap ${arrivals[i] - arrivals[i - 1]} ms`);
 });
 
 test('loopback addresses are refused unless allowed', async () => {
