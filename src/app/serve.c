@@ -3,6 +3,7 @@
  * SIGINT, then shuts down gracefully. */
 #include "app/ops_routes.h"
 #include "auth/auth.h"
+#include "cache/cache.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -29,6 +30,7 @@ typedef struct app {
     fg_store *store;
     fg_llm *llm;
     fg_auth *auth;
+    fg_cache *cache;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_http_router *router;
@@ -136,7 +138,8 @@ static int run(app *a)
     fg_log_set_level(level < 0 ? FG_LOG_INFO : (fg_log_level)level);
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
-        fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+        fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
+        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -148,7 +151,7 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
-    a->chat = fg_chat_create(a->cfg, a->llm);
+    a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
     sigset_t set;
@@ -213,6 +216,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);

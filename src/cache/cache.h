@@ -37,6 +37,9 @@ typedef struct fg_cache_opts {
  * entry into memory. store may be NULL (memory only: tests, benchmarks). */
 int fg_cache_open(fg_store *store, const fg_cache_opts *opts, fg_cache **out, fg_errbuf *eb);
 void fg_cache_free(fg_cache *c);
+struct fg_config;
+/* The same with the options of the configuration's cache.* keys. */
+int fg_cache_open_configured(const struct fg_config *cfg, fg_store *store, fg_cache **out, fg_errbuf *eb);
 const fg_cache_opts *fg_cache_options(const fg_cache *c);
 
 /* Where an entry lives: account, mode, namespace and key. For semantic entries

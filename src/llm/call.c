@@ -407,6 +407,12 @@ int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t 
     return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
 }
 
+int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                            const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, request, sink, sink_ud, true, out);
+}
+
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud)
 {

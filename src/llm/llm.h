@@ -45,6 +45,11 @@ typedef struct fg_llm_sink_ops {
  * NULL) stays valid until the sink's end or fail returns. */
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* An embeddings call from another part of flowgate (the semantic cache):
+ * request is {"model": ..., "input": [strings]}; each vector comes to the sink
+ * as an FG_LLM_EV_EMBEDDING event, then end. Same ownership rules as above. */
+int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                            const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
 /* The same for a call that answers an HTTP request: the worker and route come
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
