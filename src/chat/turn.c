@@ -2,7 +2,9 @@
  * looked up in the cache (on a chat's first turn with a node_id, unless
  * invalidate_cache is "true"), and once answered recorded in history and
  * written to the cache. Exact entries (the seed's key, and imports) are
- * looked up first, then the configured mode's; the semantic mode embeds the
+ * looked up first, then the configured mode's. Exact entries keep the
+ * seed's layout: no namespace of their own, the node_id leads the key (so
+ * the seed's bulk files import as they are); the semantic mode embeds the
  * prompt through the gateway first, so its decision may come later. */
 #include "chat/chat_int.h"
 
@@ -80,7 +82,7 @@ static void decide_cache_use(fg__chat_turn *t, const json_t *body, bool first_tu
         fg_cache_normalised_key(t->request, t->nkey);
     if (t->invalidate) {
         fg_errbuf eb;
-        fg_cache_delete(t->chat->cache, t->account_id, FG_CACHE_EXACT, t->node_id, t->exact_key.data,
+        fg_cache_delete(t->chat->cache, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data,
                         t->exact_key.len, &eb);
     }
 }
@@ -101,7 +103,7 @@ static void record_hit(fg__chat_turn *t, const fg_cache_hit *hit)
 static bool lookup_keys(fg__chat_turn *t, fg_cache_hit *hit)
 {
     fg_cache *c = t->chat->cache;
-    if (fg_cache_get(c, t->account_id, FG_CACHE_EXACT, t->node_id, t->exact_key.data, t->exact_key.len, hit))
+    if (fg_cache_get(c, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data, t->exact_key.len, hit))
         return true;
     return t->chat->cache_mode == FG_CACHE_NORMALISED &&
            fg_cache_get(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey), hit);
@@ -225,7 +227,8 @@ static void write_cache(fg__chat_turn *t, const char *text, size_t len)
         mode = FG_CACHE_EXACT; /* no embedding (no model, or it failed): keep the seed's key */
         key = t->exact_key.data;
     }
-    fg_cache_entry e = {.account_id = t->account_id, .mode = mode, .ns = t->node_id, .key = key,
+    fg_cache_entry e = {.account_id = t->account_id, .mode = mode,
+                        .ns = mode == FG_CACHE_EXACT ? "" : t->node_id, .key = key,
                         .key_len = strlen(key), .response = text, .response_len = len,
                         .model = fg__chat_turn_model(t),
                         .gen_ms = (double)(fg_clock_mono_ns() - t->start_ns) / 1e6,

@@ -7,9 +7,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startMock, startServer, sleep } from './lib.mjs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startMock, startServer, sleep, BIN } from './lib.mjs';
 
-let mock, exact, semantic;
+let mock, exact, semantic, normalised, imported, importRun;
+
+// The seed's bulk format, with two bad items among good ones.
+const SEED_FILE = JSON.stringify([
+  { id: 'node-42What is an outage?', responses: JSON.stringify({ completion: 'An outage is ...', chat_id: 'seed', cached: 'false' }) },
+  { id: 'node-42Broken', responses: 'not json' },
+  { pk: 'node-42What is an outage?' },
+  { id: 'node-7Second', responses: JSON.stringify({ completion: 'Imported too' }) },
+]);
 
 const BASE = `
 providers:
@@ -28,11 +39,23 @@ before(async () => {
   exact = await startServer(BASE + 'cache:\n  mode: exact\n  ttl_seconds: 1\n', { mockUrl: mock.url });
   semantic = await startServer(BASE + 'cache:\n  mode: semantic\n  embedding_model: embed\n  semantic_threshold: 0.9\n',
     { mockUrl: mock.url });
+  normalised = await startServer(BASE + 'cache:\n  mode: normalised\n', { mockUrl: mock.url });
+  imported = await startServer(BASE, {
+    mockUrl: mock.url,
+    prepare: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const file = join(dataDir, 'seed-cache.json');
+      writeFileSync(file, SEED_FILE);
+      importRun = spawnSync(BIN, ['cache', 'import', file, '--data', dataDir], { encoding: 'utf8' });
+    },
+  });
 });
 
 after(async () => {
   await exact?.stop();
   await semantic?.stop();
+  await normalised?.stop();
+  await imported?.stop();
   await mock?.stop();
 });
 
@@ -195,4 +218,29 @@ test('metrics count hits and misses per mode and the time saved', async () => {
   assert.match(text, /flowgate_cache_saved_seconds_total\{mode="semantic"\} [0-9.e-]+/);
   const ex = await (await fetch(`${exact.url}/metrics`)).text();
   assert.match(ex, /flowgate_cache_hits_total\{mode="exact"\} [1-9]/);
+});
+
+test('normalised: white space and case do not matter, parameters do', async () => {
+  const fresh = await ask(normalised, { prompt: 'Hello   World, how are you? [mock: tokens=4]', chat_id: 'z1', node_id: 'nz' });
+  assert.equal(fresh.cached, 'false');
+  const hit = await ask(normalised, { prompt: '  hello world,\nHOW are you? [mock: tokens=4]', chat_id: 'z2', node_id: 'nz' });
+  assert.equal(hit.cached, 'true');
+  assert.equal(hit.text, fresh.text);
+  const other = await ask(normalised, { prompt: 'Hello World, how are they? [mock: tokens=4]', chat_id: 'z3', node_id: 'nz' });
+  assert.equal(other.cached, 'false');
+});
+
+test('cache import: the seed bulk format, invalid items listed by index, valid ones served', async () => {
+  assert.equal(importRun.status, 1, importRun.stderr);
+  assert.match(importRun.stderr, /item 1: responses: not valid JSON/);
+  assert.match(importRun.stderr, /item 2: id: required/);
+  assert.match(importRun.stdout, /imported 2 of 4 items \(seed format\) into account default; 2 invalid/);
+  const hit = await ask(imported, { prompt: 'What is an outage?', chat_id: 'i1', node_id: 'node-42' });
+  assert.equal(hit.cached, 'true');
+  assert.equal(hit.text, 'An outage is ...');
+  const second = await ask(imported, { prompt: 'Second', chat_id: 'i2', node_id: 'node-7' });
+  assert.equal(second.text, 'Imported too');
+  const stats = spawnSync(BIN, ['cache', 'stats', '--json', '--data', join(imported.dataDir, 'data')], { encoding: 'utf8' });
+  assert.equal(stats.status, 0, stats.stderr);
+  assert.equal(JSON.parse(stats.stdout).exact, 2);
 });

@@ -2,6 +2,7 @@
  * exact, normalised and semantic entries; TTL; isolation per account; the
  * store round trip; eviction; the import parser. */
 #include "cache/cache.h"
+#include "cache/import.h"
 #include "fg_test.h"
 
 #include <unistd.h>
@@ -287,4 +288,107 @@ FG_TEST(entries_survive_a_reopen_of_the_store)
     FG_CHECK_INT((int)(st.entries[0] + st.entries[1] + st.entries[2]), 0);
     fg_cache_free(c);
     fg_store_close(s);
+}
+
+typedef struct import_log {
+    fg_cache *cache;
+    int entries;
+    char invalid[512];
+} import_log;
+
+static int log_entry(void *ud, size_t index, const fg_cache_entry *e)
+{
+    import_log *l = ud;
+    fg_errbuf eb;
+    l->entries++;
+    if (fg_cache_put(l->cache, e, &eb))
+        snprintf(l->invalid + strlen(l->invalid), sizeof l->invalid - strlen(l->invalid), "%zu:put ", index);
+    return 0;
+}
+
+static void log_invalid(void *ud, size_t index, const char *msg)
+{
+    import_log *l = ud;
+    snprintf(l->invalid + strlen(l->invalid), sizeof l->invalid - strlen(l->invalid), "%zu ", index);
+}
+
+static const fg_cache_import_cbs log_cbs = {log_entry, log_invalid};
+
+FG_TEST(import_seed_format_reports_invalid_items_by_index)
+{
+    const char *file =
+        "[{\"id\": \"node-42What is an outage?\", \"responses\": \"{\\\"completion\\\": \\\"An outage is ...\\\", "
+        "\\\"chat_id\\\": \\\"seed\\\", \\\"cached\\\": \\\"false\\\"}\"},"
+        " {\"id\": \"n1Q\", \"responses\": \"not json\"},"
+        " {\"pk\": \"n1Q\", \"responses\": \"{}\"},"
+        " {\"id\": \"n1Q\", \"responses\": \"{\\\"text\\\": 1}\"},"
+        " 7,"
+        " {\"id\": \"n2Q\", \"responses\": \"{\\\"completion\\\": \\\"two\\\"}\"}]";
+    import_log l = {.cache = open_mem(0.9, 0, 100)};
+    FG_REQUIRE(l.cache);
+    fg_errbuf eb;
+    fg_cache_import_format fmt;
+    size_t total = 0;
+    FG_CHECK_INT(fg_cache_import_parse(file, strlen(file), "acct", &log_cbs, &l, &fmt, &total, &eb), FG_OK);
+    FG_CHECK(fmt == FG_IMPORT_SEED);
+    FG_CHECK_INT((int)total, 6);
+    FG_CHECK_INT(l.entries, 2);
+    FG_CHECK_STR(l.invalid, "1 2 3 4 ");
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get(l.cache, "acct", FG_CACHE_EXACT, "", "node-42What is an outage?", 25, &h));
+    FG_CHECK_STR(h.response, "An outage is ...");
+    fg_cache_hit_free(&h);
+    fg_cache_free(l.cache);
+}
+
+FG_TEST(import_flowgate_format_each_mode)
+{
+    const char *file =
+        "{\"flowgate_cache\": 1, \"entries\": ["
+        " {\"mode\": \"exact\", \"node_id\": \"n\", \"prompt\": \"P\", \"completion\": \"exact answer\", \"ttl_seconds\": 0},"
+        " {\"mode\": \"normalised\", \"node_id\": \"n\", \"request\": {\"model\": \"m\", \"messages\": [{\"role\": \"user\", "
+        "\"content\": \"Hello  World\"}], \"temperature\": 0}, \"completion\": \"normalised answer\"},"
+        " {\"mode\": \"semantic\", \"node_id\": \"n\", \"prompt\": \"q\", \"embedding\": [1, 0], \"completion\": \"semantic answer\"},"
+        " {\"mode\": \"semantic\", \"prompt\": \"q\", \"embedding\": [0, 0], \"completion\": \"x\"},"
+        " {\"mode\": \"semantic\", \"prompt\": \"q\", \"completion\": \"x\"},"
+        " {\"mode\": \"normalised\", \"completion\": \"x\"},"
+        " {\"mode\": \"other\", \"prompt\": \"q\", \"completion\": \"x\"},"
+        " {\"prompt\": \"q\"},"
+        " {\"prompt\": \"q\", \"completion\": \"x\", \"ttl_seconds\": -5}"
+        "]}";
+    import_log l = {.cache = open_mem(0.9, 0, 100)};
+    FG_REQUIRE(l.cache);
+    fg_errbuf eb;
+    fg_cache_import_format fmt;
+    FG_CHECK_INT(fg_cache_import_parse(file, strlen(file), "acct", &log_cbs, &l, &fmt, NULL, &eb), FG_OK);
+    FG_CHECK(fmt == FG_IMPORT_FLOWGATE);
+    FG_CHECK_INT(l.entries, 3);
+    FG_CHECK_STR(l.invalid, "3 4 5 6 7 8 ");
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get(l.cache, "acct", FG_CACHE_EXACT, "", "nP", 2, &h));
+    FG_CHECK_STR(h.response, "exact answer");
+    fg_cache_hit_free(&h);
+    char key[65];
+    nkey("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello world\"}],\"temperature\":0}", key);
+    FG_REQUIRE(fg_cache_get(l.cache, "acct", FG_CACHE_NORMALISED, "n", key, 64, &h));
+    FG_CHECK_STR(h.response, "normalised answer");
+    fg_cache_hit_free(&h);
+    float v[2] = {0.99f, 0.1f};
+    FG_REQUIRE(fg_cache_get_similar(l.cache, "acct", "n", v, 2, &h));
+    FG_CHECK_STR(h.response, "semantic answer");
+    fg_cache_hit_free(&h);
+    fg_cache_free(l.cache);
+}
+
+FG_TEST(import_refuses_files_of_another_shape)
+{
+    import_log l = {.cache = open_mem(0.9, 0, 100)};
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_CHECK_INT(fg_cache_import_parse("{\"a\": 1}", 8, "acct", &log_cbs, &l, NULL, NULL, &eb), FG_EINVAL);
+    FG_CHECK(strstr(eb.msg, "flowgate_cache") != NULL);
+    fg_errbuf_clear(&eb);
+    FG_CHECK_INT(fg_cache_import_parse("[1,", 3, "acct", &log_cbs, &l, NULL, NULL, &eb), FG_EINVAL);
+    FG_CHECK(strstr(eb.msg, "line 1") != NULL);
+    fg_cache_free(l.cache);
 }
