@@ -4,6 +4,7 @@
 #include "app/ops_routes.h"
 #include "auth/auth.h"
 #include "cache/cache.h"
+#include "cache/gateway.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -31,6 +32,7 @@ typedef struct app {
     fg_llm *llm;
     fg_auth *auth;
     fg_cache *cache;
+    fg_cache_gateway *gateway_cache;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_http_router *router;
@@ -151,6 +153,8 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
+    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache, a->auth);
+    fg_cache_gateway_attach(a->gateway_cache, a->llm);
     a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
@@ -216,6 +220,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_cache_gateway_free(a.gateway_cache);
     fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
     fg_llm_free(a.llm);

@@ -107,6 +107,9 @@ int fg_cache_canonical_json(const json_t *v, fg_buf *out);
  * sha256 (hex) of the canonical JSON of its model, messages (text folded) and
  * generation parameters; stream options and the user tag do not count. */
 int fg_cache_normalised_key(const json_t *request, char hex[65]);
+/* The same with fold false: the text of the messages as sent (the exact mode
+ * for gateway requests). */
+int fg_cache_request_key(const json_t *request, bool fold, char hex[65]);
 
 /* --- metrics (metrics.c) -------------------------------------------------- */
 

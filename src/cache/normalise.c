@@ -172,6 +172,11 @@ static bool ignored_member(const char *k)
 
 int fg_cache_normalised_key(const json_t *request, char hex[65])
 {
+    return fg_cache_request_key(request, true, hex);
+}
+
+int fg_cache_request_key(const json_t *request, bool fold, char hex[65])
+{
     json_t *shape = json_object();
     const char *k;
     json_t *v;
@@ -179,7 +184,7 @@ int fg_cache_normalised_key(const json_t *request, char hex[65])
     {
         if (ignored_member(k))
             continue;
-        json_object_set_new(shape, k, strcmp(k, "messages") == 0 && json_is_array(v)
+        json_object_set_new(shape, k, fold && strcmp(k, "messages") == 0 && json_is_array(v)
                                           ? folded_messages(v)
                                           : json_deep_copy(v));
     }

@@ -76,10 +76,10 @@ const fg_conf_key fg_config_table[] = {
     {"cache.max_response_bytes", FG_CT_INT, "1048576", 1, 67108864, NULL, 0,
      "Answers bigger than this are not cached."},
     {"cache.gateway_routes", FG_CT_STR, NULL, 0, 0, NULL, 0,
-     "Gateway routes whose answers are cached without being asked, space-separated route "
-     "patterns (e.g. \"/v1/chat/completions /v1/messages /model/{modelId}/converse\"). Other "
-     "requests opt in with the header x-flowgate-cache: use; bypass skips the cache and "
-     "refresh replaces the entry."},
+     "Gateway paths whose answers are cached without being asked: space-separated path "
+     "prefixes (e.g. \"/v1/chat/completions /v1/messages /model/\"). Other requests opt in "
+     "with the header x-flowgate-cache: use; bypass skips the cache, refresh replaces the "
+     "entry. The semantic mode caches gateway answers by normalised key."},
     {"cache.gateway_keys", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "API key ids (space-separated) whose gateway requests are cached without being asked."},
 
