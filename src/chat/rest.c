@@ -63,10 +63,21 @@ static void rs_fail(fg_llm_call *call, int status, const char *type, const char 
 
 static const fg_llm_sink_ops rest_ops = {rs_begin, rs_event, rs_end, rs_fail};
 
+/* The client left while the prompt was being embedded (semantic mode). */
+static void on_abort_waiting(fg_http_req *req, void *ud)
+{
+    rest_sink *s = ud;
+    fg__chat_turn_cancel(s->turn);
+    fg__chat_turn_free(s->turn);
+    s->turn = NULL;
+    fg_http_respond(req, 499, "application/json", "", 0); /* frees the request */
+}
+
 /* A hit is answered at once with x-flowgate-cache: hit; a miss goes upstream. */
 static void on_decided(fg__chat_turn *t, const fg_cache_hit *hit, void *ud)
 {
     rest_sink *s = ud;
+    fg_http_req_on_abort(s->req, NULL, NULL);
     if (hit) {
         fg_buf b;
         fg_buf_init(&b, 0);
@@ -75,11 +86,6 @@ static void on_decided(fg__chat_turn *t, const fg_cache_hit *hit, void *ud)
         fg_http_resp_header(s->req, "x-flowgate-cache", "hit");
         fg_http_respond(s->req, 200, "application/json", b.data, b.len);
         fg_buf_free(&b);
-        return;
-    }
-    if (fg_http_req_aborted(s->req)) { /* the client left while the prompt was embedded */
-        fg__chat_turn_free(t);
-        fg_http_respond(s->req, 499, "application/json", "", 0);
         return;
     }
     if (fg__chat_turn_cache_read(t))
@@ -104,9 +110,12 @@ void fg__chat_rest_route(fg_http_req *req, void *ud)
     rest_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
     s->req = req;
     s->chat = chat;
+    fg_http_req_on_abort(req, on_abort_waiting, s);
     int rc = fg__chat_turn_begin(chat, fg_http_req_worker(req), p.account_id, NULL, body, on_decided, s,
                                  &s->turn, msg, sizeof msg);
     json_decref(body);
-    if (rc)
+    if (rc) {
+        fg_http_req_on_abort(req, NULL, NULL);
         fg_http_respond_error(req, 422, "invalid_request_error", msg);
+    }
 }

@@ -167,7 +167,7 @@ static const fg_llm_sink_ops embed_sink = {em_begin, em_event, em_end, em_fail};
 static void start_embedding(fg__chat_turn *t)
 {
     json_t *req = json_pack("{s:s,s:[s]}", "model", t->chat->embedding_model, "input", t->prompt);
-    fg_llm_embed_call_start(t->chat->llm, t->w, "/ws (cache embedding)", req, &embed_sink, t,
+    fg_llm_embed_call_start(t->chat->llm, t->w, "cache embedding", req, &embed_sink, t,
                             &t->embed_call);
 }
 
