@@ -1,6 +1,7 @@
 #include "chat/chat_int.h"
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ fg_chat *fg_chat_create(const fg_config *cfg, fg_llm *llm, fg_auth *auth, fg_sto
     c->cache_mode = mode < 0 ? FG_CACHE_EXACT : (fg_cache_mode)mode;
     const char *em = fg_config_str(cfg, "cache.embedding_model");
     snprintf(c->embedding_model, sizeof c->embedding_model, "%s", em ? em : "");
+    if (c->cache_enabled && c->cache_mode == FG_CACHE_SEMANTIC && !c->embedding_model[0])
+        fg_log(FG_LOG_WARN, NULL, "cache.mode is semantic but cache.embedding_model is not set: the chat "
+                                  "API caches by exact key only");
     c->default_max_tokens = (long)fg_config_int(cfg, "chat.default_max_tokens");
     c->default_temperature = fg_config_num(cfg, "chat.default_temperature");
     const char *m = fg_config_str(cfg, "chat.default_model");
