@@ -36,6 +36,8 @@ struct fg__frame {
     int *retry_counts;
     int retry_total;
     int64_t entered_ms;
+    int entered_event;      /* id of the StateEntered event (0 without a history) */
+    json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */
@@ -72,6 +74,7 @@ struct fg_flow_exec {
     char *error, *cause;
     json_t *context;
     bool context_dirty;     /* State.* not yet written for the current state */
+    bool in_catch;          /* evaluating a catcher: its failures are not caught */
     json_t *history;
     int last_event;
     uint64_t transitions;
