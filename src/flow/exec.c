@@ -1057,6 +1057,20 @@ static void run_parallel(fg_flow_exec *e, fg__frame *f)
         fg__hist_add(e, "ParallelStateStarted", NULL, NULL);
 }
 
+/* A number, or a string that holds one in full ("1", as a variable may hold it). */
+static bool number_value(const json_t *v, double *out)
+{
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return true;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return false;
+    char *end;
+    *out = strtod(json_string_value(v), &end);
+    return *end == 0 && isfinite(*out);
+}
+
 static bool map_number(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, const char *field,
                        bool integer, double *out)
 {
@@ -1074,10 +1088,10 @@ static bool map_number(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, con
         return false;
     fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *v = fg__path_eval(n->path, &cx);
-    bool ok = v && json_is_number(v) &&
-              (!integer || json_is_integer(v) || json_number_value(v) == floor(json_number_value(v)));
+    double d = 0;
+    bool ok = number_value(v, &d) && (!integer || d == floor(d));
     if (ok)
-        *out = json_number_value(v);
+        *out = d;
     json_decref(v);
     if (!ok) {
         char msg[400];
@@ -1206,9 +1220,9 @@ static json_t *map_batch(fg_flow_exec *e, fg__frame *f, json_t *items)
     double mi = 0, mb = 0;
     if (!s->has_batcher)
         return items;
-    if (((s->batch_max_items.set || s->batch_max_items.path) &&
+    if (((s->batch_max_items.set || s->batch_max_items.path || s->batch_max_items.jx) &&
          !map_number(e, f, &s->batch_max_items, "MaxItemsPerBatch", true, &mi)) ||
-        ((s->batch_max_bytes.set || s->batch_max_bytes.path) &&
+        ((s->batch_max_bytes.set || s->batch_max_bytes.path || s->batch_max_bytes.jx) &&
          !map_number(e, f, &s->batch_max_bytes, "MaxInputBytesPerBatch", true, &mb))) {
         json_decref(items);
         return NULL;

@@ -971,6 +971,8 @@ static void state_free_jsonata(fg__state *s)
     fg__jx_free(s->max_concurrency.jx);
     fg__jx_free(s->tolerated_count.jx);
     fg__jx_free(s->tolerated_pct.jx);
+    fg__jx_free(s->batch_max_items.jx);
+    fg__jx_free(s->batch_max_bytes.jx);
 }
 
 static void state_free(fg__state *s)
