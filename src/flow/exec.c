@@ -161,9 +161,23 @@ static void state_exited(fg_flow_exec *e, fg__frame *f, const json_t *out)
     const fg__state *s = cur_state(f);
     char type[64];
     snprintf(type, sizeof type, "%sStateExited", fg__state_type_name(s->type));
-    fg__hist_add(e, type, "stateExitedEventDetails",
-                 json_pack("{s:s,s:O,s:{s:b}}", "name", s->name, "output", out ? out : json_null(),
-                           "outputDetails", "truncated", 0));
+    json_t *d = json_pack("{s:s,s:O,s:{s:b}}", "name", s->name, "output", out ? out : json_null(),
+                          "outputDetails", "truncated", 0);
+    if (e->assigned) { /* as AWS records them: each value as JSON text */
+        json_t *av = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(e->assigned, k, v) {
+            char *text = fg__json_text(v);
+            json_object_set_new(av, k, json_string(text ? text : "null"));
+            free(text);
+        }
+        json_object_set_new(d, "assignedVariables", av);
+        json_object_set_new(d, "assignedVariablesDetails", json_pack("{s:b}", "truncated", 0));
+        json_decref(e->assigned);
+        e->assigned = NULL;
+    }
+    fg__hist_add(e, type, "stateExitedEventDetails", d);
 }
 
 static void go_to(fg_flow_exec *e, fg__frame *f, int next, json_t *out)
@@ -319,6 +333,16 @@ static void runtime_error(fg_flow_exec *e, fg__frame *f, const char *err, const 
         snprintf(entered, sizeof entered, " (entered at the event id #%d)", f->entered_event);
     snprintf(cause, sizeof cause, "An error occurred while executing the state '%s'%s. %s",
              cur_state(f)->name, entered, msg);
+    if (e->history && err && !strcmp(err, "States.QueryEvaluationError")) {
+        json_t *d = json_pack("{s:s,s:s,s:s}", "cause", cause, "error", err, "state",
+                              cur_state(f)->name);
+        if (e->eval_location)
+            json_object_set_new(d, "location", json_string(e->eval_location));
+        fg__hist_add(e, "EvaluationFailed", "evaluationFailedEventDetails", d);
+        if (cur_state(f)->type == FG__MAP && f->ph != FG__PH_CHILDREN)
+            fg__hist_add(e, "MapStateFailed", NULL, NULL);
+    }
+    e->eval_location = NULL;
     handle_error(e, f, err ? err : "States.Runtime", cause);
 }
 
@@ -406,6 +430,7 @@ static bool eval_assign(fg_flow_exec *e, fg__frame *f, const fg__assign *a, json
     *out = fg__assign_eval(a, &cx);
     if (*out)
         return true;
+    e->eval_location = cx.location;
     runtime_error(e, f, cx.error, e->eb.msg);
     return false;
 }
@@ -416,6 +441,10 @@ static bool commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned)
     if (!assigned)
         return true;
     json_t *nv = fg__vars_apply(f->vars, assigned, &e->eb);
+    if (e->history && nv) {
+        json_decref(e->assigned);
+        e->assigned = json_incref(assigned);
+    }
     json_decref(assigned);
     if (!nv) {
         runtime_error(e, f, "States.Runtime", e->eb.msg);
@@ -435,8 +464,10 @@ static json_t *eval_jx(fg_flow_exec *e, fg__frame *f, const fg__jx *x, json_t *r
     cx.result = result;
     cx.error_output = error_output;
     json_t *r = want ? fg__jx_eval_as(x, &cx, want) : fg__jx_eval(x, &cx);
-    if (!r)
+    if (!r) {
+        e->eval_location = cx.location;
         runtime_error(e, f, cx.error, e->eb.msg);
+    }
     return r;
 }
 
@@ -1809,6 +1840,7 @@ void fg_flow_exec_free(fg_flow_exec *e)
     json_decref(e->output);
     json_decref(e->context);
     json_decref(e->history);
+    json_decref(e->assigned);
     free(e->error);
     free(e->cause);
     free(e);

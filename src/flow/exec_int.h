@@ -75,6 +75,8 @@ struct fg_flow_exec {
     json_t *context;
     bool context_dirty;     /* State.* not yet written for the current state */
     bool in_catch;          /* evaluating a catcher: its failures are not caught */
+    json_t *assigned;       /* variables the state being left assigned (for its history event) */
+    const char *eval_location; /* the field whose JSONata evaluation failed, for the history */
     json_t *history;
     int last_event;
     uint64_t transitions;

@@ -48,6 +48,7 @@ typedef struct fg__eval_ctx {
     json_t *vars;          /* object of the variables the state sees; NULL: none */
     json_t *result;        /* $states.result (JSONata); NULL: absent */
     json_t *error_output;  /* $states.errorOutput in a Catch (JSONata); NULL: absent */
+    const char *location;  /* set on failure: the JSONata field ("Output/x") that failed */
 } fg__eval_ctx;
 
 /* The context document, brought up to date (State.Name etc. are filled lazily). */

@@ -259,6 +259,7 @@ static json_t *query_error(fg__eval_ctx *cx, const char *fmt, ...)
 
 static json_t *eval_expr(const fg__jx *x, fg__eval_ctx *cx, fg_jsonata_env *env)
 {
+    cx->location = x->field;
     fg_jsonata_limits lim = {.timeout_ms = JX_TIMEOUT_MS, .max_memory = JX_MAX_MEMORY,
                              .reject_functions = true};
     fg_jsonata_error err;
@@ -331,6 +332,7 @@ json_t *fg__jx_eval_as(const fg__jx *x, fg__eval_ctx *cx, const char *want)
         return r;
     char *text = fg__json_text(r);
     const char *src = x->kind == JX_EXPR ? x->source : NULL;
+    cx->location = x->field;
     if (src)
         query_error(cx, "The JSONata expression '%s' specified for the field '%s' returned an "
                         "unexpected result type. Expected '%s', but was '%s' for value: %.300s",

@@ -391,3 +391,25 @@ FG_TEST(validate_checks_variable_names)
 }
 
 
+
+FG_TEST(history_records_assigned_variables_and_evaluation_failures)
+{
+    fg_flow_machine *m;
+    fg_flow_exec *e = run("{`StartAt`:`A`,`States`:{`A`:{`Type`:`Pass`,`Assign`:{`x`:{`k`:1}},"
+                          "`Next`:`B`},`B`:{`QueryLanguage`:`JSONata`,`Type`:`Pass`,"
+                          "`Output`:{`r`:`{% $nope %}`},`End`:true}}}",
+                          "{}", NULL, &m, true);
+    FG_REQUIRE(e != NULL);
+    const json_t *h = fg_flow_exec_history(e);
+    const json_t *exited = json_object_get(json_array_get(h, 2), "stateExitedEventDetails");
+    FG_CHECK_STR(json_string_value(json_object_get(json_object_get(exited, "assignedVariables"), "x")),
+                 "{\"k\":1}");
+    const json_t *ev = json_array_get(h, 4);
+    FG_CHECK_STR(json_string_value(json_object_get(ev, "type")), "EvaluationFailed");
+    const json_t *d = json_object_get(ev, "evaluationFailedEventDetails");
+    FG_CHECK_STR(json_string_value(json_object_get(d, "location")), "Output/r");
+    FG_CHECK_STR(json_string_value(json_object_get(d, "state")), "B");
+    FG_CHECK_STR(json_string_value(json_object_get(json_array_get(h, 5), "type")), "ExecutionFailed");
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
