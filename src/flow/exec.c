@@ -1352,7 +1352,9 @@ static void start_child(fg_flow_exec *e, fg__frame *f)
     }
     fg__frame *kid = f->level + 1 < e->limits.max_depth ? fg__frame_new(sm, in, (int)i, f->level + 1)
                                                          : NULL;
-    if (kid) /* outer variables are readable inside; inner assignments stay inside */
+    /* outer variables are readable inside (not in the child workflows of a distributed
+     * Map); inner assignments stay inside */
+    if (kid && !(s->type == FG__MAP && s->distributed))
         kid->vars = json_incref(f->vars);
     if (!kid || fg__frame_add_kid(f, kid) != 0) {
         if (kid)

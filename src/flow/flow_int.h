@@ -195,6 +195,7 @@ typedef struct fg__state {
     fg__numfield batch_max_items, batch_max_bytes;
     fg__tmpl *batch_input;
     bool has_batcher;
+    bool distributed;        /* Map in DISTRIBUTED mode: iterations do not see outer variables */
 } fg__state;
 
 struct fg__sm {

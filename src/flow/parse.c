@@ -65,7 +65,7 @@ static const char *common_fields[] = {"Type", "Comment", "QueryLanguage", NULL};
 static const char *io_fields[] = {"InputPath", "OutputPath", NULL};
 /* Fields only a JSONPath state may have (besides every "...Path" field). */
 static const char *jsonpath_only[] = {"InputPath", "OutputPath", "Parameters", "ResultPath",
-                                      "ResultSelector", "ItemsPath", NULL};
+                                      "ResultSelector", "ItemsPath", "Result", NULL};
 /* Fields only a JSONata state may have. */
 static const char *jsonata_only[] = {"Output", "Arguments", "Items", NULL};
 
@@ -658,6 +658,8 @@ static void parse_map_processor(pctx *c, const json_t *st, fg__state *s, const c
     s->branches[0] = build_sm(c, ip, sub, s->jsonata);
     s->nbranches = 1;
     c->state = saved;
+    const json_t *mode = json_object_get(json_object_get(ip, "ProcessorConfig"), "Mode");
+    s->distributed = json_is_string(mode) && !strcmp(json_string_value(mode), "DISTRIBUTED");
     const json_t *label = json_object_get(st, "Label");
     if (label && (!json_is_string(label) || !label_ok(label)))
         problem(c, ptr, "The field 'Label' must be at most 40 characters without whitespace, "

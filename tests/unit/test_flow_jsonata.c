@@ -413,3 +413,22 @@ FG_TEST(history_records_assigned_variables_and_evaluation_failures)
     fg_flow_exec_free(e);
     fg_flow_machine_free(m);
 }
+
+FG_TEST(assign_child_workflows_of_a_distributed_map_do_not_see_outer_variables)
+{
+    expect("{`QueryLanguage`:`JSONata`,`StartAt`:`A`,`States`:{`A`:{`Type`:`Pass`,"
+           "`Assign`:{`outer`:1},`Next`:`M`},`M`:{`Type`:`Map`,`Items`:[1],"
+           "`ItemSelector`:{`o`:`{% $outer %}`},"
+           "`ItemProcessor`:{`ProcessorConfig`:{`Mode`:`DISTRIBUTED`,`ExecutionType`:`STANDARD`},"
+           "`StartAt`:`I`,`States`:{`I`:{`Type`:`Pass`,`Output`:{`seen`:`{% $exists($outer) %}`,"
+           "`o`:`{% $states.input.o %}`},`End`:true}}},`End`:true}}}",
+           "{}", "[{`seen`:false,`o`:1}]", NULL, NULL);
+}
+
+FG_TEST(validate_refuses_result_in_a_jsonata_pass_state)
+{
+    json_t *p = problems_of("{`QueryLanguage`:`JSONata`,`StartAt`:`S`,`States`:{`S`:{`Type`:`Pass`,"
+                            "`Result`:{},`End`:true}}}");
+    FG_CHECK(has_problem(p, "/States/S", "'Result' is not supported for the JSONata"));
+    json_decref(p);
+}
