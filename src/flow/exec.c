@@ -707,8 +707,7 @@ static void run_choice(fg_flow_exec *e, fg__frame *f)
         return;
     }
     const fg__assign *assign = matched >= 0 ? s->choice_assign[matched] : s->assign;
-    const fg__jx *output = matched >= 0 && s->choice_output[matched] ? s->choice_output[matched]
-                                                                     : s->output;
+    const fg__jx *output = matched >= 0 ? s->choice_output[matched] : s->output;
     if (s->jsonata)
         jsonata_leave(e, f, NULL, output, assign, next);
     else

@@ -186,6 +186,11 @@ FG_TEST(jsonata_choice_condition_assign_and_output_of_the_matching_rule)
         "`E`:{`Type`:`Pass`,`Output`:{`seen`:`{% $seen %}`,`in`:`{% $states.input %}`},`End`:true}}}";
     expect(def, "{`n`:5}", "{`seen`:`big`,`in`:{`rule`:1}}", NULL, NULL);
     expect(def, "{`n`:0}", "{`seen`:`small`,`in`:{`n`:0}}", NULL, NULL);
+    /* a matching rule without Output passes the input on; the state's Output is the Default's */
+    expect("{`QueryLanguage`:`JSONata`,`StartAt`:`C`,`States`:{`C`:{`Type`:`Choice`,"
+           "`Choices`:[{`Condition`:`{% true %}`,`Next`:`E`}],`Default`:`E`,`Output`:`default`},"
+           "`E`:{`Type`:`Succeed`}}}",
+           "{`n`:1}", "{`n`:1}", NULL, NULL);
     expect("{`QueryLanguage`:`JSONata`,`StartAt`:`C`,`States`:{`C`:{`Type`:`Choice`,"
            "`Choices`:[{`Condition`:`{% $states.input.n %}`,`Next`:`E`}],`Default`:`E`},"
            "`E`:{`Type`:`Succeed`}}}",
