@@ -1300,7 +1300,14 @@ static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
     const fg__tmpl *sel = s->item_selector ? s->item_selector : s->parameters;
     if (s->has_batcher) {
         json_t *in = json_object();
-        if (s->batch_input) {
+        if (s->batch_input_jx) {
+            json_t *bi = eval_jx(e, f, s->batch_input_jx, NULL, NULL, NULL);
+            if (!bi) {
+                json_decref(in);
+                return NULL;
+            }
+            json_object_set_new(in, "BatchInput", bi);
+        } else if (s->batch_input) {
             fg__eval_ctx cx = make_cx(e, f, f->eff_input);
             json_t *bi = fg__tmpl_eval(s->batch_input, &cx);
             if (!bi) {

@@ -194,6 +194,7 @@ typedef struct fg__state {
     fg__numfield max_concurrency, tolerated_count, tolerated_pct;
     fg__numfield batch_max_items, batch_max_bytes;
     fg__tmpl *batch_input;
+    fg__jx *batch_input_jx;  /* JSONata: ItemBatcher.BatchInput */
     bool has_batcher;
     bool distributed;        /* Map in DISTRIBUTED mode: iterations do not see outer variables */
 } fg__state;

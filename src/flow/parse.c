@@ -699,7 +699,10 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
         }
         get_num(c, ib, "MaxItemsPerBatch", sub, 1, 99999999, true, &s->batch_max_items);
         get_num(c, ib, "MaxInputBytesPerBatch", sub, 1, 262144, true, &s->batch_max_bytes);
-        s->batch_input = get_tmpl(c, ib, "BatchInput", sub);
+        if (s->jsonata)
+            s->batch_input_jx = get_jx(c, ib, "BatchInput", sub);
+        else
+            s->batch_input = get_tmpl(c, ib, "BatchInput", sub);
     }
 }
 
@@ -975,6 +978,7 @@ static void state_free_jsonata(fg__state *s)
     fg__jx_free(s->tolerated_pct.jx);
     fg__jx_free(s->batch_max_items.jx);
     fg__jx_free(s->batch_max_bytes.jx);
+    fg__jx_free(s->batch_input_jx);
 }
 
 static void state_free(fg__state *s)

@@ -437,3 +437,14 @@ FG_TEST(validate_refuses_result_in_a_jsonata_pass_state)
     FG_CHECK(has_problem(p, "/States/S", "'Result' is not supported for the JSONata"));
     json_decref(p);
 }
+
+FG_TEST(jsonata_item_batcher_sizes_and_batch_input_from_expressions)
+{
+    expect("{`QueryLanguage`:`JSONata`,`StartAt`:`M`,`States`:{`M`:{`Type`:`Map`,"
+           "`Items`:[1,2,3],`ItemBatcher`:{`MaxItemsPerBatch`:`{% 2 %}`,"
+           "`BatchInput`:{`tag`:`{% $states.input.t %}`}},"
+           "`ItemProcessor`:{`StartAt`:`P`,`States`:{`P`:{`Type`:`Pass`,"
+           "`Output`:{`n`:`{% $count($states.input.Items) %}`,`t`:`{% $states.input.BatchInput.tag %}`},"
+           "`End`:true}}},`End`:true}}}",
+           "{`t`:`x`}", "[{`n`:2,`t`:`x`},{`n`:1,`t`:`x`}]", NULL, NULL);
+}
