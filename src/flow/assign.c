@@ -97,10 +97,10 @@ json_t *fg__assign_eval(const fg__assign *a, fg__eval_ctx *cx)
     json_t *v;
     json_object_foreach(r, k, v) {
         if (fg__json_size_over(v, FG__VAR_MAX_BYTES)) {
-            json_decref(r);
             char msg[200];
             snprintf(msg, sizeof msg, "The value assigned to the variable '%.80s' is larger than "
                                       "the limit of 256 KiB", k);
+            json_decref(r);
             return limit_error(cx, msg);
         }
     }
