@@ -603,7 +603,7 @@ static void pump(crawl *c)
     if (c->active == 0 && (!c->head || c->stopping || c->started >= c->o->max_pages)) {
         drop_queue(c);
         finish_soon(c);
-    } else if (wake && c->active == 0)
+    } else if (wake) /* a site waits for its delay: come back then, busy or not */
         uv_timer_start(&c->timer, on_timer, wake - now, 0);
 }
 
