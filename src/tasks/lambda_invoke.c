@@ -160,7 +160,7 @@ static int start_endpoint(fg_tasks_http *t, fg__task_rt *rt, fg_flow_task *task,
     if (!x)
         return FG_ENOMEM;
     x->ud = inv;
-    x->free_ud = NULL;
+    x->free_ud = free;
     x->done = endpoint_done;
     const char *headers[34];
     char *owned[32];
@@ -185,8 +185,10 @@ static int start_endpoint(fg_tasks_http *t, fg__task_rt *rt, fg_flow_task *task,
     int rc = fg__exchange_start(rt, x, task, &o);
     for (int i = 0; i < n; i++)
         free(owned[i]);
-    if (rc)
+    if (rc) {
+        x->free_ud = NULL; /* the caller still owns inv */
         fg__exchange_free(x);
+    }
     return rc;
 }
 

@@ -90,7 +90,8 @@ int fg__tasks_lambda_arn(fg_flow_task *task, void *ud);
 /* A configured function, found by FunctionName (name, ARN or name:qualifier). */
 const json_t *fg__tasks_function(const fg_tasks_http *t, const char *function_name);
 /* Runs the function's command with payload on stdin; done gets the exit
- * status (or -1), stdout and stderr's tail. */
+ * status (or minus the signal), stdout and stderr's tail. ud is malloc'd: done
+ * owns it, or it is freed when the work is cancelled before done runs. */
 typedef void (*fg__spawn_done_fn)(fg__task_op *op, int status, bool timed_out, bool too_big,
                                   const char *out, size_t out_len, const char *err_tail, void *ud);
 int fg__tasks_spawn(fg__task_rt *rt, fg_flow_task *task, const json_t *fn, const char *payload,

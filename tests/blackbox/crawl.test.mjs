@@ -162,6 +162,7 @@ test('a re-crawl reports unchanged pages and crawls changed ones', async () => {
   assert.equal(index.length, 3);
   const a = index.find((e) => e.url.endsWith('/a.html'));
   assert.equal(a.link_text, 'Page A');
+  assert.deepEqual(a.links, [`${base}/c.html`, `${base}/index.html`]);
   assert.match(readFileSync(join(out, a.file), 'utf8'), /<p>A<\/p>/);
   requests.length = 0;
   bVersion++;
