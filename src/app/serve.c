@@ -13,6 +13,7 @@
 #include "llm/llm.h"
 #include "store/store.h"
 #include "tasks/llm_tasks.h"
+#include "tasks/http_tasks.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -34,6 +35,7 @@ typedef struct app {
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_assist *assist;
+    fg_tasks_http *http_tasks;
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -47,6 +49,7 @@ static void on_worker_start(fg_http_worker *w, void *ud)
 static void on_worker_stop(fg_http_worker *w, void *ud)
 {
     app *a = ud;
+    fg_tasks_http_worker_stop(a->http_tasks, w);
     fg_llm_worker_stop(a->llm, w);
 }
 
@@ -119,6 +122,9 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (fg_tasks_register_llm(a->tasks, a->llm, a->cfg))
         return fg_failf(eb, FG_ENOMEM, "out of memory registering the LLM tasks");
     /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
+    a->http_tasks = fg_tasks_http_create(a->cfg, eb);
+    if (!a->http_tasks || fg_tasks_register_http(a->tasks, a->http_tasks))
+        return fg_failf(eb, FG_EINVAL, "cannot register the HTTP tasks");
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
     /* 5. Step Functions tasks: states:startExecution (added by the service)   */
     return 0;
@@ -227,6 +233,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
     fg_flow_registry_free(a.tasks);
+    fg_tasks_http_free(a.http_tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);
     fg_store_close(a.store);
