@@ -4,6 +4,8 @@
 #include "app/ops_routes.h"
 #include "assist/assist.h"
 #include "auth/auth.h"
+#include "cache/cache.h"
+#include "cache/gateway.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -32,6 +34,8 @@ typedef struct app {
     fg_store *store;
     fg_llm *llm;
     fg_auth *auth;
+    fg_cache *cache;
+    fg_cache_gateway *gateway_cache;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_assist *assist;
@@ -149,7 +153,8 @@ static int run(app *a)
     fg_log_set_level(level < 0 ? FG_LOG_INFO : (fg_log_level)level);
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
-        fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+        fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
+        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -161,7 +166,9 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
-    a->chat = fg_chat_create(a->cfg, a->llm);
+    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache, a->auth);
+    fg_cache_gateway_attach(a->gateway_cache, a->llm);
+    a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
@@ -232,6 +239,8 @@ int fg_app_cmd_serve(int argc, char **argv)
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
+    fg_cache_gateway_free(a.gateway_cache);
+    fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
     fg_tasks_http_free(a.http_tasks);
     fg_llm_free(a.llm);
