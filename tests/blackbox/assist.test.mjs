@@ -43,7 +43,7 @@ router:
   retries: 0
 assistants:
   default_workflow: rag
-  workflow_timeout_ms: 1500
+  workflow_timeout_ms: 2500
   test_retrieve_file: ${join(fixtures, 'retrieve.json')}
   workflows:
     - name: rag
@@ -390,10 +390,10 @@ test('usage is recorded for the caller\'s account: the workflow\'s model calls a
 test('a workflow that runs too long is stopped: 504, and its model calls are aborted', { skip }, async () => {
   const before = await mock.stats();
   const t0 = Date.now();
-  const res = await post('/bedrock_claude_messages_api', claudeBody('very slow [mock: ttft=6000]', { workflow: 'rag' }));
+  const res = await post('/bedrock_claude_messages_api', claudeBody('very slow [mock: ttft=8000]', { workflow: 'rag' }));
   assert.equal(res.status, 504);
   assert.equal((await res.json()).error.type, 'workflow_timeout');
-  assert.ok(Date.now() - t0 < 5000);
+  assert.ok(Date.now() - t0 < 6000);
   let after;
   for (let i = 0; i < 40; i++) {
     after = await mock.stats();
