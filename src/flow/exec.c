@@ -91,6 +91,7 @@ fg__frame *fg__frame_new(const fg__sm *sm, json_t *input, int index, int level)
     f->cur = sm->start;
     f->ph = FG__PH_ENTER;
     f->raw_input = input;
+    f->vars_bytes = FG__VARS_SIZE_UNKNOWN;
     f->index_in_parent = index;
     f->level = level;
     return f;
@@ -444,7 +445,7 @@ static bool commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned)
 {
     if (!assigned)
         return true;
-    json_t *nv = fg__vars_apply(f->vars, assigned, &e->eb);
+    json_t *nv = fg__vars_apply(f->vars, assigned, &f->vars_bytes, &e->eb);
     if (e->history && nv) {
         json_decref(e->assigned);
         e->assigned = json_incref(assigned);
@@ -1364,8 +1365,10 @@ static void start_child(fg_flow_exec *e, fg__frame *f)
                                                          : NULL;
     /* outer variables are readable inside (not in the child workflows of a distributed
      * Map); inner assignments stay inside */
-    if (kid && !(s->type == FG__MAP && s->distributed))
+    if (kid && !(s->type == FG__MAP && s->distributed)) {
         kid->vars = json_incref(f->vars);
+        kid->vars_bytes = f->vars_bytes;
+    }
     if (!kid || fg__frame_add_kid(f, kid) != 0) {
         if (kid)
             fg__frame_free(kid);

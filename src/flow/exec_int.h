@@ -40,6 +40,7 @@ struct fg__frame {
     int64_t entered_ms;
     int entered_event;      /* id of the StateEntered event (0 without a history) */
     json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
+    size_t vars_bytes;      /* their size (FG__VARS_SIZE_UNKNOWN until measured) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */

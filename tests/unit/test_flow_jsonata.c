@@ -448,3 +448,33 @@ FG_TEST(jsonata_item_batcher_sizes_and_batch_input_from_expressions)
            "`End`:true}}},`End`:true}}}",
            "{`t`:`x`}", "[{`n`:2,`t`:`x`},{`n`:1,`t`:`x`}]", NULL, NULL);
 }
+
+FG_TEST(assign_all_variables_over_10_mib_fail_the_state)
+{
+    /* 60 states each assign a new variable of about 200 KB: the scope passes 10 MiB */
+    json_t *states = json_object();
+    for (int i = 0; i < 60; i++) {
+        char name[16], next[16], var[16];
+        snprintf(name, sizeof name, "S%d", i);
+        snprintf(next, sizeof next, "S%d", i + 1);
+        snprintf(var, sizeof var, "v%d", i);
+        json_t *st = json_pack("{s:s,s:{s:s},s:s}", "Type", "Pass", "Assign", var,
+                               "{% $join([1..20000].$string($ * 1000000)) %}", "Next", next);
+        json_object_set_new(states, name, st);
+    }
+    json_object_set_new(states, "S60", json_pack("{s:s}", "Type", "Succeed"));
+    json_t *def = json_pack("{s:s,s:s,s:o}", "QueryLanguage", "JSONata", "StartAt", "S0",
+                            "States", states);
+    char *text = json_dumps(def, JSON_COMPACT);
+    json_decref(def);
+    fg_flow_machine *m;
+    fg_flow_exec *e = run(text, "{}", NULL, &m, false);
+    free(text);
+    FG_REQUIRE(e != NULL);
+    FG_CHECK_STR(fg_flow_exec_error(e) ? fg_flow_exec_error(e) : "(none)", "States.Runtime");
+    FG_CHECK(fg_flow_exec_cause(e) && strstr(fg_flow_exec_cause(e), "10 MiB"));
+    if (fg_flow_exec_cause(e) && !strstr(fg_flow_exec_cause(e), "10 MiB"))
+        fprintf(stderr, "    cause: %s\n", fg_flow_exec_cause(e));
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
