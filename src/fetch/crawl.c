@@ -69,6 +69,9 @@ typedef struct fetch {
     fg_buf body;
     fg_fetch_seen prev;
     bool has_prev;
+    char host[256];   /* of the URL requested, for the address policy */
+    char *robots_url; /* robots.txt: the URL asked for (redirects resolve against it) */
+    int robots_hops;
 } fetch;
 
 static void pump(crawl *c);
@@ -183,7 +186,7 @@ static site *site_for(crawl *c, const char *url)
 static bool check_address(const struct sockaddr *sa, void *ud)
 {
     fetch *f = ud;
-    if (fg_fetch_policy_allows(f->c->policy, f->s->host, sa, f->why, sizeof f->why))
+    if (fg_fetch_policy_allows(f->c->policy, f->host, sa, f->why, sizeof f->why))
         return true;
     f->refused = true;
     return false;
@@ -251,6 +254,7 @@ static void fetch_free(fetch *f)
     free(f->etag);
     free(f->last_modified);
     free(f->location);
+    free(f->robots_url);
     fg_buf_free(&f->body);
     free(f);
 }
@@ -285,6 +289,9 @@ static int start_request(crawl *c, fetch *f, const char *url)
         .allow_address_ud = f,
     };
     static const fg_http_call_cbs cbs = {on_headers, on_data, on_done};
+    fg_fetch_url_parts parts;
+    if (fg_fetch_url_split(url, &parts) == 0)
+        snprintf(f->host, sizeof f->host, "%s", parts.host);
     uv_update_time(&c->loop);
     f->s->next_ms = uv_now(&c->loop) + (uint64_t)f->s->delay_ms;
     c->active++;
@@ -295,21 +302,29 @@ static int start_request(crawl *c, fetch *f, const char *url)
     return rc;
 }
 
-static void start_robots(crawl *c, site *s)
+/* Fetches robots.txt at url (the site's, or where it redirected to). */
+static void start_robots_at(crawl *c, site *s, const char *url, int hops)
 {
     fetch *f = calloc(1, sizeof *f);
-    char url[320];
-    snprintf(url, sizeof url, "%s/robots.txt", s->origin);
     s->rstate = ROBOTS_LOADING;
     if (f) {
-        f->c = c, f->s = s;
+        f->c = c, f->s = s, f->robots_hops = hops;
+        f->robots_url = strdup(url);
         fg_buf_init(&f->body, ROBOTS_MAX_BYTES);
     }
-    if (!f || start_request(c, f, url)) {
-        free(f);
+    if (!f || !f->robots_url || start_request(c, f, url)) {
+        if (f)
+            fetch_free(f);
         s->robots = fg_fetch_robots_allow_all();
         s->rstate = ROBOTS_READY;
     }
+}
+
+static void start_robots(crawl *c, site *s)
+{
+    char url[320];
+    snprintf(url, sizeof url, "%s/robots.txt", s->origin);
+    start_robots_at(c, s, url, 0);
 }
 
 /* Conditional headers only where a 304 loses nothing: pages whose links are
@@ -343,10 +358,21 @@ static void start_page(crawl *c, site *s, item *it)
 
 /* ---- results ---------------------------------------------------------------- */
 
+#define ROBOTS_MAX_REDIRECTS 5
+
 static void robots_done(fetch *f, int err)
 {
     site *s = f->s;
     fg_fetch_robots *r = NULL;
+    char *next = NULL;
+    bool redirected = !err && f->location && f->status >= 301 && f->status <= 308 &&
+                      f->status != 304 && f->status != 305 && f->status != 306;
+    if (redirected && f->robots_hops < ROBOTS_MAX_REDIRECTS &&
+        fg_fetch_url_normalize(f->robots_url, f->location, 2048, &next) == 0) {
+        start_robots_at(f->c, s, next, f->robots_hops + 1); /* RFC 9309 follows up to five */
+        free(next);
+        return;
+    }
     if (err == FG_ELIMIT || (!err && f->status >= 200 && f->status < 300))
         r = fg_fetch_robots_parse(f->body.data ? f->body.data : "", f->body.len,
                                   f->c->o->agent_token);

@@ -221,7 +221,7 @@ static void invoke(fg_tasks_http *t, fg_flow_task *task, const char *ref, const 
     }
     free(text);
     if (rt)
-        fg__task_rt_finish(rt);
+        fg__task_rt_finish(t, rt);
 }
 
 int fg__tasks_lambda_invoke(fg_flow_task *task, void *ud)

@@ -34,6 +34,14 @@ const arrivals = [];
 function handler(req, res) {
   const url = new URL(req.url, 'http://x');
   requests.push(url.pathname + url.search);
+  if (req.headers.host.startsWith('localhost') && url.pathname === '/robots.txt') {
+    res.writeHead(301, { location: '/policies/robots-moved.txt' }); // followed, as RFC 9309 asks
+    return res.end();
+  }
+  if (url.pathname === '/policies/robots-moved.txt') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    return res.end('User-agent: flowgate-crawler\nDisallow: /a.html\n');
+  }
   if (url.pathname === '/robots.txt') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return res.end('User-agent: *\nDisallow: /private/\n');
@@ -125,6 +133,16 @@ test('depth, robots.txt, patterns, extensions and hosts decide what is crawled',
   assert.equal(requests.filter((p) => p === '/a.html').length, 1, 'a.html fetched once');
   assert.equal(requests.filter((p) => p === '/robots.txt').length, 1);
   assert.equal(r.summary.pages, '4');
+});
+
+test('a redirected robots.txt is followed', async () => {
+  requests.length = 0;
+  const local = base.replace('127.0.0.1', 'localhost');
+  const r = await crawl({ start_urls: [`${local}/index.html`], CRAWLER_DEPTH: 2, blacklist_patterns: ['skip'] });
+  const got = r.pages.map((p) => p[3].replace(local, '')).sort();
+  assert.deepEqual(got, ['/b.html', '/index.html', '/private/p.html']);
+  assert.ok(requests.includes('/policies/robots-moved.txt'));
+  assert.ok(!requests.includes('/a.html'));
 });
 
 test('whitelist patterns must all occur; robots can be ignored', async () => {
