@@ -102,11 +102,18 @@ static void progress(import_run *r, size_t index)
         fprintf(stderr, "  %zu of %zu items\n", index + 1, r->total);
 }
 
+#define BATCH 5000
+
 static int on_entry(void *ud, size_t index, const fg_cache_entry *e)
 {
     import_run *r = ud;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
+    if ((r->imported + 1) % BATCH == 0 &&
+        (fg_cache_batch_end(r->cache, &eb) || fg_cache_batch_begin(r->cache, &eb))) {
+        fprintf(stderr, "flowgate cache import: %s\n", eb.msg);
+        return -1;
+    }
     if (fg_cache_put(r->cache, e, &eb)) {
         if (r->invalid + r->failed < MAX_LISTED_INVALID)
             fprintf(stderr, "item %zu: %s\n", index, eb.msg);
@@ -169,7 +176,11 @@ static int cmd_import(int argc, char **argv)
     fg_errbuf_clear(&eb);
     fg_cache_import_format format;
     const fg_cache_import_cbs cbs = {on_entry, on_invalid};
-    rc = fg_cache_import_parse(data, len, o.account, &cbs, &r, &format, &r.total, &eb);
+    rc = fg_cache_batch_begin(r.cache, &eb);
+    if (!rc)
+        rc = fg_cache_import_parse(data, len, o.account, &cbs, &r, &format, &r.total, &eb);
+    if (fg_cache_batch_end(r.cache, &eb) && !rc)
+        rc = FG_EIO;
     free(data);
     if (rc) {
         fprintf(stderr, "flowgate cache import: %s: %s\n", path, eb.msg);
