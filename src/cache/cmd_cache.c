@@ -36,6 +36,8 @@ static int open_cache(const common_opts *o, fg_config **cfg, fg_store **store, f
         return -1;
     }
     fg_buf_free(&problems);
+    /* A command only adds and counts: no HNSW graph to build. */
+    fg_config_set(*cfg, "cache.hnsw_min_entries", json_integer(0));
     const char *dir = o->data ? o->data : fg_config_str(*cfg, "data_dir");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "flowgate cache %s: cannot create data folder %s: %s\n", cmd, dir, strerror(errno));

@@ -74,7 +74,8 @@ static int index_vector(fg_cache *c, sem_group *g, uint32_t id)
         return fg_kb_hnsw_add(g->hnsw, id);
     if (n < c->opts.hnsw_min_entries || c->opts.hnsw_min_entries == 0)
         return FG_OK;
-    g->hnsw = fg_kb_hnsw_new(g->vectors, NULL);
+    fg_kb_hnsw_opts o = {.m = 16, .ef_construction = 100, .seed = 42};
+    g->hnsw = fg_kb_hnsw_new(g->vectors, &o);
     if (!g->hnsw)
         return FG_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
