@@ -478,3 +478,53 @@ FG_TEST(assign_all_variables_over_10_mib_fail_the_state)
     fg_flow_exec_free(e);
     fg_flow_machine_free(m);
 }
+
+FG_TEST(assign_variables_inside_map_iterations_survive_a_snapshot_at_every_step)
+{
+    const char *def =
+        "{`QueryLanguage`:`JSONata`,`StartAt`:`A`,`States`:{`A`:{`Type`:`Pass`,"
+        "`Assign`:{`base`:100},`Next`:`M`},`M`:{`Type`:`Map`,`Items`:[1,2,3],`MaxConcurrency`:2,"
+        "`ItemProcessor`:{`StartAt`:`I`,`States`:{`I`:{`Type`:`Pass`,"
+        "`Assign`:{`mine`:`{% $base + $states.input %}`},`Next`:`W`},"
+        "`W`:{`Type`:`Wait`,`Seconds`:5,`Next`:`O`},"
+        "`O`:{`Type`:`Pass`,`Output`:`{% $mine %}`,`End`:true}}},"
+        "`Assign`:{`sum`:`{% $sum($states.result) %}`},`Next`:`E`},"
+        "`E`:{`Type`:`Succeed`,`Output`:{`sum`:`{% $sum %}`,`base`:`{% $base %}`}}}}";
+    fg_flow_machine *m = machine(def, NULL, NULL);
+    FG_REQUIRE(m != NULL);
+    fg_flow_clock_virtual(&vclock, &vnow);
+    fg_flow_exec_opts o = {.clock = &vclock};
+    int restored = 0;
+    for (int cut = 1; cut < 40; cut++) {
+        json_t *in = json_object();
+        fg_flow_exec *e = fg_flow_exec_create(m, in, &o);
+        json_decref(in);
+        for (int i = 0; i < cut && fg_flow_exec_status(e) < FG_FLOW_SUCCEEDED; i++)
+            if (fg_flow_exec_step(e) == FG_FLOW_WAITING)
+                vnow = fg_flow_exec_wake_at(e);
+        json_t *snap = fg_flow_exec_snapshot(e);
+        fg_flow_exec_free(e);
+        char *text = json_dumps(snap, JSON_COMPACT);
+        json_decref(snap);
+        json_error_t je;
+        snap = json_loads(text, 0, &je);
+        free(text);
+        if (!json_array_size(json_object_get(snap, "frames"))) {
+            json_decref(snap);
+            break;
+        }
+        fg_errbuf eb;
+        fg_errbuf_clear(&eb);
+        e = fg_flow_exec_restore(m, snap, &o, &eb);
+        json_decref(snap);
+        FG_REQUIRE(e != NULL);
+        FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+        char *got = text_of(fg_flow_exec_output(e));
+        FG_CHECK_STR(got, "{\"sum\":306,\"base\":100}");
+        free(got);
+        fg_flow_exec_free(e);
+        restored++;
+    }
+    FG_CHECK(restored > 5);
+    fg_flow_machine_free(m);
+}
