@@ -1,0 +1,178 @@
+/* The journal: one thread that commits the steps of durable executions in
+ * batches (group commit). A run pauses after each step and resumes only when
+ * its entry is committed, so what the store holds is never behind what the
+ * execution did outside itself. */
+#include "sfn/sfn_int.h"
+
+#include "core/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sfn_journal {
+    fg_sfn *svc;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    sfn_entry *head, *tail;
+    bool stop;
+};
+
+void sfn_entry_free(sfn_entry *e)
+{
+    if (!e)
+        return;
+    sfn_exec_unref(e->x);
+    free(e->snapshot);
+    json_decref(e->events);
+    free(e->output);
+    free(e->error);
+    free(e->cause);
+    free(e);
+}
+
+static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(e->events, i, ev) {
+        fg_sval p[4] = {FG_STEXT(e->x->account), FG_STEXT(e->x->arn),
+                        FG_SINT((int64_t)(e->first_event + i + 1)), FG_STEXT(json_string_value(ev))};
+        int rc = fg_store_exec(st, "INSERT INTO sfn_events (account_id, execution_arn, id, body) "
+                                   "VALUES ($1, $2, $3, $4)", p, 4, NULL, eb);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int write_insert(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    const sfn_exec *x = e->x;
+    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    fg_sval p[15] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
+                     FG_STEXT(x->name), FG_STEXT(x->express ? "EXPRESS" : "STANDARD"),
+                     FG_STEXT(e->status), FG_STEXT(x->definition ? x->definition : ""), FG_STEXT(x->role_arn),
+                     FG_STEXT(x->input), FG_STEXT(e->output), FG_STEXT(e->error),
+                     FG_STEXT(e->cause), FG_SINT(x->start_ms), FG_SINT(e->stop_ms), FG_SINT(nevents)};
+    return fg_store_exec(st,
+                         "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
+                         "status, definition, role_arn, input, output, error, cause, start_ms, "
+                         "stop_ms, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                         "$12, $13, $14, $15)",
+                         p, 15, NULL, eb);
+}
+
+static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    const sfn_exec *x = e->x;
+    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    if (!e->final) {
+        fg_sval p[6] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->snapshot),
+                        FG_SINT(e->wake_ms), FG_SINT(nevents), FG_STEXT(e->status)};
+        return fg_store_exec(st, "UPDATE sfn_executions SET snapshot = $3, wake_ms = $4, "
+                                 "events = $5, status = $6 WHERE account_id = $1 AND arn = $2",
+                             p, 6, NULL, eb);
+    }
+    fg_sval p[8] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->status),
+                    FG_STEXT(e->output), FG_STEXT(e->error), FG_STEXT(e->cause),
+                    FG_SINT(e->stop_ms), FG_SINT(nevents)};
+    return fg_store_exec(st, "UPDATE sfn_executions SET snapshot = NULL, wake_ms = NULL, "
+                             "status = $3, output = $4, error = $5, cause = $6, stop_ms = $7, "
+                             "events = $8 WHERE account_id = $1 AND arn = $2",
+                         p, 8, NULL, eb);
+}
+
+static void write_batch(sfn_journal *j, sfn_entry *batch)
+{
+    fg_store *st = j->svc->store;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = fg_store_begin(st, &eb);
+    for (sfn_entry *e = batch; e && !rc; e = e->next) {
+        rc = e->insert ? write_insert(st, e, &eb) : write_update(st, e, &eb);
+        if (!rc)
+            rc = write_events(st, e, &eb);
+    }
+    if (!rc)
+        rc = fg_store_commit(st, &eb);
+    else
+        fg_store_rollback(st);
+    if (rc)
+        fg_log(FG_LOG_ERROR, NULL, "sfn journal: a batch of execution steps was not saved: %s",
+               eb.msg);
+}
+
+/* Hands each committed entry back to its execution's worker. */
+static void acknowledge(sfn_entry *batch)
+{
+    while (batch) {
+        sfn_entry *next = batch->next;
+        batch->next = NULL;
+        if (batch->insert || fg_http_worker_post(batch->x->worker, sfn_exec_committed, batch) != 0)
+            sfn_entry_free(batch);
+        batch = next;
+    }
+}
+
+static void *journal_main(void *arg)
+{
+    sfn_journal *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        while (!j->head && !j->stop)
+            pthread_cond_wait(&j->cond, &j->lock);
+        sfn_entry *batch = j->head;
+        j->head = j->tail = NULL;
+        bool stop = j->stop;
+        pthread_mutex_unlock(&j->lock);
+        if (batch) {
+            write_batch(j, batch);
+            acknowledge(batch);
+        } else if (stop) {
+            return NULL;
+        }
+    }
+}
+
+sfn_journal *sfn_journal_start(fg_sfn *s)
+{
+    sfn_journal *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->svc = s;
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond, NULL);
+    if (pthread_create(&j->thread, NULL, journal_main, j) != 0) {
+        pthread_mutex_destroy(&j->lock);
+        pthread_cond_destroy(&j->cond);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void sfn_journal_submit(sfn_journal *j, sfn_entry *e)
+{
+    e->next = NULL;
+    pthread_mutex_lock(&j->lock);
+    if (j->tail)
+        j->tail->next = e;
+    else
+        j->head = e;
+    j->tail = e;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+void sfn_journal_stop(sfn_journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    j->stop = true;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    pthread_join(j->thread, NULL);
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->cond);
+    free(j);
+}
