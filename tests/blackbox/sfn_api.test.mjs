@@ -330,10 +330,9 @@ test('states:startExecution: request-response, .sync and .sync:2', async () => {
 });
 
 test('seed state machines: run where no external task is needed', async (t) => {
-  const dir = process.env.FG_SEED_ASL || join(process.cwd(), '..', '..', 'shared', 'seed-artifacts', 'asl');
-  const alt = join(process.cwd(), '..', 'shared', 'seed-artifacts', 'asl');
-  const where = existsSync(dir) ? dir : existsSync(alt) ? alt : existsSync('/work/shared/seed-artifacts/asl') ? '/work/shared/seed-artifacts/asl' : null;
-  if (!where) { t.skip(`seed machines absent (${dir})`); return; }
+  const shared = process.env.FG_SHARED_DIR || join(process.env.FG_SOURCE_DIR || process.cwd(), '..', 'shared');
+  const where = join(shared, 'seed-artifacts', 'asl');
+  if (!existsSync(where)) { t.skip(`seed machines absent (${where}; set FG_SHARED_DIR)`); return; }
   let ran = 0;
   for (const f of readdirSync(where).filter((n) => n.endsWith('.json'))) {
     const def = readFileSync(join(where, f), 'utf8');
