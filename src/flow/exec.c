@@ -50,7 +50,7 @@ static void frame_clear_state(fg__frame *f)
     f->tolerance_set = false;
     free_kids(f);
     if (f->task) {
-        if (f->task->completed) {
+        if (f->task->completed || f->task->released) {
             json_decref(f->task->params);
             json_decref(f->task->result);
             free(f->task->error);
@@ -1325,6 +1325,11 @@ void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause)
         task_free(t);
     else
         notify_task_done(t);
+}
+
+void fg_flow_task_release(fg_flow_task *t)
+{
+    t->released = true;
 }
 
 void fg_flow_task_heartbeat(fg_flow_task *t)

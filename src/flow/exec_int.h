@@ -21,6 +21,7 @@ struct fg_flow_task {
     char suffix[24];        /* ".sync:2", ".sync", ".waitForTaskToken" or "" */
     json_t *params;
     bool completed;
+    bool released;          /* the handler keeps no pointer to it */
     int64_t heartbeat_ms;    /* 0: no HeartbeatSeconds */
     int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;

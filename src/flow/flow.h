@@ -81,6 +81,11 @@ const char *fg_flow_task_execution_name(const fg_flow_task *t);
  * releases its own). Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
 void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause);
+/* For a handler that returns without keeping the task (it is completed later
+ * through fg_flow_exec_task_by_token): the execution frees the task when it
+ * stops waiting for it, instead of leaving that to the handler. Call it from
+ * inside the handler, before completing the task if it does. */
+void fg_flow_task_release(fg_flow_task *t);
 /* SendTaskHeartbeat: restarts the HeartbeatSeconds countdown. */
 void fg_flow_task_heartbeat(fg_flow_task *t);
 

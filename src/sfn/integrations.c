@@ -82,6 +82,7 @@ static char *input_text(const json_t *input)
 static int start_execution(fg_flow_task *t, void *ud)
 {
     fg_sfn *s = ud;
+    fg_flow_task_release(t); /* completed by token, or below */
     const json_t *params = fg_flow_task_parameters(t);
     const char *machine = fg_json_str(params, "StateMachineArn", NULL);
     char account[64];
@@ -126,6 +127,7 @@ static int start_execution(fg_flow_task *t, void *ud)
 static int activity_task(fg_flow_task *t, void *ud)
 {
     fg_sfn *s = ud;
+    fg_flow_task_release(t); /* SendTask* completes it by token */
     char account[64];
     if (!task_account(t, account, sizeof account)) {
         fg_flow_task_fail(t, "States.Runtime", "activities run only inside the Step Functions service");

@@ -84,6 +84,7 @@ static int calls;
 static int remember_token(fg_flow_task *t, void *ud)
 {
     (void)ud;
+    fg_flow_task_release(t);
     snprintf(seen_token, sizeof seen_token, "%s", fg_flow_task_token(t));
     calls++;
     return 0; /* stays pending */
