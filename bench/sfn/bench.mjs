@@ -7,8 +7,11 @@
 //  - peer: aws-local-stepfunctions (bench/flow/peer, pinned) runs the same
 //    express chain in-process (no HTTP, no durability), after checking it gives
 //    the same output as flowgate.
+//  - express at fixed rates: with FG_LOADGEN (bench/gateway/loadgen.c, an
+//    open-loop C client) StartSyncExecution is sent at fixed rates, so the
+//    figure is the server's, not the node client's.
 // Usage: node bench/sfn/bench.mjs FLOWGATE_BIN [RUNS]
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +20,7 @@ import { createRequire } from 'node:module';
 
 const bin = process.argv[2];
 const runs = Number(process.argv[3] || 3);
-const EXECS = 400, CHAIN = 25, EXPRESS_SECONDS = 3, CLIENTS = 16;
+const EXECS = Number(process.env.FG_BENCH_EXECS || 400), CHAIN = 25, EXPRESS_SECONDS = 3, CLIENTS = 16;
 
 function serve(dir) {
   writeFileSync(join(dir, 'c.yaml'), `log:\n  access: false\n  level: ${process.env.FG_BENCH_LOG || 'info'}\nserver:\n  workers: 2\n`);
@@ -127,12 +130,27 @@ try {
     e.push(await express(exp));
   }
   const p = await peer(expressChain(), want);
+  const fixed = [];
+  if (process.env.FG_LOADGEN) {
+    const bodyFile = join(dir, 'sync.json');
+    writeFileSync(bodyFile, JSON.stringify({ stateMachineArn: exp, input: JSON.stringify(expressInput) }));
+    for (const rate of [1000, 2000, 4000, 8000]) {
+      const out = execFileSync(process.env.FG_LOADGEN, ['--url', `${url}/`, '--body', bodyFile, '--rate', String(rate),
+        '--duration', String(EXPRESS_SECONDS), '--header', 'x-amz-target: AWSStepFunctions.StartSyncExecution',
+        '--header', 'content-type: application/x-amz-json-1.0', '--max-conns', '256'], { encoding: 'utf8' });
+      const r = JSON.parse(out.trim().split('\n').at(-1));
+      fixed.push({ rate, done: r.done, errors: r.errors + r.non2xx, tps: (r.done * 100) / EXPRESS_SECONDS, p50: r.lat_p50_us, p99: r.lat_p99_us });
+    }
+  }
   const fmt = (x) => Math.round(x).toLocaleString('en-US');
   const range = (xs) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
   console.log(`durable STANDARD (${EXECS} executions × ${CHAIN} Pass states, commit per transition): median ${fmt(median(d))} transitions/s (${range(d)})`);
   console.log(`express StartSyncExecution (${CLIENTS} clients, 100-state chain): median ${fmt(median(e))} transitions/s (${range(e)})`);
   console.log(`aws-local-stepfunctions in-process, same chain: median ${fmt(p.rate)} transitions/s (${range(p.rates)}); same output: ${p.same ? 'yes' : 'NO'}`);
   console.log(`express through the API ÷ peer in-process: ${(median(e) / p.rate).toFixed(1)}×`);
+  for (const f of fixed)
+    console.log(`express at ${f.rate} req/s (loadgen): ${f.done} done, ${f.errors} errors, ${fmt(f.tps)} transitions/s, ` +
+      `p50 ${fmt(f.p50)} µs, p99 ${fmt(f.p99)} µs, ÷ peer ${(f.tps / p.rate).toFixed(1)}×`);
 } finally {
   srv.c.kill('SIGTERM');
   await new Promise((r) => srv.c.once('exit', r));

@@ -248,19 +248,20 @@ void sfn_op_get_execution_history(sfn_call_ctx *c)
         not_found(c, "ExecutionDoesNotExist", "Execution", arn);
         return;
     }
+    int64_t exec_id = fg_json_int(row, "exec_id", 0);
     json_decref(row);
     bool reverse = fg_json_bool(c->in, "reverseOrder", false);
     bool data = fg_json_bool(c->in, "includeExecutionData", true);
-    fg_sval p[4] = {SFN_TEXT(c->account), FG_STEXT(arn), FG_SINT(limit + 1), FG_SINT(offset)};
+    fg_sval p[3] = {FG_SINT(exec_id), FG_SINT(limit + 1), FG_SINT(offset)};
     json_t *rows = NULL;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     int rc = fg_store_query_json(c->s->store,
-                                 reverse ? "SELECT body FROM sfn_events WHERE account_id = $1 AND "
-                                           "execution_arn = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
-                                         : "SELECT body FROM sfn_events WHERE account_id = $1 AND "
-                                           "execution_arn = $2 ORDER BY id LIMIT $3 OFFSET $4",
-                                 p, 4, &rows, &eb);
+                                 reverse ? "SELECT body FROM sfn_events WHERE exec_id = $1 "
+                                           "ORDER BY id DESC LIMIT $2 OFFSET $3"
+                                         : "SELECT body FROM sfn_events WHERE exec_id = $1 "
+                                           "ORDER BY id LIMIT $2 OFFSET $3",
+                                 p, 3, &rows, &eb);
     if (rc) {
         sfn_api_store_error(c, &eb);
         return;

@@ -228,6 +228,7 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
     x->durable = !express;
     x->key = x->arn ? sfn_key(account, x->arn) : NULL;
     x->start_ms = fg_clock_wall_ms();
+    x->exec_id = sfn_next_exec_id(s);
     if (!x->arn || !x->key || !x->machine_arn || !x->name || !x->input) {
         sfn_exec_unref(x);
         return NULL;
@@ -237,16 +238,17 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
 
 static int insert_row(fg_sfn *s, const sfn_exec *x, const sfn_machine_row *row, fg_errbuf *eb)
 {
-    fg_sval p[12] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
+    fg_sval p[13] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
                      FG_STEXT(x->name), FG_STEXT("STANDARD"), FG_STEXT("RUNNING"),
                      FG_STEXT(row->definition), FG_STEXT(x->role_arn), FG_STEXT(x->input),
                      FG_SINT(x->start_ms), FG_STEXT(x->parent_token),
-                     FG_SINT((int64_t)x->parent_mode)};
+                     FG_SINT((int64_t)x->parent_mode), FG_SINT(x->exec_id)};
     return fg_store_exec(s->store,
                          "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
                          "status, definition, role_arn, input, start_ms, parent_token, "
-                         "parent_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                         p, 12, NULL, eb);
+                         "parent_mode, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                         "$11, $12, $13)",
+                         p, 13, NULL, eb);
 }
 
 static void exec_opts(const sfn_exec *x, fg_flow_exec_opts *o, char *prefix)

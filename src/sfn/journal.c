@@ -42,11 +42,11 @@ static void build_events_sql(void)
     for (int n = 1; n <= EVENTS_PER_INSERT; n++) {
         char *p = events_sql_text[n];
         size_t left = sizeof events_sql_text[n];
-        int w = snprintf(p, left, "INSERT INTO sfn_events (account_id, execution_arn, id, body) VALUES ");
+        int w = snprintf(p, left, "INSERT INTO sfn_events (exec_id, id, body) VALUES ");
         for (int k = 0; k < n && w > 0 && (size_t)w < left; k++) {
             p += w;
             left -= (size_t)w;
-            w = snprintf(p, left, "%s($1, $2, $%d, $%d)", k ? ", " : "", 3 + 2 * k, 4 + 2 * k);
+            w = snprintf(p, left, "%s($1, $%d, $%d)", k ? ", " : "", 2 + 2 * k, 3 + 2 * k);
         }
     }
 }
@@ -56,12 +56,12 @@ static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
     size_t total = json_array_size(e->events);
     for (size_t i = 0; i < total;) {
         int n = total - i > EVENTS_PER_INSERT ? EVENTS_PER_INSERT : (int)(total - i);
-        fg_sval p[2 + 2 * EVENTS_PER_INSERT] = {SFN_TEXT(e->x->account), FG_STEXT(e->x->arn)};
+        fg_sval p[1 + 2 * EVENTS_PER_INSERT] = {FG_SINT(e->x->exec_id)};
         for (int k = 0; k < n; k++) {
-            p[2 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
-            p[3 + 2 * k] = FG_STEXT(json_string_value(json_array_get(e->events, i + (size_t)k)));
+            p[1 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
+            p[2 + 2 * k] = FG_STEXT(json_string_value(json_array_get(e->events, i + (size_t)k)));
         }
-        int rc = fg_store_exec(st, events_sql_text[n], p, 2 + 2 * n, NULL, eb);
+        int rc = fg_store_exec(st, events_sql_text[n], p, 1 + 2 * n, NULL, eb);
         if (rc)
             return rc;
         i += (size_t)n;
@@ -73,17 +73,18 @@ static int write_insert(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
     const sfn_exec *x = e->x;
     int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
-    fg_sval p[15] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
+    fg_sval p[16] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
                      FG_STEXT(x->name), FG_STEXT(x->express ? "EXPRESS" : "STANDARD"),
                      FG_STEXT(e->status), FG_STEXT(x->definition ? x->definition : ""), FG_STEXT(x->role_arn),
                      FG_STEXT(x->input), FG_STEXT(e->output), FG_STEXT(e->error),
-                     FG_STEXT(e->cause), FG_SINT(x->start_ms), FG_SINT(e->stop_ms), FG_SINT(nevents)};
+                     FG_STEXT(e->cause), FG_SINT(x->start_ms), FG_SINT(e->stop_ms), FG_SINT(nevents),
+                     FG_SINT(x->exec_id)};
     return fg_store_exec(st,
                          "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
                          "status, definition, role_arn, input, output, error, cause, start_ms, "
-                         "stop_ms, events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                         "$12, $13, $14, $15)",
-                         p, 15, NULL, eb);
+                         "stop_ms, events, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                         "$10, $11, $12, $13, $14, $15, $16)",
+                         p, 16, NULL, eb);
 }
 
 static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)

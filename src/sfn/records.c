@@ -122,7 +122,7 @@ json_t *sfn_execution_row(fg_sfn *s, const char *account, const char *arn)
     json_t *rows = NULL;
     if (fg_store_query_json(s->store,
                             "SELECT arn, machine_arn, name, type, status, input, output, error, "
-                            "cause, start_ms, stop_ms, definition, role_arn, parent_token "
+                            "cause, start_ms, stop_ms, definition, role_arn, parent_token, exec_id "
                             "FROM sfn_executions WHERE account_id = $1 AND arn = $2",
                             p, 2, &rows, NULL) != 0)
         return NULL;

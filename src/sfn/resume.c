@@ -18,12 +18,11 @@ typedef struct resume {
 
 static json_t *load_events(fg_sfn *s, const sfn_exec *x)
 {
-    fg_sval p[2] = {SFN_TEXT(x->account), FG_STEXT(x->arn)};
+    fg_sval p[1] = {FG_SINT(x->exec_id)};
     json_t *rows = NULL;
     json_t *events = json_array();
-    if (fg_store_query_json(s->store, "SELECT body FROM sfn_events WHERE account_id = $1 AND "
-                                      "execution_arn = $2 ORDER BY id",
-                            p, 2, &rows, NULL) == 0) {
+    if (fg_store_query_json(s->store, "SELECT body FROM sfn_events WHERE exec_id = $1 ORDER BY id",
+                            p, 1, &rows, NULL) == 0) {
         size_t i;
         json_t *r;
         json_array_foreach(rows, i, r) {
@@ -110,6 +109,7 @@ static sfn_exec *exec_from_row(fg_sfn *s, const json_t *row)
     x->key = sfn_key(x->account, x->arn);
     x->durable = true;
     x->start_ms = fg_json_int(row, "start_ms", 0);
+    x->exec_id = fg_json_int(row, "exec_id", 0);
     const char *parent = fg_json_str(row, "parent_token", NULL);
     x->parent_token = parent ? strdup(parent) : NULL;
     x->parent_mode = (sfn_parent_mode)fg_json_int(row, "parent_mode", 0);
@@ -144,7 +144,7 @@ int sfn_exec_resume_all(fg_sfn *s, fg_errbuf *eb)
     json_t *rows = NULL;
     int rc = fg_store_query_json(s->store,
                                  "SELECT account_id, arn, machine_arn, name, definition, role_arn, "
-                                 "input, start_ms, snapshot, parent_token, parent_mode "
+                                 "input, start_ms, snapshot, parent_token, parent_mode, exec_id "
                                  "FROM sfn_executions WHERE status = 'RUNNING' AND type = 'STANDARD'",
                                  NULL, 0, &rows, eb);
     if (rc)

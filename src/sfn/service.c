@@ -2,6 +2,7 @@
  * of compiled machines, and its life (create, start = resume, stop, free). */
 #include "sfn/sfn_int.h"
 
+#include "core/clock.h"
 #include "core/log.h"
 
 #include <stdio.h>
@@ -89,6 +90,12 @@ void sfn_live_del(fg_sfn *s, sfn_exec *x)
     pthread_mutex_unlock(&s->lock);
     if (cur == x)
         sfn_exec_unref(x);
+}
+
+int64_t sfn_next_exec_id(fg_sfn *s)
+{
+    unsigned n = atomic_fetch_add(&s->exec_counter, 1);
+    return (fg_clock_wall_ms() << 16) | (int64_t)(n & 0xffff);
 }
 
 fg_http_worker *sfn_pick_worker(fg_sfn *s)

@@ -43,6 +43,8 @@ typedef struct sfn_exec {
     char *key;           /* account "\n" arn: the live table's key */
     char *arn, *machine_arn, *machine_name, *name, *role_arn, *input;
     char *definition;    /* record_at_end only */
+    int64_t exec_id;     /* keys its history events (increasing, so running
+                            executions' events sit together in the index) */
     bool express;
     bool durable;        /* STANDARD: each step committed before the next */
     bool record_at_end;  /* EXPRESS with logging level ALL: stored when it ends */
@@ -73,6 +75,7 @@ struct fg_sfn {
     fg_http_server *server;
     atomic_bool stopping;
     atomic_uint next_worker;
+    atomic_uint exec_counter;
 };
 
 /* service.c: the live table and references. */
@@ -85,6 +88,8 @@ void sfn_machine_unref(sfn_machine *m);
 char *sfn_key(const char *account, const char *arn);
 /* A worker for work that has none yet (resumed executions). */
 fg_http_worker *sfn_pick_worker(fg_sfn *s);
+/* A new execution id: wall time in ms shifted left 16 bits, plus a counter. */
+int64_t sfn_next_exec_id(fg_sfn *s);
 
 /* records.c: rows in the store. */
 int sfn_machine_row_get(fg_sfn *s, const char *account, const char *arn, sfn_machine_row *out,

@@ -56,9 +56,9 @@ FG_TEST(machine_and_execution_rows_round_trip)
     FG_CHECK_INT(sfn_machine_row_get(&s, "acct2", arn, &other, &eb), FG_ENOTFOUND);
     fg_sval e[2] = {FG_STEXT("acct"), FG_STEXT("arn:x")};
     FG_CHECK_INT(fg_store_exec(st, "INSERT INTO sfn_executions (account_id, arn, machine_arn, "
-                                   "name, type, status, definition, role_arn, input, start_ms) "
-                                   "VALUES ($1, $2, 'm', 'n', 'STANDARD', 'RUNNING', '{}', 'r', "
-                                   "'{\"a\":1}', 7)", e, 2, NULL, &eb), 0);
+                                   "name, type, status, definition, role_arn, input, start_ms, "
+                                   "exec_id) VALUES ($1, $2, 'm', 'n', 'STANDARD', 'RUNNING', "
+                                   "'{}', 'r', '{\"a\":1}', 7, 1)", e, 2, NULL, &eb), 0);
     json_t *x = sfn_execution_row(&s, "acct", "arn:x");
     FG_REQUIRE(x);
     FG_CHECK_STR(fg_json_str(x, "input", ""), "{\"a\":1}");
@@ -67,9 +67,9 @@ FG_TEST(machine_and_execution_rows_round_trip)
     FG_CHECK(sfn_execution_row(&s, "acct", "arn:none") == NULL);
     /* the primary key refuses a second execution of the same name */
     FG_CHECK_INT(fg_store_exec(st, "INSERT INTO sfn_executions (account_id, arn, machine_arn, "
-                                   "name, type, status, definition, role_arn, input, start_ms) "
-                                   "VALUES ($1, $2, 'm', 'n', 'STANDARD', 'RUNNING', '{}', 'r', "
-                                   "'{}', 7)", e, 2, NULL, &eb), FG_EEXIST);
+                                   "name, type, status, definition, role_arn, input, start_ms, "
+                                   "exec_id) VALUES ($1, $2, 'm', 'n', 'STANDARD', 'RUNNING', "
+                                   "'{}', 'r', '{}', 7, 2)", e, 2, NULL, &eb), FG_EEXIST);
     const char *k;
     json_t *v;
     json_object_foreach(s.machines, k, v)
