@@ -44,7 +44,7 @@ async function create(name, definition, type = 'STANDARD', extra = {}) {
   });
   return r.stateMachineArn;
 }
-async function waitDone(executionArn, timeoutMs = 10000) {
+async function waitDone(executionArn, timeoutMs = 30000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const d = await send(S.DescribeExecutionCommand, { executionArn });
@@ -188,7 +188,7 @@ test('StopExecution aborts a waiting execution; TimeoutSeconds times one out', a
   assert.equal(h.events[0].type, 'ExecutionAborted');
   const t = await create('std-timeout', { TimeoutSeconds: 1, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } });
   const ts = await send(S.StartExecutionCommand, { stateMachineArn: t });
-  const td = await waitDone(ts.executionArn, 5000);
+  const td = await waitDone(ts.executionArn, 15000);
   assert.equal(td.status, 'TIMED_OUT');
 });
 
@@ -285,7 +285,7 @@ test('activities: create, describe, list, delete, long poll, heartbeat timeout',
   const s = await send(S.StartExecutionCommand, { stateMachineArn: m });
   const task = await polled;
   assert.ok(task.taskToken);
-  const dd = await waitDone(s.executionArn, 5000); // no heartbeat: States.HeartbeatTimeout
+  const dd = await waitDone(s.executionArn, 15000); // no heartbeat: States.HeartbeatTimeout
   assert.equal(dd.status, 'FAILED');
   assert.equal(dd.error, 'States.HeartbeatTimeout');
   await send(S.DeleteActivityCommand, { activityArn: a.activityArn });

@@ -89,7 +89,7 @@ test('SIGKILL during Wait states: every execution resumes and no completed Task 
   // Kill only once every execution's Wait is committed: from then on nothing
   // completed may run again.
   for (const arn of arns) {
-    for (let i = 0; i < 100 && !(await committedTypes(sfn, arn)).includes('WaitStateEntered'); i++) await sleep(20);
+    for (let i = 0; i < 1000 && !(await committedTypes(sfn, arn)).includes('WaitStateEntered'); i++) await sleep(20);
     assert.ok((await committedTypes(sfn, arn)).includes('WaitStateEntered'), `${arn} reached its Wait`);
   }
   sfn.destroy();
@@ -103,7 +103,7 @@ test('SIGKILL during Wait states: every execution resumes and no completed Task 
   assert.equal(await work(sfn, act.activityArn, counts, N), N);
   for (let i = 0; i < N; i++) {
     let d;
-    for (let k = 0; k < 200; k++) {
+    for (let k = 0; k < 1200; k++) {
       d = await sfn.send(new S.DescribeExecutionCommand({ executionArn: arns[i] }));
       if (d.status !== 'RUNNING') break;
       await sleep(25);
@@ -146,7 +146,7 @@ test('a Task waiting for its token keeps the token across a restart', async () =
   assert.equal(t2.taskToken, t1.taskToken);
   await sfn.send(new S.SendTaskSuccessCommand({ taskToken: t1.taskToken, output: '{"after":"restart"}' }));
   let d;
-  for (let k = 0; k < 200; k++) {
+  for (let k = 0; k < 1200; k++) {
     d = await sfn.send(new S.DescribeExecutionCommand({ executionArn: s.executionArn }));
     if (d.status !== 'RUNNING') break;
     await sleep(25);
