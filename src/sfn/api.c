@@ -147,6 +147,7 @@ static const struct {
     {"DescribeActivity", sfn_op_describe_activity},
     {"ListActivities", sfn_op_list_activities},
     {"GetActivityTask", sfn_op_get_activity_task},
+    {"TestState", sfn_op_test_state},
 };
 
 /* SigV4-signed calls (the AWS SDKs) carry no flowgate token: they are served

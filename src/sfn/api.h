@@ -49,5 +49,6 @@ void sfn_op_delete_activity(sfn_call_ctx *c);
 void sfn_op_describe_activity(sfn_call_ctx *c);
 void sfn_op_list_activities(sfn_call_ctx *c);
 void sfn_op_get_activity_task(sfn_call_ctx *c);
+void sfn_op_test_state(sfn_call_ctx *c);
 
 #endif

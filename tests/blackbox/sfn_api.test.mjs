@@ -329,6 +329,30 @@ test('states:startExecution: request-response, .sync and .sync:2', async () => {
   assert.equal(kids.executions.length, 3);
 });
 
+test('TestState: one state on its own (output, next state, failure, caught error)', async () => {
+  const p = await send(S.TestStateCommand, { roleArn: ROLE, input: '{"a":2}', definition: JSON.stringify({
+    Type: 'Pass', Parameters: { 'b.$': 'States.MathAdd($.a, 1)' }, Next: 'After' }) });
+  assert.equal(p.status, 'SUCCEEDED');
+  assert.deepEqual(JSON.parse(p.output), { b: 3 });
+  assert.equal(p.nextState, 'After');
+  const ch = await send(S.TestStateCommand, { roleArn: ROLE, input: '{"n":5}', definition: JSON.stringify({
+    Type: 'Choice', Choices: [{ Variable: '$.n', NumericGreaterThan: 3, Next: 'Big' }], Default: 'Small' }) });
+  assert.equal(ch.nextState, 'Big');
+  const f = await send(S.TestStateCommand, { roleArn: ROLE, definition: JSON.stringify({ Type: 'Fail', Error: 'E', Cause: 'C' }) });
+  assert.equal(f.status, 'FAILED');
+  assert.equal(f.error, 'E');
+  assert.equal(f.cause, 'C');
+  const w = await send(S.TestStateCommand, { roleArn: ROLE, definition: JSON.stringify({ Type: 'Wait', Seconds: 3600, End: true }) });
+  assert.equal(w.status, 'SUCCEEDED');
+  const t = await send(S.TestStateCommand, { roleArn: ROLE, definition: JSON.stringify({
+    Type: 'Task', Resource: 'arn:aws:states:::http:invoke', Parameters: {},
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Handle', ResultPath: '$.err' }], End: true }) });
+  assert.equal(t.status, 'CAUGHT_ERROR');
+  assert.equal(t.nextState, 'Handle');
+  assert.ok(t.error);
+  await rejects(send(S.TestStateCommand, { roleArn: ROLE, definition: '{"Type":"Pass","Bogus":1,"End":true}' }), 'InvalidDefinition');
+});
+
 test('seed state machines: run where no external task is needed', async (t) => {
   const shared = process.env.FG_SHARED_DIR || join(process.env.FG_SOURCE_DIR || process.cwd(), '..', 'shared');
   const where = join(shared, 'seed-artifacts', 'asl');
