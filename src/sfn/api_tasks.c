@@ -55,10 +55,37 @@ static token_call *token_call_new(sfn_call_ctx *c, const char **token)
     return t;
 }
 
+/* AWS's limits on what a caller sends with a task token. */
+static bool within_limits(sfn_call_ctx *c)
+{
+    static const struct { const char *member; size_t max; } limits[] = {
+        {"error", 256}, {"cause", 32768}, {"taskToken", 2048},
+    };
+    for (size_t i = 0; i < FG_ARRAY_LEN(limits); i++) {
+        const char *v = fg_json_str(c->in, limits[i].member, NULL);
+        if (v && strlen(v) > limits[i].max) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "1 validation error detected: Value at '%s' failed to "
+                     "satisfy constraint: Member must have length less than or equal to %zu",
+                     limits[i].member, limits[i].max);
+            sfn_api_error(c->req, 400, "ValidationException", msg);
+            return false;
+        }
+    }
+    return true;
+}
+
 void sfn_op_send_task_success(sfn_call_ctx *c)
 {
     const char *token;
     const char *output = fg_json_str(c->in, "output", NULL);
+    if (!within_limits(c))
+        return;
+    if (output && strlen(output) > c->s->limits.payload_max) {
+        sfn_api_error(c->req, 400, "InvalidOutput", "Invalid Output: larger than the payload limit "
+                                                    "(256 KiB)");
+        return;
+    }
     json_t *out = output ? json_loads(output, JSON_DECODE_ANY, NULL) : NULL;
     if (!out) {
         sfn_api_error(c->req, 400, "InvalidOutput", "Invalid Output: the output must be JSON");
@@ -74,6 +101,8 @@ void sfn_op_send_task_success(sfn_call_ctx *c)
 void sfn_op_send_task_failure(sfn_call_ctx *c)
 {
     const char *token;
+    if (!within_limits(c))
+        return;
     token_call *t = token_call_new(c, &token);
     if (t)
         sfn_task_complete(c->s, token, NULL, fg_json_str(c->in, "error", "States.TaskFailed"),
@@ -84,6 +113,8 @@ void sfn_op_send_task_failure(sfn_call_ctx *c)
 void sfn_op_send_task_heartbeat(sfn_call_ctx *c)
 {
     const char *token;
+    if (!within_limits(c))
+        return;
     token_call *t = token_call_new(c, &token);
     if (t)
         sfn_task_complete(c->s, token, NULL, NULL, NULL, true, fg_http_req_worker(c->req),

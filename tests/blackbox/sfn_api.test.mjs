@@ -250,6 +250,8 @@ test('waitForTaskToken: SendTaskSuccess, SendTaskFailure, heartbeat, bad tokens'
   assert.ok(h.events.some((e) => e.type === 'TaskSubmitted' || e.type === 'TaskStarted'));
   await rejects(send(S.SendTaskSuccessCommand, { taskToken: token, output: '{}' }), 'TaskTimedOut');
   await rejects(send(S.SendTaskSuccessCommand, { taskToken: 'garbage', output: '{}' }), 'InvalidToken');
+  await rejects(send(S.SendTaskFailureCommand, { taskToken: token, error: 'e'.repeat(300) }), 'ValidationException');
+  await rejects(send(S.SendTaskSuccessCommand, { taskToken: token, output: JSON.stringify('x'.repeat(300000)) }), 'InvalidOutput');
   // the activity task itself: SendTaskFailure fails the child
   await send(S.SendTaskSuccessCommand, { taskToken: task.taskToken, output: '{}' });
   const s2 = await send(S.StartExecutionCommand, { stateMachineArn: child });
