@@ -261,6 +261,7 @@ static void exec_opts(const sfn_exec *x, fg_flow_exec_opts *o, char *prefix)
     o->express = x->express;
     o->execution_arn = x->arn;
     o->token_prefix = prefix;
+    o->account_id = x->account;
     o->limits = &x->svc->limits;
 }
 
