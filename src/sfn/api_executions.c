@@ -106,7 +106,7 @@ void sfn_op_stop_execution(sfn_call_ctx *c)
     if (!strcmp(fg_json_str(row, "status", ""), "RUNNING")) { /* not resumed yet */
         fg_sval p[5] = {SFN_TEXT(c->account), FG_STEXT(arn), FG_STEXT(error), FG_STEXT(cause),
                         FG_SINT(now)};
-        fg_store_exec(c->s->store, "UPDATE sfn_executions SET status = 'ABORTED', snapshot = NULL, "
+        fg_store_exec(c->s->store, "UPDATE sfn_executions SET status = 'ABORTED', "
                                    "error = $3, cause = $4, stop_ms = $5 WHERE account_id = $1 "
                                    "AND arn = $2 AND status = 'RUNNING'", p, 5, NULL, NULL);
     } else {

@@ -236,6 +236,7 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
     return x;
 }
 
+/* The execution row and its position row (the part each step rewrites). */
 static int insert_row(fg_sfn *s, const sfn_exec *x, const sfn_machine_row *row, fg_errbuf *eb)
 {
     fg_sval p[13] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
@@ -243,12 +244,22 @@ static int insert_row(fg_sfn *s, const sfn_exec *x, const sfn_machine_row *row, 
                      FG_STEXT(row->definition), FG_STEXT(x->role_arn), FG_STEXT(x->input),
                      FG_SINT(x->start_ms), FG_STEXT(x->parent_token),
                      FG_SINT((int64_t)x->parent_mode), FG_SINT(x->exec_id)};
-    return fg_store_exec(s->store,
-                         "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
-                         "status, definition, role_arn, input, start_ms, parent_token, "
-                         "parent_mode, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                         "$11, $12, $13)",
-                         p, 13, NULL, eb);
+    fg_sval id = FG_SINT(x->exec_id);
+    int rc = fg_store_begin(s->store, eb);
+    if (!rc)
+        rc = fg_store_exec(s->store,
+                           "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
+                           "status, definition, role_arn, input, start_ms, parent_token, "
+                           "parent_mode, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                           "$10, $11, $12, $13)",
+                           p, 13, NULL, eb);
+    if (!rc)
+        rc = fg_store_exec(s->store, "INSERT INTO sfn_positions (exec_id) VALUES ($1)", &id, 1,
+                           NULL, eb);
+    if (!rc)
+        return fg_store_commit(s->store, eb);
+    fg_store_rollback(s->store);
+    return rc;
 }
 
 static void exec_opts(const sfn_exec *x, fg_flow_exec_opts *o, char *prefix)

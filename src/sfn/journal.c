@@ -91,20 +91,21 @@ static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
     const sfn_exec *x = e->x;
     int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
-    if (!e->final) {
-        fg_sval p[5] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->snapshot),
-                        FG_SINT(e->wake_ms), FG_SINT(nevents)};
-        return fg_store_exec(st, "UPDATE sfn_executions SET snapshot = $3, wake_ms = $4, "
-                                 "events = $5 WHERE account_id = $1 AND arn = $2",
-                             p, 5, NULL, eb);
+    if (!e->final) { /* the narrow position row only: the execution row stays put */
+        fg_sval p[3] = {FG_SINT(x->exec_id), FG_STEXT(e->snapshot), FG_SINT(e->wake_ms)};
+        return fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, wake_ms = $3 "
+                                 "WHERE exec_id = $1", p, 3, NULL, eb);
     }
     fg_sval p[8] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->status),
                     FG_STEXT(e->output), FG_STEXT(e->error), FG_STEXT(e->cause),
                     FG_SINT(e->stop_ms), FG_SINT(nevents)};
-    return fg_store_exec(st, "UPDATE sfn_executions SET snapshot = NULL, wake_ms = NULL, "
-                             "status = $3, output = $4, error = $5, cause = $6, stop_ms = $7, "
-                             "events = $8 WHERE account_id = $1 AND arn = $2",
-                         p, 8, NULL, eb);
+    int rc = fg_store_exec(st, "UPDATE sfn_executions SET status = $3, output = $4, error = $5, "
+                               "cause = $6, stop_ms = $7, events = $8 "
+                               "WHERE account_id = $1 AND arn = $2",
+                           p, 8, NULL, eb);
+    fg_sval id = FG_SINT(x->exec_id);
+    return rc ? rc : fg_store_exec(st, "DELETE FROM sfn_positions WHERE exec_id = $1", &id, 1,
+                                   NULL, eb);
 }
 
 static void write_batch(sfn_journal *j, sfn_entry *batch)

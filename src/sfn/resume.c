@@ -40,7 +40,7 @@ static void fail_resume(sfn_exec *x, const char *why)
     fg_log(FG_LOG_ERROR, NULL, "sfn: cannot resume execution %s: %s", x->arn, why);
     fg_sval p[4] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(why),
                     FG_SINT(x->start_ms)};
-    fg_store_exec(x->svc->store, "UPDATE sfn_executions SET status = 'FAILED', snapshot = NULL, "
+    fg_store_exec(x->svc->store, "UPDATE sfn_executions SET status = 'FAILED', "
                                  "error = 'States.Runtime', cause = $3, stop_ms = $4 "
                                  "WHERE account_id = $1 AND arn = $2", p, 4, NULL, NULL);
 }
@@ -143,9 +143,11 @@ int sfn_exec_resume_all(fg_sfn *s, fg_errbuf *eb)
 {
     json_t *rows = NULL;
     int rc = fg_store_query_json(s->store,
-                                 "SELECT account_id, arn, machine_arn, name, definition, role_arn, "
-                                 "input, start_ms, snapshot, parent_token, parent_mode, exec_id "
-                                 "FROM sfn_executions WHERE status = 'RUNNING' AND type = 'STANDARD'",
+                                 "SELECT e.account_id, e.arn, e.machine_arn, e.name, e.definition, "
+                                 "e.role_arn, e.input, e.start_ms, p.snapshot, e.parent_token, "
+                                 "e.parent_mode, e.exec_id FROM sfn_executions e LEFT JOIN "
+                                 "sfn_positions p ON p.exec_id = e.exec_id "
+                                 "WHERE e.status = 'RUNNING' AND e.type = 'STANDARD'",
                                  NULL, 0, &rows, eb);
     if (rc)
         return rc;
