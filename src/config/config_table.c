@@ -45,6 +45,67 @@ const fg_conf_key fg_config_table[] = {
      "temperature when a request does not say."},
     {"chat.default_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "Model used when a request names none."},
+    {"chat.history_turns", FG_CT_INT, "10", 0, 1000, NULL, 0,
+     "Past turns of a chat_id (a message and its answer each) sent to the model with a new "
+     "message; 0 sends none. Every turn is kept in the store either way (GET /chats/{chat_id})."},
+    {"chat.max_chats_per_socket", FG_CT_INT, "16", 1, 4096, NULL, 0,
+     "Chats answering at once on one WebSocket; one more gets an error frame."},
+
+    {"cache", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The question-answer cache (docs/cache.md): answers of the chat API, and of the "
+     "OpenAI/Anthropic/Bedrock routes that opt in, kept per account."},
+    {"cache.enabled", FG_CT_BOOL, "true", 0, 0, NULL, 0,
+     "Read and write the cache. Off: every question goes upstream."},
+    {"cache.mode", FG_CT_ENUM, "exact", 0, 0, "exact|normalised|semantic", 0,
+     "exact: the seed's key (node_id + prompt, case-sensitive); normalised: model, messages "
+     "and parameters with white space and case folded; semantic: the most similar cached "
+     "prompt of the namespace by embedding cosine (needs cache.embedding_model). Exact "
+     "entries (imports) are always looked up first."},
+    {"cache.ttl_seconds", FG_CT_INT, "0", 0, 315360000, NULL, 0,
+     "Lifetime of a new entry; 0: entries never expire (the seed's behaviour)."},
+    {"cache.semantic_threshold", FG_CT_NUM, "0.95", 0, 1, NULL, 0,
+     "Lowest cosine similarity between two prompts' embeddings that counts as a hit."},
+    {"cache.embedding_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Model (from models:) that embeds prompts for the semantic mode; its deployments must "
+     "compute embeddings."},
+    {"cache.hnsw_min_entries", FG_CT_INT, "20000", 0, 100000000, NULL, 0,
+     "Semantic lookups scan every vector of a namespace exactly until it has this many, then "
+     "use an HNSW graph; 0: always scan."},
+    {"cache.max_entries", FG_CT_INT, "1000000", 1, 100000000, NULL, 0,
+     "Entries kept at most (memory and store); the oldest go first."},
+    {"cache.max_response_bytes", FG_CT_INT, "1048576", 1, 67108864, NULL, 0,
+     "Answers bigger than this are not cached."},
+    {"cache.gateway_routes", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Gateway paths whose answers are cached without being asked: space-separated path "
+     "prefixes (e.g. \"/v1/chat/completions /v1/messages /model/\"). Other requests opt in "
+     "with the header x-flowgate-cache: use; bypass skips the cache, refresh replaces the "
+     "entry. The semantic mode caches gateway answers by normalised key."},
+    {"cache.gateway_keys", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "API key ids (space-separated) whose gateway requests are cached without being asked."},
+
+    {"assistants", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The seed assistants' inference endpoints POST /bedrock_claude_messages_api and "
+     "POST /bedrock_converse_api (docs/assistants.md)."},
+    {"assistants.default_workflow", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Workflow a request runs when it names none (/bedrock_claude_messages_api): the account's "
+     "workflow of this name, else the one in assistants.workflows."},
+    {"assistants.workflows", FG_CT_LIST, NULL, 0, 0, NULL, 0,
+     "Workflows every account may run when it has none of that name itself."},
+    {"assistants.workflows[].name", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Name requests use (assistant_parameters.workflow_params.workflow_id)."},
+    {"assistants.workflows[].file", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Amazon States Language definition (JSON), compiled at start."},
+    {"assistants.workflows[].description", FG_CT_STR, NULL, 0, 0, NULL, 0, "What the workflow does."},
+    {"assistants.max_messages", FG_CT_INT, "1000", 1, 100000, NULL, 0,
+     "Messages one request may carry; more get 422."},
+    {"assistants.max_message_bytes", FG_CT_INT, "262144", 1, 67108864, NULL, 0,
+     "Bytes of text one message may carry; more get 422."},
+    {"assistants.workflow_timeout_ms", FG_CT_INT, "120000", 0, 3600000, NULL, 0,
+     "A workflow still running after this long is stopped (its model calls aborted) and the "
+     "request answered 504. 0: no limit."},
+    {"assistants.test_retrieve_file", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Test double: answer the Retrieve task (aws-sdk:bedrockagentruntime:retrieve) from this JSON "
+     "file instead of a knowledge base (docs/assistants.md)."},
 
     {"log", FG_CT_SECTION, NULL, 0, 0, NULL, 0, "Logging (JSON lines on standard error)."},
     {"log.level", FG_CT_ENUM, "info", 0, 0, "debug|info|warn|error", 0, "Lowest level logged."},

@@ -24,6 +24,8 @@ struct fg_flow_task {
     int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;
     char *error, *cause;
+    fg_flow_task_cancel_fn on_cancel; /* see fg_flow_task_on_cancel */
+    void *cancel_ud;
 };
 
 typedef struct fg__frame fg__frame;
@@ -36,6 +38,9 @@ struct fg__frame {
     int *retry_counts;
     int retry_total;
     int64_t entered_ms;
+    int entered_event;      /* id of the StateEntered event (0 without a history) */
+    json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
+    size_t vars_bytes;      /* their size (FG__VARS_SIZE_UNKNOWN until measured) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */
@@ -72,6 +77,9 @@ struct fg_flow_exec {
     char *error, *cause;
     json_t *context;
     bool context_dirty;     /* State.* not yet written for the current state */
+    bool in_catch;          /* evaluating a catcher: its failures are not caught */
+    json_t *assigned;       /* variables the state being left assigned (for its history event) */
+    const char *eval_location; /* the field whose JSONata evaluation failed, for the history */
     json_t *history;
     int last_event;
     uint64_t transitions;
@@ -83,6 +91,7 @@ struct fg_flow_exec {
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;
+    char account_id[64];
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */

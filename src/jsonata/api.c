@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,13 @@ void fg_jsonata_free(fg_jsonata_expr *e)
 static jenv *root_env(jctx *c, const fg_jsonata_env *env, jv *input)
 {
     jenv *root = jx_env_new(c, NULL);
+    if (env && env->parent)
+        root = root_env(c, env->parent, NULL);
     if (env)
         for (size_t i = 0; i < env->n; i++)
             jx_env_bind(c, root, env->names[i], jx_from_json(c, env->vals[i]));
+    if (!input)
+        return root;
     jx_env_bind(c, root, "$", input);
     return root;
 }
@@ -83,8 +88,9 @@ static void ctx_limits(jctx *c, const fg_jsonata_limits *lim)
     c->max_depth = lim && lim->max_depth > 0 ? lim->max_depth : DEFAULT_DEPTH;
     c->max_range = lim && lim->max_range ? lim->max_range : DEFAULT_RANGE;
     c->match_limit = lim && lim->regex_match_limit ? lim->regex_match_limit : DEFAULT_MATCH_LIMIT;
-    if (lim && lim->timeout_ms)
-        c->deadline_ns = fg_clock_mono_ns() + lim->timeout_ms * 1000000ull;
+    c->reject_functions = lim && lim->reject_functions;
+    if (lim && lim->timeout_ms) /* the clock starts at the first check (jx_check_limits) */
+        c->timeout_ns = lim->timeout_ms * 1000000ull;
 }
 
 /* Runs the evaluation under setjmp; a thrown error returns NULL. */
@@ -105,6 +111,11 @@ static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *i
     }
     c->root_input = in;
     jv *r = jx_eval(c, e->root, in, root);
+    if (r && c->reject_functions && r->kind == JV_FUNC) {
+        snprintf(c->err->code, sizeof c->err->code, "S0601");
+        snprintf(c->err->message, sizeof c->err->message, "the result is a function, not a JSON value");
+        return NULL;
+    }
     json_t *out = r ? jx_to_json(r) : fg_jsonata_undefined();
     if (!out) {
         snprintf(c->err->code, sizeof c->err->code, "U1001");
@@ -112,6 +123,43 @@ static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *i
                  "the result cannot be converted to JSON: out of memory, or nested too deeply (cyclic)");
     }
     return out;
+}
+
+/* One spare evaluation arena per thread: most evaluations are small, and a fresh
+ * arena per call costs more in malloc than the evaluation itself. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *a)
+{
+    fg_arena_destroy(a);
+}
+
+static void spare_init(void)
+{
+    pthread_key_create(&spare_key, spare_free);
+}
+
+static fg_arena *arena_take(size_t max)
+{
+    pthread_once(&spare_once, spare_init);
+    fg_arena *a = pthread_getspecific(spare_key);
+    if (!a)
+        return fg_arena_create(max);
+    pthread_setspecific(spare_key, NULL); /* a nested evaluation makes its own */
+    fg_arena_reset(a, max);
+    return a;
+}
+
+static void arena_give_back(fg_arena *a)
+{
+    if (pthread_getspecific(spare_key)) {
+        fg_arena_destroy(a);
+        return;
+    }
+    fg_arena_reset(a, 0);
+    if (pthread_setspecific(spare_key, a) != 0)
+        fg_arena_destroy(a);
 }
 
 json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_jsonata_env *env,
@@ -124,22 +172,19 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
     jctx c;
     memset(&c, 0, sizeof c);
     ctx_limits(&c, lim);
-    c.arena = fg_arena_create(lim && lim->max_memory ? lim->max_memory : DEFAULT_MEMORY);
+    c.arena = arena_take(lim && lim->max_memory ? lim->max_memory : DEFAULT_MEMORY);
     if (!c.arena) {
-        fg_arena_destroy(c.arena);
-        pcre2_match_data_free(c.md);
         snprintf(err->code, sizeof err->code, "U1002");
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
     }
     c.err = err;
     c.uenv = env;
-    c.now_ms = fg_clock_wall_ms();
     jctx *outer = jx_tls_ctx;
     json_t *out = eval_protected(&c, e, input, env);
     jx_tls_ctx = outer;
     pcre2_match_data_free(c.md);
-    fg_arena_destroy(c.arena);
+    arena_give_back(c.arena);
     return out;
 }
 
@@ -167,6 +212,11 @@ void fg_jsonata_env_free(fg_jsonata_env *env)
     free(env->vals);
     free(env->natives);
     free(env);
+}
+
+void fg_jsonata_env_set_parent(fg_jsonata_env *env, const fg_jsonata_env *parent)
+{
+    env->parent = parent;
 }
 
 int fg_jsonata_env_bind(fg_jsonata_env *env, const char *name, json_t *v)
