@@ -79,6 +79,12 @@ void fg__task_op_fail(fg__task_op *op, const char *error, const char *cause)
     op->task = NULL;
 }
 
+void fg__task_op_release(fg__task_op *op)
+{
+    op_unlink(op);
+    op->task = NULL;
+}
+
 /* ---- runtimes --------------------------------------------------------------- */
 
 static fg__task_rt *rt_new(uv_loop_t *loop, bool sync)

@@ -56,6 +56,10 @@ static json_t *wrap_result(const invocation *inv, json_t *payload)
 
 static void succeed(fg__task_op *op, const invocation *inv, json_t *payload)
 {
+    if (op->task && fg_flow_task_pattern(op->task) == FG_FLOW_WAIT_FOR_TOKEN) {
+        fg__task_op_release(op); /* the function was handed the token; it answers later */
+        return;
+    }
     json_t *out = inv->wrap ? wrap_result(inv, payload) : json_incref(payload);
     fg__task_op_succeed(op, out);
     json_decref(out);

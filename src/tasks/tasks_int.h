@@ -60,6 +60,9 @@ void fg__task_op_begin(fg__task_rt *rt, fg__task_op *op, fg_flow_task *task,
  * the op off the runtime's list; the caller frees the op. */
 void fg__task_op_succeed(fg__task_op *op, json_t *result);
 void fg__task_op_fail(fg__task_op *op, const char *error, const char *cause);
+/* Takes the op off the list without completing its task (.waitForTaskToken:
+ * SendTaskSuccess/Failure will). */
+void fg__task_op_release(fg__task_op *op);
 
 /* An HTTP exchange on rt's client: status, header lines and body collected up
  * to max_bytes; done runs once (not after cancel) and must free x via
