@@ -198,6 +198,9 @@ const fg_conf_key fg_config_table[] = {
      "State transitions one execution may make before it fails."},
     {"sfn.max_history_events", FG_CT_INT, "25000", 10, 10000000, NULL, 0,
      "History events kept per execution (AWS keeps 25,000)."},
+    {"sfn.max_running_executions", FG_CT_INT, "100000", 1, 100000000, NULL, 0,
+     "Executions running at once in this process; more are refused with "
+     "ExecutionLimitExceeded."},
 
     {"prices", FG_CT_LIST, NULL, 0, 0, NULL, 0,
      "Prices for cost accounting, per million tokens."},

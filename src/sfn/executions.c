@@ -364,6 +364,11 @@ int sfn_exec_start(fg_sfn *s, fg_http_worker *w, const sfn_start *p, sfn_exec **
         *aws_error = "ServiceUnavailable";
         return fg_failf(eb, FG_ECANCELED, "flowgate is shutting down");
     }
+    if (sfn_live_count(s) >= s->max_running) {
+        *aws_error = "ExecutionLimitExceeded";
+        return fg_failf(eb, FG_ELIMIT, "Execution Limit Exceeded: %zu executions are running "
+                        "(sfn.max_running_executions)", s->max_running);
+    }
     json_error_t jerr;
     const char *text = p->input ? p->input : "{}";
     json_t *input = json_loads(text, JSON_DECODE_ANY, &jerr);

@@ -60,6 +60,14 @@ static void *value_pointer(const json_t *v)
     return v ? (void *)(intptr_t)json_integer_value(v) : NULL;
 }
 
+size_t sfn_live_count(fg_sfn *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = json_object_size(s->live);
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 sfn_exec *sfn_live_get(fg_sfn *s, const char *account, const char *arn)
 {
     char *k = sfn_key(account, arn);
@@ -127,6 +135,7 @@ int fg_sfn_create(const fg_config *cfg, fg_store *store, fg_auth *auth, fg_flow_
     else
         snprintf(s->account, sizeof s->account, "123456789012");
     s->poll_ms = fg_config_int(cfg, "sfn.activity_poll_seconds") * 1000;
+    s->max_running = (size_t)fg_config_int(cfg, "sfn.max_running_executions");
     fg_flow_limits_default(&s->limits);
     s->limits.max_transitions = (uint64_t)fg_config_int(cfg, "sfn.max_transitions");
     s->limits.max_history = (size_t)fg_config_int(cfg, "sfn.max_history_events");

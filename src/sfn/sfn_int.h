@@ -67,6 +67,7 @@ struct fg_sfn {
     char region[32], account[32];
     fg_flow_limits limits;
     int64_t poll_ms;            /* GetActivityTask long poll */
+    size_t max_running;         /* live executions at most */
     pthread_mutex_t lock;       /* live, machines, round robin */
     json_t *live;               /* key -> sfn_exec* (as an integer) */
     json_t *machines;           /* key -> sfn_machine* */
@@ -81,6 +82,7 @@ struct fg_sfn {
 /* service.c: the live table and references. */
 sfn_exec *sfn_live_get(fg_sfn *s, const char *account, const char *arn); /* a new reference */
 void sfn_live_put(fg_sfn *s, sfn_exec *x);
+size_t sfn_live_count(fg_sfn *s);
 void sfn_live_del(fg_sfn *s, sfn_exec *x);
 sfn_exec *sfn_exec_ref(sfn_exec *x);
 void sfn_exec_unref(sfn_exec *x);

@@ -377,3 +377,27 @@ test('seed state machines: run where no external task is needed', async (t) => {
   }
   t.diagnostic(`seed machines run: ${ran}`);
 });
+
+test('sfn.max_running_executions bounds the executions running at once', async () => {
+  const small = await startServer('sfn:\n  max_running_executions: 2\n');
+  const c = new S.SFNClient({ endpoint: small.url, region: 'us-east-1', disableHostPrefix: true,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+  try {
+    const arn = (await c.send(new S.CreateStateMachineCommand({ name: 'waits', roleArn: ROLE,
+      definition: JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } }) }))).stateMachineArn;
+    const a = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn }));
+    await c.send(new S.StartExecutionCommand({ stateMachineArn: arn }));
+    const e = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn })).catch((err) => err);
+    assert.equal(e.name, 'ExecutionLimitExceeded');
+    await c.send(new S.StopExecutionCommand({ executionArn: a.executionArn }));
+    for (let i = 0; i < 100; i++) {
+      const r = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn })).catch((err) => err);
+      if (r.executionArn) return;
+      await sleep(20);
+    }
+    assert.fail('a stopped execution did not free its place');
+  } finally {
+    c.destroy();
+    assert.equal(await small.stop(), 0);
+  }
+});
