@@ -157,6 +157,30 @@ static bool fill_hit(const cache_entry *e, float score, fg_cache_hit *out)
     return true;
 }
 
+/* An entry the memory index does not have may be in the store: written by
+ * another node sharing it, or imported while this one ran. Found and live, it
+ * joins the index. Costs one read by primary key per miss, next to an
+ * upstream call that costs milliseconds. */
+static bool get_from_store(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                           const char *key, size_t key_len, int64_t now, fg_cache_hit *out)
+{
+    fg__cache_row row;
+    if (!c->store || fg__cache_persist_get(c, account_id, mode, ns, key, key_len, &row))
+        return false;
+    bool hit = false;
+    if (row.expires_ms == 0 || row.expires_ms > now) {
+        pthread_rwlock_wrlock(&c->lock);
+        uint64_t h = fg__cache_hash(c, account_id, mode, ns, key, key_len);
+        if (!fg__cache_find(c, h, account_id, mode, ns, key, key_len))
+            fg__cache_insert(c, &row.entry, row.created_ms, row.expires_ms);
+        const cache_entry *e = fg__cache_find(c, h, account_id, mode, ns, key, key_len);
+        hit = e && fg__cache_live(e, now) && fill_hit(e, 1.0f, out);
+        pthread_rwlock_unlock(&c->lock);
+    }
+    fg__cache_row_free(&row);
+    return hit;
+}
+
 bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
                   const char *key, size_t key_len, fg_cache_hit *out)
 {
@@ -168,6 +192,8 @@ bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const
     const cache_entry *e = fg__cache_find(c, h, account_id, mode, ns, key, key_len);
     bool hit = e && fg__cache_live(e, now) && fill_hit(e, 1.0f, out);
     pthread_rwlock_unlock(&c->lock);
+    if (!hit && !e)
+        hit = get_from_store(c, account_id, mode, ns, key, key_len, now, out);
     return hit;
 }
 

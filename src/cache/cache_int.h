@@ -72,5 +72,13 @@ int fg__cache_persist_delete(fg_cache *c, const char *account_id, fg_cache_mode 
                              const char *ns, const char *key, size_t key_len, fg_errbuf *eb);
 int fg__cache_persist_clear(fg_cache *c, const char *account_id, fg_errbuf *eb);
 int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb);
+/* One stored exact or normalised entry by its key. */
+typedef struct fg__cache_row {
+    fg_cache_entry entry; /* strings owned by the row */
+    int64_t created_ms, expires_ms;
+} fg__cache_row;
+int fg__cache_persist_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                          const char *key, size_t key_len, fg__cache_row *out);
+void fg__cache_row_free(fg__cache_row *r);
 
 #endif

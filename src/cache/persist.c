@@ -146,3 +146,69 @@ int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb)
                           "embedding, created_ms, expires_ms FROM cache_entries ORDER BY created_ms",
                           NULL, 0, load_row, c, eb);
 }
+
+typedef struct row_copy {
+    fg__cache_row *row;
+    bool found;
+} row_copy;
+
+static char *dup_col(const fg_sval *v, size_t *n)
+{
+    size_t len;
+    const char *s = col_text(v, &len);
+    char *d = malloc(len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    if (n)
+        *n = len;
+    return d;
+}
+
+static int copy_row(void *ctx, int ncols, const char *const *names, const fg_sval *cols)
+{
+    row_copy *rc = ctx;
+    fg_cache_entry *e = &rc->row->entry;
+    e->response = dup_col(&cols[0], &e->response_len);
+    e->model = dup_col(&cols[1], NULL);
+    e->gen_ms = cols[2].type == FG_SV_REAL ? cols[2].v.d : cols[2].type == FG_SV_INT ? (double)cols[2].v.i : 0;
+    rc->row->created_ms = cols[3].type == FG_SV_INT ? cols[3].v.i : 0;
+    rc->row->expires_ms = cols[4].type == FG_SV_INT ? cols[4].v.i : 0;
+    rc->found = e->response && e->model;
+    return 1;
+}
+
+int fg__cache_persist_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                          const char *key, size_t key_len, fg__cache_row *out)
+{
+    memset(out, 0, sizeof *out);
+    if (mode == FG_CACHE_SEMANTIC)
+        return FG_ENOTFOUND;
+    fg_sval p[4] = {FG_STEXT(account_id), FG_STEXT(fg_cache_mode_name(mode)), FG_STEXT(ns),
+                    FG_STEXTN(key, key_len)};
+    row_copy rc = {out, false};
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store_query(c->store,
+                   "SELECT response, model, gen_ms, created_ms, expires_ms FROM cache_entries WHERE "
+                   "account_id = $1 AND mode = $2 AND namespace = $3 AND cache_key = $4",
+                   p, 4, copy_row, &rc, &eb);
+    if (!rc.found) {
+        fg__cache_row_free(out);
+        return FG_ENOTFOUND;
+    }
+    out->entry.account_id = account_id;
+    out->entry.mode = mode;
+    out->entry.ns = ns;
+    out->entry.key = key;
+    out->entry.key_len = key_len;
+    return FG_OK;
+}
+
+void fg__cache_row_free(fg__cache_row *r)
+{
+    free((char *)r->entry.response);
+    free((char *)r->entry.model);
+    memset(r, 0, sizeof *r);
+}
