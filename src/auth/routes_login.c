@@ -1,0 +1,158 @@
+/* The login routes: POST /auth/login, /auth/refresh, /auth/logout,
+ * /auth/password, GET /auth/me and the public keys at /.well-known/jwks.json. */
+#include "auth/auth_int.h"
+
+#include "core/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *body_str(const json_t *body, const char *a, const char *b)
+{
+    const char *s = fg_json_str(body, a, NULL);
+    return s ? s : (b ? fg_json_str(body, b, NULL) : NULL);
+}
+
+static void login(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    json_t *body = fg__body_object(req);
+    if (!body)
+        return;
+    const char *name = body_str(body, "login", "username");
+    if (!name)
+        name = fg_json_str(body, "email", NULL);
+    const char *password = fg_json_str(body, "password", NULL);
+    if (!name || !password) {
+        json_decref(body);
+        fg_http_respond_error(req, 422, "invalid_request_error", "login and password are required strings");
+        return;
+    }
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    json_t *user = NULL, *tokens = NULL;
+    int64_t retry = 0;
+    int rc = fg__user_login(a, name, password, &user, &retry, &eb);
+    if (!rc)
+        rc = fg__tokens_issue(a, user, &tokens, &eb);
+    json_decref(user);
+    json_decref(body);
+    if (rc == FG_ELIMIT) {
+        char s[32];
+        snprintf(s, sizeof s, "%lld", (long long)retry);
+        fg_http_resp_header(req, "Retry-After", s);
+        fg_http_respond_error(req, 429, "rate_limit_error", eb.msg);
+    } else if (rc == FG_EDENIED) {
+        fg_http_respond_error(req, 401, "authentication_error", eb.msg);
+    } else if (rc) {
+        fg__respond_failure(req, &eb);
+    } else {
+        fg__respond_json(req, 200, tokens);
+    }
+}
+
+static void refresh(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    json_t *body = fg__body_object(req);
+    if (!body)
+        return;
+    const char *token = fg_json_str(body, "refresh_token", NULL);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    json_t *tokens = NULL;
+    int rc = token ? fg__tokens_refresh(a, token, &tokens, &eb)
+                   : fg_failf(&eb, FG_EINVAL, "refresh_token: required");
+    json_decref(body);
+    if (rc == FG_EDENIED)
+        fg_http_respond_error(req, 401, "authentication_error", eb.msg);
+    else if (rc)
+        fg__respond_failure(req, &eb);
+    else
+        fg__respond_json(req, 200, tokens);
+}
+
+static void logout(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    json_t *body = fg__body_object(req);
+    if (!body)
+        return;
+    const char *token = fg_json_str(body, "refresh_token", NULL);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = token ? fg__tokens_revoke(a, token, &eb) : fg_failf(&eb, FG_EINVAL, "refresh_token: required");
+    json_decref(body);
+    if (rc == FG_EDENIED)
+        fg_http_respond_error(req, 401, "authentication_error", eb.msg);
+    else if (rc)
+        fg__respond_failure(req, &eb);
+    else
+        fg__respond_json(req, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+static void change_password(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    fg_principal p;
+    if (fg_auth_request(a, req, FG_ACCESS_USER, &p))
+        return;
+    json_t *body = fg__body_object(req);
+    if (!body)
+        return;
+    const char *current = fg_json_str(body, "current_password", NULL);
+    const char *next = fg_json_str(body, "new_password", NULL);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    json_t *user = NULL, *checked = NULL;
+    int64_t retry = 0;
+    int rc = 0;
+    if (p.key_id[0] || a->disabled)
+        rc = fg_failf(&eb, FG_EINVAL, "only a logged-in user can change a password");
+    else if (!current || !next)
+        rc = fg_failf(&eb, FG_EINVAL, "current_password and new_password are required strings");
+    else
+        rc = fg__user_get(a, NULL, p.subject, &user, &eb);
+    if (!rc)
+        rc = fg__user_login(a, fg_json_str(user, "login", ""), current, &checked, &retry, &eb);
+    if (!rc)
+        rc = fg__user_set_password(a, p.subject, next, &eb);
+    json_decref(user);
+    json_decref(checked);
+    json_decref(body);
+    if (rc == FG_EDENIED)
+        fg_http_respond_error(req, 403, "permission_error", "current password is wrong");
+    else if (rc)
+        fg__respond_failure(req, &eb);
+    else
+        fg__respond_json(req, 200, json_pack("{s:b}", "changed", 1));
+}
+
+static void me(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    fg_principal p;
+    if (fg_auth_request(a, req, FG_ACCESS_USER, &p))
+        return;
+    fg__respond_json(req, 200,
+                     json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "subject", p.subject, "account_id", p.account_id,
+                               "role", fg__role_name(p.role), "scope", p.scopes, "key_id", p.key_id,
+                               "single_user", a->disabled));
+}
+
+static void jwks(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    fg_http_resp_header(req, "Cache-Control", "public, max-age=300");
+    fg__respond_json(req, 200, fg_jwks_to_json(a->own_keys));
+}
+
+void fg__auth_routes_login(fg_auth *a, fg_http_router *r)
+{
+    fg_http_router_add(r, "POST", "/auth/login", login, a);
+    fg_http_router_add(r, "POST", "/auth/refresh", refresh, a);
+    fg_http_router_add(r, "POST", "/auth/logout", logout, a);
+    fg_http_router_add(r, "POST", "/auth/password", change_password, a);
+    fg_http_router_add(r, "GET", "/auth/me", me, a);
+    fg_http_router_add(r, "GET", "/.well-known/jwks.json", jwks, a);
+}
