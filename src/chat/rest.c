@@ -55,6 +55,9 @@ static const fg_llm_sink_ops rest_ops = {rs_begin, rs_event, rs_end, rs_fail};
 void fg__chat_rest_route(fg_http_req *req, void *ud)
 {
     fg_chat *chat = ud;
+    fg_principal who;
+    if (fg_llm_authorize(chat->llm, req, &who))
+        return;
     json_t *body = NULL;
     char msg[300];
     int status = fg__llm_parse_json_body(req, &body, msg, sizeof msg);
@@ -73,5 +76,5 @@ void fg__chat_rest_route(fg_http_req *req, void *ud)
     snprintf(s->model, sizeof s->model, "%s", fg_json_str(canon, "model", ""));
     fg_buf_init(&s->text, 64u << 20);
     json_decref(body);
-    fg_llm_call_start_http(chat->llm, req, canon, &rest_ops, s);
+    fg_llm_call_start_http_for(chat->llm, req, canon, &rest_ops, s, &who);
 }

@@ -219,6 +219,9 @@ static void on_close(fg_ws *ws, int code, void *ud)
 void fg__chat_ws_route(fg_http_req *req, void *ud)
 {
     fg_chat *chat = ud;
+    fg_principal who;
+    if (fg_llm_authorize(chat->llm, req, &who))
+        return;
     if (!fg_http_req_is_upgrade(req)) {
         fg_http_resp_header(req, "Upgrade", "websocket");
         fg_http_respond_error(req, 426, "upgrade_required", "connect with a WebSocket client");

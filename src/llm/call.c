@@ -5,6 +5,8 @@
  * retried). Cancels the upstream when the client goes away. */
 #include "llm/llm_int.h"
 
+#include "auth/limits.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -113,6 +115,9 @@ static void call_finish(fg_llm_call *call, const char *outcome)
     snprintf(call->outcome, sizeof call->outcome, "%s", outcome);
     call->req = NULL;
     fg__llm_record_usage(call);
+    if (call->reserved_tokens)
+        fg_auth_limits_settle(call->llm->auth, &call->who, call->reserved_tokens,
+                              call->input_tokens + call->output_tokens, fg__llm_call_cost(call));
     call_free(call);
 }
 
@@ -322,15 +327,31 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
+/* Holds the call's likely tokens of the caller's per-minute budget: the
+ * answer's ceiling plus the request's size in tokens at ~4 bytes each. */
+static void reserve_tokens(fg_llm_call *call)
+{
+    if (!call->llm->auth || (!call->who.account_id[0] && !call->who.key_id[0]))
+        return;
+    json_int_t max = json_integer_value(json_object_get(call->request, "max_tokens"));
+    char *text = json_dumps(json_object_get(call->request, "messages"), JSON_COMPACT);
+    long estimate = (long)(max > 0 ? max : 1024) + (text ? (long)strlen(text) / 4 : 0);
+    free(text);
+    call->reserved_tokens = estimate;
+    fg_auth_limits_reserve(call->llm->auth, &call->who, estimate);
+}
+
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
                       json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
-                      fg_llm_call **out)
+                      const fg_principal *who, fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
         json_decref(request);
         return FG_ENOMEM;
     }
+    if (who)
+        call->who = *who;
     call->embed = embed;
     if (out) /* before any sink callback, which may free what out points into */
         *out = NULL;
@@ -382,35 +403,49 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
         fg_http_req_on_drain(req, on_client_drain, call);
     }
     call->retries_left = llm->retries;
+    reserve_tokens(call);
     plan_order(call);
     call_start_attempt(call);
     return FG_OK;
 }
 
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                       const fg_llm_sink_ops *sink, void *sink_ud)
+                       const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
     return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      false, NULL);
+                      false, who, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                        const fg_llm_sink_ops *sink, void *sink_ud)
+                        const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
     return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      true, NULL);
+                      true, who, NULL);
+}
+
+int fg_llm_call_start_for(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                          const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who,
+                          fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, who, out);
+}
+
+int fg_llm_call_start_http_for(fg_llm *llm, fg_http_req *req, json_t *request,
+                               const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
+{
+    return fg__llm_call_start(llm, req, request, sink, sink_ud, who);
 }
 
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
 {
-    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
+    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, NULL, out);
 }
 
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return fg__llm_call_start(llm, req, request, sink, sink_ud);
+    return fg__llm_call_start(llm, req, request, sink, sink_ud, NULL);
 }
 
 void fg_llm_call_cancel(fg_llm_call *call)

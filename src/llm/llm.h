@@ -5,6 +5,7 @@
 #ifndef FG_LLM_LLM_H
 #define FG_LLM_LLM_H
 
+#include "auth/auth.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "http/http.h"
@@ -49,6 +50,22 @@ int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t 
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud);
+/* The same on behalf of who (may be NULL: flowgate's own calls): the usage
+ * record carries who's account and API key, and the call's tokens and cost
+ * count against their limits (reserved now, settled when the call ends). */
+int fg_llm_call_start_for(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                          const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who,
+                          fg_llm_call **out);
+int fg_llm_call_start_http_for(fg_llm *llm, fg_http_req *req, json_t *request,
+                               const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who);
+
+/* The auth layer the gateway's routes check callers with (none: everyone is
+ * anonymous and unlimited, as in unit tests). */
+void fg_llm_set_auth(fg_llm *llm, fg_auth *auth);
+/* A gateway route's check: a token of any account (fg_auth_request with
+ * FG_ACCESS_USER), then the caller's limits. Fills *who and returns 0, or
+ * answers 401/403/429 itself and returns -1. */
+int fg_llm_authorize(fg_llm *llm, fg_http_req *req, fg_principal *who);
 /* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
 void fg_llm_call_cancel(fg_llm_call *call);
 /* Backpressure from a sink that cannot write: stop / continue the upstream. */
