@@ -21,11 +21,15 @@ static void seed_error(fg_http_req *req, int status, const char *msg)
  * (answered). */
 static const char *enter(fg_auth *a, fg_http_req *req, fg_access need, fg_principal *p)
 {
-    if (fg_auth_request(a, req, need, p))
+    if (fg_auth_request(a, req, FG_ACCESS_USER, p))
         return NULL;
     const char *account = fg_http_req_param(req, "accountID");
     if (!account || !fg_auth_can_access_account(p, account)) {
         seed_error(req, 403, mismatch);
+        return NULL;
+    }
+    if (need == FG_ACCESS_OWNER && p->role < FG_ROLE_OWNER) {
+        fg_http_respond_error(req, 403, "permission_error", "only the account's owner or an admin may change it");
         return NULL;
     }
     return account;
