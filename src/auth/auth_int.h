@@ -97,6 +97,11 @@ int fg__tokens_revoke_user(fg_auth *a, const char *user_id, fg_errbuf *eb);
 /* Verifies a bearer JWT (own or an OIDC issuer's) into a principal. */
 int fg__jwt_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, fg_errbuf *eb);
 
+/* token_cache.c: verified JWTs until their exp (or the issuer's shorter bound). */
+bool fg__token_cache_get(const char *token, size_t n, fg_principal *p);
+void fg__token_cache_put(const char *token, size_t n, const fg_principal *p, int64_t expires_s);
+void fg__token_cache_clear(void);
+
 /* apikeys.c: fgk_<id>_<secret>. */
 int fg__apikey_create(fg_auth *a, const char *account_id, const json_t *body, json_t **out,
                       fg_errbuf *eb);

@@ -217,6 +217,8 @@ int fg__jwt_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, 
 {
     if (n > FG_JWT_MAX_BYTES)
         return fg_failf(eb, FG_EDENIED, "token too long");
+    if (fg__token_cache_get(token, n, p))
+        return 0;
     char *iss = peek_issuer(token, n);
     if (!iss)
         return fg_failf(eb, FG_EDENIED, "malformed token");
@@ -236,6 +238,8 @@ int fg__jwt_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, 
         rc = fg_failf(eb, FG_EDENIED, "token issuer not accepted");
     if (!rc)
         rc = own ? own_principal(a, claims, p, eb) : issuer_principal(is, claims, p, eb);
+    if (!rc)
+        fg__token_cache_put(token, n, p, (int64_t)json_number_value(json_object_get(claims, "exp")) + a->skew_s);
     json_decref(claims);
     return rc;
 }

@@ -69,7 +69,10 @@ export async function startAuthServer(keys, extra = '') {
   const server = await startServer(authConfig(extra), {
     prepare: (data) => { mkdirSync(data, { recursive: true }); writeFileSync(join(data, 'jwks.json'), JSON.stringify(jwksOf(keys))); },
   });
-  const m = server.log().match(/password: (\S+)/);
+  // The password comes on stdout, "listening on" on stderr: two pipes that
+  // node may read in either order.
+  let m;
+  for (let i = 0; i < 100 && !(m = server.log().match(/password: (\S+)/)); i++) await new Promise((r) => setTimeout(r, 20));
   server.adminPassword = m && m[1];
   return server;
 }
