@@ -5,12 +5,64 @@
 #include "core/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *body_str(const json_t *body, const char *a, const char *b)
 {
     const char *s = fg_json_str(body, a, NULL);
     return s ? s : (b ? fg_json_str(body, b, NULL) : NULL);
+}
+
+/* Password checks cost tens of milliseconds of argon2id: they run on the
+ * thread pool, and the answer goes out on the request's loop afterwards (a
+ * request whose client left stays valid until it is answered). */
+typedef struct login_job {
+    uv_work_t work;
+    fg_auth *a;
+    fg_http_req *req;
+    json_t *body;
+    json_t *tokens;
+    int64_t retry;
+    int rc;
+    fg_errbuf eb;
+} login_job;
+
+static void login_work(uv_work_t *w)
+{
+    login_job *j = w->data;
+    const char *name = body_str(j->body, "login", "username");
+    if (!name)
+        name = fg_json_str(j->body, "email", "");
+    json_t *user = NULL;
+    j->rc = fg__user_login(j->a, name, fg_json_str(j->body, "password", ""), &user, &j->retry, &j->eb);
+    if (!j->rc)
+        j->rc = fg__tokens_issue(j->a, user, &j->tokens, &j->eb);
+    json_decref(user);
+}
+
+static void login_done(uv_work_t *w, int status)
+{
+    login_job *j = w->data;
+    fg_http_req *req = j->req;
+    if (status != 0 && !j->rc)
+        j->rc = fg_failf(&j->eb, FG_EINTERNAL, "login cancelled");
+    if (j->rc == FG_ELIMIT) {
+        char s[32];
+        snprintf(s, sizeof s, "%lld", (long long)j->retry);
+        fg_http_resp_header(req, "Retry-After", s);
+        fg_http_respond_error(req, 429, "rate_limit_error", j->eb.msg);
+    } else if (j->rc == FG_EDENIED) {
+        fg_http_respond_error(req, 401, "authentication_error", j->eb.msg);
+    } else if (j->rc) {
+        fg__respond_failure(req, &j->eb);
+    } else {
+        fg__respond_json(req, 200, j->tokens);
+        j->tokens = NULL;
+    }
+    json_decref(j->tokens);
+    json_decref(j->body);
+    free(j);
 }
 
 static void login(fg_http_req *req, void *ud)
@@ -22,32 +74,23 @@ static void login(fg_http_req *req, void *ud)
     const char *name = body_str(body, "login", "username");
     if (!name)
         name = fg_json_str(body, "email", NULL);
-    const char *password = fg_json_str(body, "password", NULL);
-    if (!name || !password) {
+    if (!name || !fg_json_str(body, "password", NULL)) {
         json_decref(body);
         fg_http_respond_error(req, 422, "invalid_request_error", "login and password are required strings");
         return;
     }
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    json_t *user = NULL, *tokens = NULL;
-    int64_t retry = 0;
-    int rc = fg__user_login(a, name, password, &user, &retry, &eb);
-    if (!rc)
-        rc = fg__tokens_issue(a, user, &tokens, &eb);
-    json_decref(user);
-    json_decref(body);
-    if (rc == FG_ELIMIT) {
-        char s[32];
-        snprintf(s, sizeof s, "%lld", (long long)retry);
-        fg_http_resp_header(req, "Retry-After", s);
-        fg_http_respond_error(req, 429, "rate_limit_error", eb.msg);
-    } else if (rc == FG_EDENIED) {
-        fg_http_respond_error(req, 401, "authentication_error", eb.msg);
-    } else if (rc) {
-        fg__respond_failure(req, &eb);
-    } else {
-        fg__respond_json(req, 200, tokens);
+    login_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        json_decref(body);
+        fg_http_respond_error(req, 500, "internal_error", "out of memory");
+        return;
+    }
+    *j = (login_job){.a = a, .req = req, .body = body};
+    fg_errbuf_clear(&j->eb);
+    j->work.data = j;
+    if (uv_queue_work(fg_http_worker_loop(fg_http_req_worker(req)), &j->work, login_work, login_done) != 0) {
+        login_work(&j->work);
+        login_done(&j->work, 0);
     }
 }
 
