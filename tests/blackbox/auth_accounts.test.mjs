@@ -23,7 +23,7 @@ before(async () => {
   await call(server, 'POST', `/admin/accounts/${A}/users`, { token: admin, body: { login: 'carol@example.com', password: 'correct horse', role: 'owner' } });
 });
 
-after(async () => { await server?.stop(); });
+after(async () => { assert.equal(await server?.stop(), 0, "the server stopped cleanly (no sanitizer report)"); });
 
 test('first start printed the admin password once; the JWKS verifies flowgate tokens', async () => {
   assert.ok(server.adminPassword?.length >= 16);

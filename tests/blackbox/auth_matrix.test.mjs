@@ -42,7 +42,7 @@ before(async () => {
   assert.ok(h);
 });
 
-after(async () => { await server?.stop(); });
+after(async () => { assert.equal(await server?.stop(), 0, "the server stopped cleanly (no sanitizer report)"); });
 
 const chat = { model: 'test-model', messages: [{ role: 'user', content: 'hi [mock: tokens=3]' }], max_tokens: 16 };
 const BAD = ['none', 'expired', 'badsig', 'wrongaud', 'algnone', 'hs256'];

@@ -174,3 +174,48 @@ FG_TEST(seed_import_plain_and_dynamodb_forms)
     json_decref(bad);
     close_all();
 }
+
+static bool disabled_with(const char *yaml, fg_store *s)
+{
+    fg_buf problems;
+    fg_buf_init(&problems, 0);
+    fg_config *c = NULL;
+    fg_auth *a = NULL;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    if (fg_config_load_text("t.yaml", yaml, strlen(yaml), &c, &problems) || fg__auth_open(c, s, false, &a, &eb))
+        abort();
+    fg_buf_free(&problems);
+    bool off = fg_auth_disabled(a);
+    fg_auth_free(a);
+    fg_config_free(c);
+    return off;
+}
+
+FG_TEST(auto_mode_is_single_user_only_on_loopback_without_users)
+{
+    fg_store *s = NULL;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_REQUIRE(fg_store_open("sqlite::memory:", &s, &eb) == 0);
+    FG_CHECK(disabled_with("auth:\n  password_memory_kib: 256\n", s));
+    FG_CHECK(!disabled_with("server:\n  host: 0.0.0.0\n", s));
+    FG_CHECK(!disabled_with("auth:\n  mode: \"on\"\n", s));
+    FG_CHECK(disabled_with("auth:\n  mode: \"off\"\n  password_memory_kib: 256\n", s));
+    fg_buf problems;
+    fg_buf_init(&problems, 0);
+    fg_config *c = NULL;
+    fg_auth *a = NULL;
+    const char *yaml = "auth:\n  password_memory_kib: 256\n";
+    FG_REQUIRE(fg_config_load_text("t.yaml", yaml, strlen(yaml), &c, &problems) == 0);
+    FG_REQUIRE(fg__auth_open(c, s, false, &a, &eb) == 0);
+    json_t *body = json_pack("{s:s,s:s}", "id", "default", "name", "d");
+    fg__obj_create(a, FG_OBJ_ACCOUNT, NULL, body, NULL, &eb);
+    json_decref(body);
+    FG_CHECK_INT(fg__user_create(a, "someone", "long enough", FG_ROLE_USER, "default", NULL, &eb), 0);
+    fg_auth_free(a);
+    fg_config_free(c);
+    fg_buf_free(&problems);
+    FG_CHECK(!disabled_with("auth:\n  password_memory_kib: 256\n", s));
+    fg_store_close(s);
+}
