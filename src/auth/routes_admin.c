@@ -228,7 +228,10 @@ static void handle(fg_http_req *req, void *ud)
         c.id = account;
     if (needs_body(c.def) && !(c.body = fg__body_object(req)))
         return;
-    if (check_limits_change(&c)) {
+    if (c.def->target == T_OBJECT && c.def->kind == FG_OBJ_ACCOUNT && c.def->op == OP_DELETE &&
+        strcmp(c.p.account_id, c.id ? c.id : "") == 0) {
+        fg_http_respond_error(req, 409, "conflict", "an admin cannot delete their own account");
+    } else if (check_limits_change(&c)) {
         fg__respond_failure(req, &c.eb);
     } else if (c.def->target == T_OBJECT) {
         object_call(&c);
