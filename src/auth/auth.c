@@ -45,6 +45,8 @@ static void read_settings(fg_auth *a)
     a->access_ttl_s = fg_config_int(c, "auth.access_token_ttl_s");
     a->refresh_ttl_s = fg_config_int(c, "auth.refresh_token_ttl_s");
     a->skew_s = fg_config_int(c, "auth.clock_skew_s");
+    a->jwks_refresh_ms = fg_config_int(c, "auth.jwks_refresh_s") * 1000;
+    a->jwks_min_refresh_ms = fg_config_int(c, "auth.jwks_min_refresh_s") * 1000;
     a->lockout_failures = fg_config_int(c, "auth.lockout_failures");
     a->lockout_s = fg_config_int(c, "auth.lockout_s");
     a->pw_memory_kib = (uint32_t)fg_config_int(c, "auth.password_memory_kib");
@@ -67,6 +69,9 @@ int fg__auth_open(const fg_config *cfg, fg_store *store, bool first_start, fg_au
         return fg_failf(eb, FG_ENOMEM, "out of memory creating the auth layer");
     a->cfg = cfg;
     a->store = store;
+    pthread_rwlock_init(&a->keys_lock, NULL);
+    pthread_mutex_init(&a->refresh_lock, NULL);
+    pthread_cond_init(&a->refresh_wake, NULL);
     read_settings(a);
     int rc = fg__signing_key_load(a, eb);
     if (!rc)
@@ -99,6 +104,9 @@ void fg_auth_free(fg_auth *a)
     EVP_PKEY_free(a->signing_key);
     fg_jwks_free(a->own_keys);
     fg__oidc_free(a);
+    pthread_rwlock_destroy(&a->keys_lock);
+    pthread_mutex_destroy(&a->refresh_lock);
+    pthread_cond_destroy(&a->refresh_wake);
     free(a->routes);
     free(a);
 }

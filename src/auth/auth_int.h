@@ -6,12 +6,15 @@
 #include "auth/jwt.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 typedef struct fg_oidc_issuer {
-    const char *issuer, *audience, *required_scope, *account_claim;
+    const char *issuer, *audience, *required_scope, *account_claim, *jwks_url;
     fg_role role;
-    fg_jwks *keys;
+    fg_jwks *keys;          /* replaced by the refresher under fg_auth.keys_lock */
+    int64_t fetched_ms;
+    bool want_refresh;
 } fg_oidc_issuer;
 
 typedef struct fg_auth_limits {
@@ -33,12 +36,18 @@ struct fg_auth {
     bool disabled;
     const char *issuer, *audience;
     int64_t access_ttl_s, refresh_ttl_s, skew_s, lockout_failures, lockout_s;
+    int64_t jwks_refresh_ms, jwks_min_refresh_ms;
     uint32_t pw_memory_kib, pw_iterations;
     EVP_PKEY *signing_key;
     char kid[64];
     fg_jwks *own_keys;
     fg_oidc_issuer *issuers;
     size_t nissuers;
+    pthread_rwlock_t keys_lock; /* issuers' key sets */
+    pthread_mutex_t refresh_lock;
+    pthread_cond_t refresh_wake;
+    pthread_t refresher;
+    bool refresher_running, stopping;
     fg_auth_limits default_limits;
     struct fg__admin_route *routes; /* handler contexts, freed with the layer */
     size_t nroutes;
@@ -112,6 +121,9 @@ int fg__apikey_principal(fg_auth *a, const char *token, size_t n, fg_principal *
 /* oidc.c: issuers from the configuration, their keys loaded at start. */
 int fg__oidc_load(fg_auth *a, fg_errbuf *eb);
 void fg__oidc_free(fg_auth *a);
+/* Asks the refresher to fetch the issuer's JWKS again (a token named a key
+ * it does not have); at most once a minute per issuer. */
+void fg__oidc_want_refresh(fg_auth *a, fg_oidc_issuer *is);
 
 /* objects.c: accounts and what they own, table-driven CRUD shared by the admin
  * API, the seed config API, the CLI and the seed import. */

@@ -419,7 +419,7 @@ static int header_key(const json_t *header, const fg_jwks *ks, const jwk **key, 
     if (json_object_get(header, "crit"))
         return fg_failf(eb, FG_EDENIED, "token has critical header extensions");
     *key = find_key(ks, alg, kid ? json_string_value(kid) : NULL);
-    return *key ? 0 : fg_failf(eb, FG_EDENIED, "no key for the token's kid and alg");
+    return *key ? 0 : fg_failf(eb, FG_ENOTFOUND, "no key for the token's kid and alg");
 }
 
 int fg_jwt_verify(const char *token, size_t n, const fg_jwks *ks, int64_t now_s, int64_t skew_s,

@@ -39,7 +39,9 @@ int fg_b64url_decode(fg_buf *out, const char *text, size_t n);
 /* Verifies token's signature with a key of ks (by kid; without a kid only when
  * ks holds exactly one key of the token's algorithm) and its time claims
  * (exp required; nbf honoured; skew_s of leeway). On success *claims is a new
- * reference to the payload. iss and aud are the caller's to check. */
+ * reference to the payload. iss and aud are the caller's to check. Fails with
+ * FG_ENOTFOUND when ks has no key for the token (the issuer may have rotated
+ * its keys), FG_EDENIED for every other bad token. */
 int fg_jwt_verify(const char *token, size_t n, const fg_jwks *ks, int64_t now_s, int64_t skew_s,
                   json_t **claims, fg_errbuf *eb);
 

@@ -222,7 +222,7 @@ int fg__jwt_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, 
     char *iss = peek_issuer(token, n);
     if (!iss)
         return fg_failf(eb, FG_EDENIED, "malformed token");
-    const fg_oidc_issuer *is = NULL;
+    fg_oidc_issuer *is = NULL;
     for (size_t i = 0; i < a->nissuers && !is; i++)
         if (strcmp(a->issuers[i].issuer, iss) == 0)
             is = &a->issuers[i];
@@ -232,7 +232,16 @@ int fg__jwt_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, 
         return fg_failf(eb, FG_EDENIED, "token issuer not accepted");
     json_t *claims = NULL;
     int64_t now = fg_clock_wall_ms() / 1000;
+    if (!own)
+        pthread_rwlock_rdlock(&a->keys_lock);
     int rc = fg_jwt_verify(token, n, own ? a->own_keys : is->keys, now, a->skew_s, &claims, eb);
+    if (!own)
+        pthread_rwlock_unlock(&a->keys_lock);
+    if (rc == FG_ENOTFOUND) {
+        if (!own)
+            fg__oidc_want_refresh(a, is);
+        rc = FG_EDENIED;
+    }
     /* The verified payload must name the same issuer the keys were chosen for. */
     if (!rc && strcmp(fg_json_str(claims, "iss", ""), own ? a->issuer : is->issuer) != 0)
         rc = fg_failf(eb, FG_EDENIED, "token issuer not accepted");
