@@ -116,6 +116,7 @@ void fg_auth_register_routes(fg_auth *a, fg_http_router *r)
     fg__auth_routes_login(a, r);
     fg__auth_routes_admin(a, r);
     fg__auth_routes_config(a, r);
+    fg__auth_routes_usage(a, r);
 }
 
 bool fg_auth_can_access_account(const fg_principal *p, const char *account_id)

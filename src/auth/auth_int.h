@@ -156,6 +156,7 @@ int fg__seed_import(fg_auth *a, const json_t *doc, const char *account_id, json_
 void fg__auth_routes_login(fg_auth *a, fg_http_router *r);
 void fg__auth_routes_admin(fg_auth *a, fg_http_router *r);
 void fg__auth_routes_config(fg_auth *a, fg_http_router *r);
+void fg__auth_routes_usage(fg_auth *a, fg_http_router *r);
 
 /* http_util.c: JSON answers and bodies. */
 void fg__respond_json(fg_http_req *req, int status, json_t *body); /* steals body */

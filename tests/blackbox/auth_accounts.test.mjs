@@ -104,6 +104,15 @@ test('API keys: shown once, scoped, revocable, expiring; usage rows carry the ke
   await new Promise((res) => setTimeout(res, 300)); // usage rows are written in batches
   const rows = execFileSync(BIN, ['usage', '--json', '--data', join(server.dataDir, 'data')]).toString().trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(rows.some((u) => u.key_id === made.json.id && u.account_id === A), JSON.stringify(rows.slice(0, 3)));
+  const owner = (await login(server, 'carol@example.com', 'correct horse')).access_token;
+  const usage = await call(server, 'GET', '/usage?limit=5', { token: owner });
+  assert.equal(usage.status, 200, usage.text);
+  assert.equal(usage.json.account_id, A);
+  assert.ok(usage.json.totals.requests >= 1);
+  assert.ok(usage.json.records.some((u) => u.key_id === made.json.id));
+  assert.equal((await call(server, 'GET', '/usage?account=default', { token: owner })).status, 404);
+  assert.equal((await call(server, 'GET', '/usage?limit=0', { token: owner })).status, 422);
+  assert.ok(!server.log().includes(key.slice(21)), 'API keys never logged');
 });
 
 test('external issuers: a Cognito-style RS256 access token and an Azure-style token with scp', async () => {

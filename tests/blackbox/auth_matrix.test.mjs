@@ -59,6 +59,8 @@ const routes = () => [
   { m: 'POST', p: '/v1/embeddings', body: { model: 'test-model', input: ['x'] }, other: served, user: served, admin: served },
   { m: 'POST', p: '/RestLambda', body: { prompt: 'hi', model: 'test-model', parameters: { max_tokens_to_sample: 8 } }, other: ok, user: ok, admin: ok },
   { m: 'GET', p: '/auth/me', other: ok, user: ok, admin: ok },
+  { m: 'GET', p: '/usage', other: ok, user: ok, admin: ok },
+  { m: 'GET', p: `/usage?account=${A}`, other: 404, user: ok, admin: ok },
   { m: 'GET', p: `/accounts/${A}/account`, other: 403, user: ok, admin: ok },
   { m: 'GET', p: `/accounts/${A}/inference-endpoint`, other: 403, user: ok, admin: ok },
   { m: 'GET', p: `/accounts/${A}/workflows`, other: 403, user: ok, admin: ok },
