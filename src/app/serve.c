@@ -2,6 +2,7 @@
  * store, builds the gateway and the routes, runs the server until SIGTERM or
  * SIGINT, then shuts down gracefully. */
 #include "app/ops_routes.h"
+#include "assist/assist.h"
 #include "auth/auth.h"
 #include "chat/chat.h"
 #include "cli/args.h"
@@ -11,6 +12,7 @@
 #include "http/http.h"
 #include "llm/llm.h"
 #include "store/store.h"
+#include "tasks/llm_tasks.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -31,6 +33,7 @@ typedef struct app {
     fg_auth *auth;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
+    fg_assist *assist;
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -110,7 +113,11 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (!a->tasks)
         return fg_failf(eb, FG_ENOMEM, "out of memory creating the task registry");
     /* 1. test doubles from the configuration (assistants.test_retrieve_file)  */
+    if (fg_assist_register_test_tasks(a->tasks, a->cfg, eb))
+        return FG_EINVAL;
     /* 2. LLM tasks: bedrock:invokeModel, sagemaker:invokeEndpoint, llm:invoke  */
+    if (fg_tasks_register_llm(a->tasks, a->llm, a->cfg))
+        return fg_failf(eb, FG_ENOMEM, "out of memory registering the LLM tasks");
     /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
     /* 5. Step Functions tasks: states:startExecution (added by the service)   */
@@ -151,6 +158,11 @@ static int run(app *a)
     fg_llm_register_routes(a->llm, a->router);
     a->chat = fg_chat_create(a->cfg, a->llm);
     fg_chat_register_routes(a->chat, a->router);
+    if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
+        fprintf(stderr, "flowgate serve: %s\n", eb.msg);
+        return 1;
+    }
+    fg_assist_register_routes(a->assist, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -214,6 +226,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_assist_free(a.assist);
     fg_flow_registry_free(a.tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);

@@ -88,13 +88,13 @@ static void load_scope(fg_auth *a, scope *s, const char *kind, const char *id, c
     json_decref(rows);
 }
 
-static size_t load_scopes(fg_auth *a, const fg_principal *p, scope out[2])
+static size_t load_scopes(fg_auth *a, const char *account_id, const char *key_id, scope out[2])
 {
     size_t n = 0;
-    if (p->account_id[0])
-        load_scope(a, &out[n++], "account", p->account_id, "SELECT limits FROM accounts WHERE id = $1");
-    if (p->key_id[0])
-        load_scope(a, &out[n++], "key", p->key_id, "SELECT limits FROM api_keys WHERE id = $1");
+    if (account_id && *account_id)
+        load_scope(a, &out[n++], "account", account_id, "SELECT limits FROM accounts WHERE id = $1");
+    if (key_id && *key_id)
+        load_scope(a, &out[n++], "key", key_id, "SELECT limits FROM api_keys WHERE id = $1");
     return n;
 }
 
@@ -155,7 +155,7 @@ int fg_auth_limits_admit(fg_auth *a, fg_http_req *req, const fg_principal *p)
     if (!a || a->disabled)
         return 0;
     scope scopes[2];
-    size_t n = load_scopes(a, p, scopes);
+    size_t n = load_scopes(a, p->account_id, p->key_id, scopes);
     int64_t now = fg_clock_wall_ms(), start, end;
     window_bounds(W_MINUTE, now, &start, &end);
     for (size_t k = 0; k < n; k++) {
@@ -174,12 +174,12 @@ int fg_auth_limits_admit(fg_auth *a, fg_http_req *req, const fg_principal *p)
     return 0;
 }
 
-static void add_tokens(fg_auth *a, const fg_principal *p, double tokens)
+static void add_tokens(fg_auth *a, const char *account_id, const char *key_id, double tokens)
 {
     if (!a || a->disabled || tokens == 0)
         return;
     scope scopes[2];
-    size_t n = load_scopes(a, p, scopes);
+    size_t n = load_scopes(a, account_id, key_id, scopes);
     int64_t start, end;
     window_bounds(W_MINUTE, fg_clock_wall_ms(), &start, &end);
     for (size_t k = 0; k < n; k++)
@@ -187,18 +187,19 @@ static void add_tokens(fg_auth *a, const fg_principal *p, double tokens)
             counter_add(a, scopes[k].name, "tokens", start, tokens);
 }
 
-void fg_auth_limits_reserve(fg_auth *a, const fg_principal *p, long tokens)
+void fg_auth_limits_reserve(fg_auth *a, const char *account_id, const char *key_id, long tokens)
 {
-    add_tokens(a, p, (double)tokens);
+    add_tokens(a, account_id, key_id, (double)tokens);
 }
 
-void fg_auth_limits_settle(fg_auth *a, const fg_principal *p, long reserved, long tokens, double cost)
+void fg_auth_limits_settle(fg_auth *a, const char *account_id, const char *key_id, long reserved,
+                           long tokens, double cost)
 {
-    add_tokens(a, p, (double)tokens - (double)reserved);
+    add_tokens(a, account_id, key_id, (double)tokens - (double)reserved);
     if (!a || a->disabled || cost <= 0)
         return;
     scope scopes[2];
-    size_t n = load_scopes(a, p, scopes);
+    size_t n = load_scopes(a, account_id, key_id, scopes);
     int64_t now = fg_clock_wall_ms();
     for (size_t k = 0; k < n; k++)
         for (size_t i = 2; i < FG_ARRAY_LEN(defs); i++) {

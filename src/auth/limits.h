@@ -12,9 +12,11 @@
 /* Counts the request and checks every limit of p's account and key. Returns
  * 0, or answers 429 itself and returns -1. */
 int fg_auth_limits_admit(fg_auth *a, fg_http_req *req, const fg_principal *p);
-/* Holds `tokens` of the per-minute token budgets for a call about to start. */
-void fg_auth_limits_reserve(fg_auth *a, const fg_principal *p, long tokens);
+/* Holds `tokens` of the per-minute token budgets of an account and API key
+ * (either may be NULL or "") for a call about to start. */
+void fg_auth_limits_reserve(fg_auth *a, const char *account_id, const char *key_id, long tokens);
 /* Replaces a call's reservation by its real token count and adds its cost. */
-void fg_auth_limits_settle(fg_auth *a, const fg_principal *p, long reserved, long tokens, double cost);
+void fg_auth_limits_settle(fg_auth *a, const char *account_id, const char *key_id, long reserved,
+                           long tokens, double cost);
 
 #endif

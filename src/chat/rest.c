@@ -76,5 +76,6 @@ void fg__chat_rest_route(fg_http_req *req, void *ud)
     snprintf(s->model, sizeof s->model, "%s", fg_json_str(canon, "model", ""));
     fg_buf_init(&s->text, 64u << 20);
     json_decref(body);
-    fg_llm_call_start_http_for(chat->llm, req, canon, &rest_ops, s, &who);
+    fg_llm_caller caller = {who.account_id, who.key_id};
+    fg_llm_call_start_http_as(chat->llm, req, &caller, canon, &rest_ops, s);
 }

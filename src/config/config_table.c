@@ -46,6 +46,30 @@ const fg_conf_key fg_config_table[] = {
     {"chat.default_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "Model used when a request names none."},
 
+    {"assistants", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The seed assistants' inference endpoints POST /bedrock_claude_messages_api and "
+     "POST /bedrock_converse_api (docs/assistants.md)."},
+    {"assistants.default_workflow", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Workflow a request runs when it names none (/bedrock_claude_messages_api): the account's "
+     "workflow of this name, else the one in assistants.workflows."},
+    {"assistants.workflows", FG_CT_LIST, NULL, 0, 0, NULL, 0,
+     "Workflows every account may run when it has none of that name itself."},
+    {"assistants.workflows[].name", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Name requests use (assistant_parameters.workflow_params.workflow_id)."},
+    {"assistants.workflows[].file", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Amazon States Language definition (JSON), compiled at start."},
+    {"assistants.workflows[].description", FG_CT_STR, NULL, 0, 0, NULL, 0, "What the workflow does."},
+    {"assistants.max_messages", FG_CT_INT, "1000", 1, 100000, NULL, 0,
+     "Messages one request may carry; more get 422."},
+    {"assistants.max_message_bytes", FG_CT_INT, "262144", 1, 67108864, NULL, 0,
+     "Bytes of text one message may carry; more get 422."},
+    {"assistants.workflow_timeout_ms", FG_CT_INT, "120000", 0, 3600000, NULL, 0,
+     "A workflow still running after this long is stopped (its model calls aborted) and the "
+     "request answered 504. 0: no limit."},
+    {"assistants.test_retrieve_file", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Test double: answer the Retrieve task (aws-sdk:bedrockagentruntime:retrieve) from this JSON "
+     "file instead of a knowledge base (docs/assistants.md)."},
+
     {"log", FG_CT_SECTION, NULL, 0, 0, NULL, 0, "Logging (JSON lines on standard error)."},
     {"log.level", FG_CT_ENUM, "info", 0, 0, "debug|info|warn|error", 0, "Lowest level logged."},
     {"log.access", FG_CT_BOOL, "true", 0, 0, NULL, 0, "Log one JSON line per HTTP request."},

@@ -59,7 +59,11 @@ static void frame_clear_state(fg__frame *f)
             free(f->task->state_name);
             free(f->task);
         } else {
-            f->task->exec = NULL; /* freed when the handler completes it */
+            fg_flow_task *t = f->task;
+            t->exec = NULL; /* freed when the handler completes it */
+            f->task = NULL;
+            if (t->on_cancel)
+                t->on_cancel(t, t->cancel_ud);
         }
         f->task = NULL;
     }
@@ -1336,6 +1340,13 @@ const char *fg_flow_task_execution_name(const fg_flow_task *t)
 {
     return t->exec ? t->exec->name : "";
 }
+const char *fg_flow_task_account(const fg_flow_task *t) { return t->exec ? t->exec->account_id : ""; }
+
+void fg_flow_task_on_cancel(fg_flow_task *t, fg_flow_task_cancel_fn cb, void *ud)
+{
+    t->on_cancel = cb;
+    t->cancel_ud = ud;
+}
 
 
 /* ---- clocks and limits -------------------------------------------------------- */
@@ -1439,6 +1450,8 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
         e->host = opts->host;
         e->task_done = opts->task_done;
         e->task_done_ud = opts->task_done_ud;
+        if (opts->account_id)
+            snprintf(e->account_id, sizeof e->account_id, "%s", opts->account_id);
     }
     return e;
 }

@@ -24,6 +24,8 @@ struct fg_flow_task {
     int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;
     char *error, *cause;
+    fg_flow_task_cancel_fn on_cancel; /* see fg_flow_task_on_cancel */
+    void *cancel_ud;
 };
 
 typedef struct fg__frame fg__frame;
@@ -83,6 +85,7 @@ struct fg_flow_exec {
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;
+    char account_id[64];
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */

@@ -116,7 +116,7 @@ static void call_finish(fg_llm_call *call, const char *outcome)
     call->req = NULL;
     fg__llm_record_usage(call);
     if (call->reserved_tokens)
-        fg_auth_limits_settle(call->llm->auth, &call->who, call->reserved_tokens,
+        fg_auth_limits_settle(call->llm->auth, call->account_id, call->key_id, call->reserved_tokens,
                               call->input_tokens + call->output_tokens, fg__llm_call_cost(call));
     call_free(call);
 }
@@ -327,31 +327,38 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
+static const fg_llm_caller *caller_of(const fg_principal *who, fg_llm_caller *c)
+{
+    if (!who)
+        return NULL;
+    c->account_id = who->account_id;
+    c->key_id = who->key_id;
+    return c;
+}
+
 /* Holds the call's likely tokens of the caller's per-minute budget: the
  * answer's ceiling plus the request's size in tokens at ~4 bytes each. */
 static void reserve_tokens(fg_llm_call *call)
 {
-    if (!call->llm->auth || (!call->who.account_id[0] && !call->who.key_id[0]))
+    if (!call->llm->auth || (!call->account_id[0] && !call->key_id[0]))
         return;
     json_int_t max = json_integer_value(json_object_get(call->request, "max_tokens"));
     char *text = json_dumps(json_object_get(call->request, "messages"), JSON_COMPACT);
     long estimate = (long)(max > 0 ? max : 1024) + (text ? (long)strlen(text) / 4 : 0);
     free(text);
     call->reserved_tokens = estimate;
-    fg_auth_limits_reserve(call->llm->auth, &call->who, estimate);
+    fg_auth_limits_reserve(call->llm->auth, call->account_id, call->key_id, estimate);
 }
 
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
-                      json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
-                      const fg_principal *who, fg_llm_call **out)
+                      const fg_llm_caller *caller, json_t *request, const fg_llm_sink_ops *sink,
+                      void *sink_ud, bool embed, fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
         json_decref(request);
         return FG_ENOMEM;
     }
-    if (who)
-        call->who = *who;
     call->embed = embed;
     if (out) /* before any sink callback, which may free what out points into */
         *out = NULL;
@@ -363,6 +370,10 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
     snprintf(call->route, sizeof call->route, "%s", route);
+    if (caller) {
+        snprintf(call->account_id, sizeof call->account_id, "%s", caller->account_id ? caller->account_id : "");
+        snprintf(call->key_id, sizeof call->key_id, "%s", caller->key_id ? caller->key_id : "");
+    }
     call->loop = w ? fg_http_worker_loop(w) : NULL;
     call->client = fg__llm_client(w);
     char rid[25];
@@ -412,40 +423,50 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
                        const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      false, who, NULL);
+    fg_llm_caller c;
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller_of(who, &c), request,
+                      sink, sink_ud, false, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
                         const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      true, who, NULL);
-}
-
-int fg_llm_call_start_for(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
-                          const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who,
-                          fg_llm_call **out)
-{
-    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, who, out);
-}
-
-int fg_llm_call_start_http_for(fg_llm *llm, fg_http_req *req, json_t *request,
-                               const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
-{
-    return fg__llm_call_start(llm, req, request, sink, sink_ud, who);
+    fg_llm_caller c;
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller_of(who, &c), request,
+                      sink, sink_ud, true, NULL);
 }
 
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
 {
-    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, NULL, out);
+    return call_start(llm, w, NULL, route, NULL, request, sink, sink_ud, false, out);
+}
+
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, caller, request, sink, sink_ud, false, out);
+}
+
+bool fg_llm_has_model(fg_llm *llm, const char *name)
+{
+    for (size_t i = 0; name && i < llm->nmodels; i++)
+        if (strcmp(llm->models[i].name, name) == 0)
+            return true;
+    return false;
 }
 
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud)
 {
     return fg__llm_call_start(llm, req, request, sink, sink_ud, NULL);
+}
+
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller, request, sink,
+                      sink_ud, false, NULL);
 }
 
 void fg_llm_call_cancel(fg_llm_call *call)

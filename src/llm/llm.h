@@ -46,21 +46,29 @@ typedef struct fg_llm_sink_ops {
  * NULL) stays valid until the sink's end or fail returns. */
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* Who a call is made for, written into its usage record. */
+typedef struct fg_llm_caller {
+    const char *account_id; /* NULL or "": none */
+    const char *key_id;     /* the API key's id, NULL or "" */
+} fg_llm_caller;
+/* fg_llm_call_start for an account (workflow tasks, the assistants). */
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* True when name is exactly a model or alias the router knows (a catch-all "*"
+ * model does not count). */
+bool fg_llm_has_model(fg_llm *llm, const char *name);
 /* The same for a call that answers an HTTP request: the worker and route come
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud);
-/* The same on behalf of who (may be NULL: flowgate's own calls): the usage
- * record carries who's account and API key, and the call's tokens and cost
- * count against their limits (reserved now, settled when the call ends). */
-int fg_llm_call_start_for(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
-                          const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who,
-                          fg_llm_call **out);
-int fg_llm_call_start_http_for(fg_llm *llm, fg_http_req *req, json_t *request,
-                               const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who);
+/* fg_llm_call_start_http for an account (the assistants' final answer). */
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud);
 
 /* The auth layer the gateway's routes check callers with (none: everyone is
- * anonymous and unlimited, as in unit tests). */
+ * anonymous and unlimited, as in unit tests). With it, calls made for an
+ * account or API key (fg_llm_caller) hold their likely tokens of its limits
+ * when they start and settle the real tokens and cost when they end. */
 void fg_llm_set_auth(fg_llm *llm, fg_auth *auth);
 /* A gateway route's check: a token of any account (fg_auth_request with
  * FG_ACCESS_USER), then the caller's limits. Fills *who and returns 0, or

@@ -92,6 +92,7 @@ struct fg_llm_call {
     fg_http_client *client;
     json_t *request;         /* canonical: OpenAI chat-completions shape */
     char route[96];
+    char account_id[64], key_id[64]; /* who the call is for (usage records) */
     const fg_llm_sink_ops *sink;
     void *sink_ud;
     fg_llm_model *model;
@@ -115,7 +116,6 @@ struct fg_llm_call {
     char error_msg[256];
     char id[40];
     long created;
-    fg_principal who;        /* the caller (zeroed for flowgate's own calls) */
     long reserved_tokens;    /* held of the caller's token budget until the end */
 };
 
