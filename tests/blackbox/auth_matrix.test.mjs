@@ -48,6 +48,7 @@ const chat = { model: 'test-model', messages: [{ role: 'user', content: 'hi [moc
 const BAD = ['none', 'expired', 'badsig', 'wrongaud', 'algnone', 'hs256'];
 const ok = (s) => s >= 200 && s < 300;
 const served = (s) => s !== 401 && s !== 403 && s !== 404 && s < 500;
+const authed = (s) => s !== 401 && s !== 403;
 
 // expect: for each good caller, a predicate or a status.
 const routes = () => [
@@ -58,6 +59,8 @@ const routes = () => [
   { m: 'POST', p: '/model/test-model/invoke', body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, other: served, user: served, admin: served },
   { m: 'POST', p: '/v1/embeddings', body: { model: 'test-model', input: ['x'] }, other: served, user: served, admin: served },
   { m: 'POST', p: '/RestLambda', body: { prompt: 'hi', model: 'test-model', parameters: { max_tokens_to_sample: 8 } }, other: ok, user: ok, admin: ok },
+  { m: 'POST', p: '/bedrock_claude_messages_api', body: { bedrock_parameters: { messages: [{ role: 'user', content: 'hi' }] }, assistant_parameters: {} }, other: authed, user: authed, admin: authed },
+  { m: 'POST', p: '/bedrock_converse_api', body: { bedrock_converse_parameters: { model_id: 'test-model', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }, assistant_parameters: { workflow_params: { workflow_id: 'workflow#details#1' } } }, other: authed, user: authed, admin: authed },
   { m: 'GET', p: '/auth/me', other: ok, user: ok, admin: ok },
   { m: 'GET', p: '/usage', other: ok, user: ok, admin: ok },
   { m: 'GET', p: `/usage?account=${A}`, other: 404, user: ok, admin: ok },
