@@ -3,6 +3,7 @@
 #include "auth/auth_int.h"
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static int status_of(int code)
 void fg__respond_failure(fg_http_req *req, const fg_errbuf *eb)
 {
     int status = status_of(eb->code);
+    if (status == 500)
+        fg_error("%s %s: %s", fg_http_req_method(req), fg_http_req_path(req), eb->msg);
     const char *type = status == 404   ? "not_found"
                        : status == 409 ? "conflict"
                        : status == 422 ? "invalid_request_error"
