@@ -226,6 +226,8 @@ static void handle(fg_http_req *req, void *ud)
     c.id = fg_http_req_param(req, "id");
     if (c.def->kind == FG_OBJ_ACCOUNT && c.def->target == T_OBJECT)
         c.id = account;
+    if (c.def->kind == FG_OBJ_WORKFLOW && c.def->target == T_OBJECT)
+        c.id = c.parents[1];
     if (needs_body(c.def) && !(c.body = fg__body_object(req)))
         return;
     if (c.def->target == T_OBJECT && c.def->kind == FG_OBJ_ACCOUNT && c.def->op == OP_DELETE &&

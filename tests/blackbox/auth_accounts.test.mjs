@@ -192,3 +192,20 @@ test('limits: tokens per minute count real usage after the stream', async () => 
   assert.equal(last.json.error.limit, 'tokens_per_minute');
   assert.equal(last.json.error.scope, 'account');
 });
+
+test('flowgate admin put/get/list/delete work on the store the server uses', async () => {
+  const data = ['--data', join(server.dataDir, 'data')];
+  const run = (...args) => execFileSync(BIN, ['admin', ...args, ...data]).toString();
+  const def = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+  const put = JSON.parse(run('put', 'workflow', '7', '--account', A, '--json', JSON.stringify({ name: 'cli', definition: def })));
+  assert.deepEqual(put.definition, def);
+  const listed = JSON.parse(run('list', 'workflow', '--account', A));
+  assert.ok(listed.some((w) => w.id === '7' && w.name === 'cli'));
+  const owner = (await login(server, 'carol@example.com', 'correct horse')).access_token;
+  const viaApi = await call(server, 'GET', `/admin/accounts/${A}/workflows/7`, { token: owner });
+  assert.deepEqual(viaApi.json.definition, def, viaApi.text);
+  run('delete', 'workflow', '7', '--account', A);
+  assert.equal((await call(server, 'GET', `/admin/accounts/${A}/workflows/7`, { token: owner })).status, 404);
+  assert.throws(() => execFileSync(BIN, ['admin', 'get', 'workflow', '7', '--account', A, ...data], { stdio: 'pipe' }));
+  assert.throws(() => execFileSync(BIN, ['admin', 'list', 'gizmo', ...data], { stdio: 'pipe' }));
+});
