@@ -209,3 +209,41 @@ test('flowgate admin put/get/list/delete work on the store the server uses', asy
   assert.throws(() => execFileSync(BIN, ['admin', 'get', 'workflow', '7', '--account', A, ...data], { stdio: 'pipe' }));
   assert.throws(() => execFileSync(BIN, ['admin', 'list', 'gizmo', ...data], { stdio: 'pipe' }));
 });
+
+test('admin API: create, read, update and delete each kind of object', async () => {
+  const base = `/admin/accounts/${A}`;
+  const kinds = [
+    { path: `${base}/inference-endpoints`, body: { type: 'http', url: 'http://x' }, change: { url: 'http://y' } },
+    { path: `${base}/workflows`, body: { name: 'crud', definition: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } } }, change: { description: 'd' } },
+  ];
+  for (const k of kinds) {
+    const made = await call(server, 'POST', k.path, { token: admin, body: k.body });
+    assert.equal(made.status, 201, made.text);
+    const one = `${k.path}/${made.json.id}`;
+    assert.equal((await call(server, 'GET', one, { token: admin })).status, 200);
+    const changed = await call(server, 'PATCH', one, { token: admin, body: k.change });
+    assert.equal(changed.status, 200, changed.text);
+    for (const [f, v] of Object.entries(k.change)) assert.equal(changed.json[f], v);
+    if (k.path.endsWith('/workflows')) {
+      const pr = `${one}/prompts`;
+      const p = await call(server, 'POST', pr, { token: admin, body: { role: 'user', content: 'c' } });
+      assert.equal(p.status, 201, p.text);
+      assert.equal((await call(server, 'PATCH', `${pr}/${p.json.id}`, { token: admin, body: { content: 'd' } })).json.content, 'd');
+      assert.equal((await call(server, 'DELETE', `${pr}/${p.json.id}`, { token: admin })).status, 200);
+      assert.equal((await call(server, 'GET', `${pr}/${p.json.id}`, { token: admin })).status, 404);
+      assert.equal((await call(server, 'POST', `${k.path}/999/prompts`, { token: admin, body: {} })).status, 404);
+    }
+    assert.equal((await call(server, 'DELETE', one, { token: admin })).status, 200);
+    assert.equal((await call(server, 'GET', one, { token: admin })).status, 404);
+  }
+  const u = await call(server, 'POST', `${base}/users`, { token: admin, body: { login: 'frank', password: 'correct horse' } });
+  assert.equal(u.status, 201, u.text);
+  assert.equal((await call(server, 'PATCH', `${base}/users/frank`, { token: admin, body: { role: 'owner' } })).json.role, 'owner');
+  assert.equal((await call(server, 'POST', `${base}/users`, { token: admin, body: { login: 'frank', password: 'correct horse' } })).status, 409);
+  assert.equal((await call(server, 'DELETE', `${base}/users/frank`, { token: admin })).status, 200);
+  assert.equal((await call(server, 'POST', '/auth/login', { body: { login: 'frank', password: 'correct horse' } })).status, 401);
+  assert.equal((await call(server, 'DELETE', '/admin/accounts/default', { token: admin })).status, 409, 'not your own account');
+  const bad = await call(server, 'POST', '/admin/accounts', { token: admin, body: { name: 'x', id: 'has space' } });
+  assert.equal(bad.status, 422);
+  assert.equal((await call(server, 'POST', '/admin/accounts', { token: admin, body: 'not an object' })).status, 422);
+});
