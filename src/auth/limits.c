@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -69,9 +70,53 @@ typedef struct scope {
     bool any;
 } scope;
 
+/* Limits read from the store are kept a few seconds, so a caller with no
+ * limits costs no store access per request; a change applies within that. */
+#define LIMITS_TTL_MS 5000
+#define LIMITS_SLOTS 512
+
+typedef struct cached_scope {
+    scope s;
+    int64_t loaded_ms;
+} cached_scope;
+
+static cached_scope limits_cache[LIMITS_SLOTS];
+static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t slot_of(const char *name)
+{
+    size_t h = 5381;
+    for (const char *c = name; *c; c++)
+        h = h * 33 + (unsigned char)*c;
+    return h % LIMITS_SLOTS;
+}
+
+static bool cache_get(scope *s, int64_t now)
+{
+    pthread_mutex_lock(&limits_lock);
+    cached_scope *c = &limits_cache[slot_of(s->name)];
+    bool hit = now - c->loaded_ms < LIMITS_TTL_MS && strcmp(c->s.name, s->name) == 0;
+    if (hit)
+        *s = c->s;
+    pthread_mutex_unlock(&limits_lock);
+    return hit;
+}
+
+static void cache_put(const scope *s, int64_t now)
+{
+    pthread_mutex_lock(&limits_lock);
+    cached_scope *c = &limits_cache[slot_of(s->name)];
+    c->s = *s;
+    c->loaded_ms = now;
+    pthread_mutex_unlock(&limits_lock);
+}
+
 static void load_scope(fg_auth *a, scope *s, const char *kind, const char *id, const char *sql)
 {
     snprintf(s->name, sizeof s->name, "%s:%s", kind, id);
+    int64_t now = fg_clock_wall_ms();
+    if (cache_get(s, now))
+        return;
     json_t *rows = NULL, *own = NULL;
     fg_sval p[1] = {fg__text(id)};
     if (fg_store_query_json(a->store, sql, p, 1, &rows, NULL) == 0) {
@@ -86,6 +131,7 @@ static void load_scope(fg_auth *a, scope *s, const char *kind, const char *id, c
     }
     json_decref(own);
     json_decref(rows);
+    cache_put(s, now);
 }
 
 static size_t load_scopes(fg_auth *a, const char *account_id, const char *key_id, scope out[2])
