@@ -24,7 +24,7 @@ async function keyWith(limits) {
 
 test('tokens are reserved before the call: concurrent calls stop at the budget', async () => {
   const key = await keyWith({ tokens_per_minute: 150 });
-  const slow = { model: 'test-model', messages: [{ role: 'user', content: 'hi [mock: tokens=5 ttft=600]' }], max_tokens: 100 };
+  const slow = { model: 'test-model', messages: [{ role: 'user', content: 'hi [mock: tokens=5 ttft=1500]' }], max_tokens: 100 };
   const first = call(server, 'POST', '/v1/chat/completions', { token: key, body: slow });
   await new Promise((r) => setTimeout(r, 150));
   const second = call(server, 'POST', '/v1/chat/completions', { token: key, body: slow });
