@@ -4,6 +4,8 @@
 #include "app/ops_routes.h"
 #include "assist/assist.h"
 #include "auth/auth.h"
+#include "cache/cache.h"
+#include "cache/gateway.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -13,6 +15,7 @@
 #include "llm/llm.h"
 #include "store/store.h"
 #include "tasks/llm_tasks.h"
+#include "tasks/http_tasks.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -31,9 +34,12 @@ typedef struct app {
     fg_store *store;
     fg_llm *llm;
     fg_auth *auth;
+    fg_cache *cache;
+    fg_cache_gateway *gateway_cache;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_assist *assist;
+    fg_tasks_http *http_tasks;
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -47,6 +53,7 @@ static void on_worker_start(fg_http_worker *w, void *ud)
 static void on_worker_stop(fg_http_worker *w, void *ud)
 {
     app *a = ud;
+    fg_tasks_http_worker_stop(a->http_tasks, w);
     fg_llm_worker_stop(a->llm, w);
 }
 
@@ -119,6 +126,9 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (fg_tasks_register_llm(a->tasks, a->llm, a->cfg))
         return fg_failf(eb, FG_ENOMEM, "out of memory registering the LLM tasks");
     /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
+    a->http_tasks = fg_tasks_http_create(a->cfg, eb);
+    if (!a->http_tasks || fg_tasks_register_http(a->tasks, a->http_tasks))
+        return fg_failf(eb, FG_EINVAL, "cannot register the HTTP tasks");
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
     /* 5. Step Functions tasks: states:startExecution (added by the service)   */
     return 0;
@@ -143,7 +153,8 @@ static int run(app *a)
     fg_log_set_level(level < 0 ? FG_LOG_INFO : (fg_log_level)level);
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
-        fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+        fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
+        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -156,7 +167,9 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
-    a->chat = fg_chat_create(a->cfg, a->llm);
+    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache, a->auth);
+    fg_cache_gateway_attach(a->gateway_cache, a->llm);
+    a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
@@ -227,7 +240,10 @@ int fg_app_cmd_serve(int argc, char **argv)
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
+    fg_cache_gateway_free(a.gateway_cache);
+    fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
+    fg_tasks_http_free(a.http_tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);
     fg_store_close(a.store);

@@ -38,6 +38,8 @@ struct fg__frame {
     int *retry_counts;
     int retry_total;
     int64_t entered_ms;
+    int entered_event;      /* id of the StateEntered event (0 without a history) */
+    json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */
@@ -74,6 +76,9 @@ struct fg_flow_exec {
     char *error, *cause;
     json_t *context;
     bool context_dirty;     /* State.* not yet written for the current state */
+    bool in_catch;          /* evaluating a catcher: its failures are not caught */
+    json_t *assigned;       /* variables the state being left assigned (for its history event) */
+    const char *eval_location; /* the field whose JSONata evaluation failed, for the history */
     json_t *history;
     int last_event;
     uint64_t transitions;

@@ -76,6 +76,7 @@ static void on_timer_closed(uv_handle_t *h)
 {
     fg_llm_call *call = h->data;
     json_decref(call->request);
+    fg_buf_free(&call->cache_text);
     free(call);
 }
 
@@ -87,7 +88,42 @@ static void call_free(fg_llm_call *call)
         return;
     }
     json_decref(call->request);
+    fg_buf_free(&call->cache_text);
     free(call);
+}
+
+void fg_llm_set_cache(fg_llm *llm, const fg_llm_cache_ops *ops, void *ud)
+{
+    llm->cache_ops = ops;
+    llm->cache_ud = ud;
+}
+
+/* The answer completed: hand its text to the cache (text answers only). */
+static void cache_store(fg_llm_call *call)
+{
+    if (!call->cache_ctx || call->cache_skip)
+        return;
+    double gen_ms = (double)(fg_clock_mono_ns() - call->start_ns) / 1e6;
+    call->llm->cache_ops->store(call->llm->cache_ud, call->cache_ctx,
+                                call->cache_text.data ? call->cache_text.data : "", call->cache_text.len,
+                                gen_ms);
+    call->cache_ctx = NULL;
+}
+
+static void cache_release(fg_llm_call *call)
+{
+    if (call->cache_ctx)
+        call->llm->cache_ops->release(call->llm->cache_ud, call->cache_ctx);
+    call->cache_ctx = NULL;
+}
+
+static void cache_note(fg_llm_call *call, const fg_llm_event *ev)
+{
+    if (!call->cache_ctx)
+        return;
+    if (ev->type == FG_LLM_EV_TOOL || (ev->type == FG_LLM_EV_TEXT &&
+                                       fg_buf_append(&call->cache_text, ev->text, ev->len)))
+        call->cache_skip = true;
 }
 
 static void note_failure(fg_llm_call *call, fg_llm_deployment *d)
@@ -111,6 +147,7 @@ static void release_req(fg_llm_call *call)
 /* After the sink ended the request. */
 static void call_finish(fg_llm_call *call, const char *outcome)
 {
+    cache_release(call);
     call->phase = CALL_DONE;
     snprintf(call->outcome, sizeof call->outcome, "%s", outcome);
     call->req = NULL;
@@ -230,6 +267,7 @@ void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev)
             commit(call);
         if (ev->type == FG_LLM_EV_FINISH && ev->finish_reason)
             snprintf(call->finish_reason, sizeof call->finish_reason, "%s", ev->finish_reason);
+        cache_note(call, ev);
         call->sink->event(call, ev);
         return;
     case FG_LLM_EV_USAGE:
@@ -254,6 +292,7 @@ void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev)
             commit(call);
         if (!call->finish_reason[0])
             snprintf(call->finish_reason, sizeof call->finish_reason, "stop");
+        cache_store(call);
         release_req(call);
         call->sink->end(call);
         call_finish(call, "ok");
@@ -350,6 +389,47 @@ static void reserve_tokens(fg_llm_call *call)
     fg_auth_limits_reserve(call->llm->auth, call->account_id, call->key_id, estimate);
 }
 
+/* A cached answer, replayed to the sink as if a provider had sent it at once. */
+static void replay_cached(fg_llm_call *call, const char *text, size_t len)
+{
+    call->committed = true;
+    call->status = 200;
+    call->first_token_ns = fg_clock_mono_ns();
+    snprintf(call->finish_reason, sizeof call->finish_reason, "stop");
+    fg_http_resp_header(call->req, "x-flowgate-cache", "hit");
+    call->sink->begin(call);
+    fg_llm_event ev = {.type = FG_LLM_EV_TEXT, .text = text, .len = len};
+    if (len)
+        call->sink->event(call, &ev);
+    fg_llm_event fin = {.type = FG_LLM_EV_FINISH, .finish_reason = "stop"};
+    call->sink->event(call, &fin);
+    release_req(call);
+    call->sink->end(call);
+    call_finish(call, "cached");
+}
+
+/* True when the cache ended the call (a hit replayed, or the request answered). */
+static bool ask_cache(fg_llm_call *call)
+{
+    fg_buf answer;
+    fg_buf_init(&answer, 0);
+    fg_llm_cache_result r = call->llm->cache_ops->lookup(call->llm->cache_ud, call->req, call->request,
+                                                         &answer, &call->cache_ctx);
+    if (r == FG_LLM_CACHE_HIT) {
+        replay_cached(call, answer.data ? answer.data : "", answer.len);
+    } else if (r == FG_LLM_CACHE_ANSWERED) {
+        cache_release(call);
+        call->phase = CALL_DONE;
+        call->req = NULL;
+        call_free(call);
+    } else if (call->cache_ctx) {
+        fg_buf_init(&call->cache_text, 64u << 20);
+        fg_http_resp_header(call->req, "x-flowgate-cache", "miss");
+    }
+    fg_buf_free(&answer);
+    return r != FG_LLM_CACHE_MISS;
+}
+
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
                       const fg_llm_caller *caller, json_t *request, const fg_llm_sink_ops *sink,
                       void *sink_ud, bool embed, fg_llm_call **out)
@@ -406,6 +486,8 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
         call_free(call);
         return FG_OK;
     }
+    if (req && !embed && llm->cache_ops && ask_cache(call))
+        return FG_OK;
     if (out)
         *out = call;
     ensure_timer(call); /* also makes the call's free wait for the next loop turn */
@@ -454,6 +536,12 @@ bool fg_llm_has_model(fg_llm *llm, const char *name)
         if (strcmp(llm->models[i].name, name) == 0)
             return true;
     return false;
+}
+
+int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                            const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, NULL, request, sink, sink_ud, true, out);
 }
 
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,

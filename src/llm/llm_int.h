@@ -74,6 +74,8 @@ struct fg_llm {
     int cooldown_failures;
     bool implicit_mock;      /* no providers configured */
     fg_auth *auth;           /* NULL: no caller checks, no limits */
+    const fg_llm_cache_ops *cache_ops; /* may be NULL */
+    void *cache_ud;
 };
 
 struct fg_llm_attempt {
@@ -117,6 +119,9 @@ struct fg_llm_call {
     char id[40];
     long created;
     long reserved_tokens;    /* held of the caller's token budget until the end */
+    void *cache_ctx;         /* a miss the cache wants to store */
+    fg_buf cache_text;       /* the answer's text for it */
+    bool cache_skip;         /* not cacheable (tool calls, too long) */
 };
 
 /* call.c */
