@@ -51,3 +51,13 @@ test('spend per day is priced from real usage and answered with 429', async () =
   const retry = Number(r.headers.get('retry-after'));
   assert.ok(retry > 0 && retry <= 86400);
 });
+
+test('the assistant endpoints check the caller limits too', async () => {
+  const key = await keyWith({ requests_per_minute: 1 });
+  const body = { bedrock_parameters: { messages: [{ role: 'user', content: 'hi' }] }, assistant_parameters: {} };
+  const first = await call(server, 'POST', '/bedrock_claude_messages_api', { token: key, body });
+  assert.notEqual(first.status, 429);
+  const second = await call(server, 'POST', '/bedrock_claude_messages_api', { token: key, body });
+  assert.equal(second.status, 429, second.text);
+  assert.equal(second.json.error.limit, 'requests_per_minute');
+});
