@@ -81,6 +81,17 @@ static int load_issuer(fg_oidc_issuer *is, const json_t *conf, size_t index, fg_
     if (!rc)
         rc = fg_jwks_parse(b.data ? b.data : "", b.len, &is->keys, eb);
     fg_buf_free(&b);
+    if (rc && url && !file) {
+        /* The issuer may be down for a moment: start without its keys and let
+         * the refresher try again. */
+        fg_warn("auth.issuers[%zu] (%s): keys not loaded yet (%s); retrying in the background", index,
+                is->issuer, eb ? eb->msg : "");
+        if (eb)
+            fg_errbuf_clear(eb);
+        is->keys = fg_jwks_create();
+        is->want_refresh = true;
+        return is->keys ? 0 : FG_ENOMEM;
+    }
     if (rc)
         return fg_failf(eb, rc, "auth.issuers[%zu] (%s): cannot load its keys", index, is->issuer);
     fg_info("accepting tokens of %s (%zu keys)", is->issuer, fg_jwks_count(is->keys));

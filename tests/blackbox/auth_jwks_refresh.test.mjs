@@ -43,3 +43,37 @@ auth:
     jwksServer.close();
   }
 });
+
+test('an issuer that is down at start does not stop flowgate; its keys arrive later', async () => {
+  const keys = makeKeys();
+  let up = false;
+  const jwksServer = http.createServer((req, res) => {
+    if (!up) { res.writeHead(503); res.end(); return; }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(jwksOf(keys)));
+  });
+  await new Promise((r) => jwksServer.listen(0, '127.0.0.1', r));
+  const server = await startServer(`
+auth:
+  mode: "on"
+  password_memory_kib: 256
+  jwks_min_refresh_s: 1
+  issuers:
+    - { issuer: https://late.test, jwks_url: http://127.0.0.1:${jwksServer.address().port}/keys }
+`);
+  try {
+    assert.match(server.log(), /keys not loaded yet/);
+    const token = mintToken(keys, { iss: 'https://late.test', 'custom:account_id': 'default', exp: now() + 300 });
+    assert.equal((await call(server, 'GET', '/auth/me', { token })).status, 401);
+    up = true;
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await call(server, 'GET', '/auth/me', { token })).status;
+    }
+    assert.equal(status, 200);
+  } finally {
+    assert.equal(await server.stop(), 0);
+    jwksServer.close();
+  }
+});
