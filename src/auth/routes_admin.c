@@ -125,6 +125,19 @@ static int check_role_change(call *c)
     return 0;
 }
 
+/* An owner may not change or delete an admin (nor take over one's password). */
+static int check_target_user(call *c)
+{
+    if (c->p.role == FG_ROLE_ADMIN)
+        return 0;
+    json_t *user = NULL;
+    int rc = fg__user_get(c->a, c->parents[0], c->id, &user, &c->eb);
+    if (!rc && fg__role_parse(fg_json_str(user, "role", "")) == FG_ROLE_ADMIN)
+        rc = fg_failf(&c->eb, FG_EDENIED, "only an admin may change an admin");
+    json_decref(user);
+    return rc;
+}
+
 static void user_call(call *c)
 {
     json_t *out = NULL;
@@ -152,12 +165,16 @@ static void user_call(call *c)
     case OP_PUT:
         rc = check_role_change(c);
         if (!rc)
+            rc = check_target_user(c);
+        if (!rc)
             rc = fg__user_update(c->a, acc, c->id, c->body, &c->eb);
         if (!rc)
             rc = fg__user_get(c->a, acc, c->id, &out, &c->eb);
         break;
     case OP_DELETE:
-        rc = fg__user_delete(c->a, acc, c->id, &c->eb);
+        rc = check_target_user(c);
+        if (!rc)
+            rc = fg__user_delete(c->a, acc, c->id, &c->eb);
         break;
     }
     answer(c, rc, out, status);

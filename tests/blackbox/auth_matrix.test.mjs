@@ -137,4 +137,10 @@ test('an owner reaching another account in the admin API gets 404', async () => 
   assert.equal((await call(server, 'GET', `/admin/accounts/${B}/workflows`, { token: owner })).status, 200);
   const mk = await call(server, 'POST', `/admin/accounts/${B}/users`, { token: owner, body: { login: 'sneaky', password: 'correct horse', role: 'admin' } });
   assert.equal(mk.status, 403, 'an owner cannot make an admin');
+  // An owner of the account an admin lives in cannot take the admin over.
+  await call(server, 'POST', '/admin/accounts/default/users', { token: t, body: { login: 'default-owner', password: 'correct horse', role: 'owner' } });
+  const o2 = (await login(server, 'default-owner', 'correct horse')).access_token;
+  assert.equal((await call(server, 'PATCH', '/admin/accounts/default/users/admin', { token: o2, body: { password: 'taken over!' } })).status, 403);
+  assert.equal((await call(server, 'DELETE', '/admin/accounts/default/users/admin', { token: o2 })).status, 403);
+  assert.equal((await call(server, 'PATCH', '/admin/accounts/default/users/default-owner', { token: o2, body: { password: 'new password' } })).status, 200);
 });
