@@ -107,7 +107,7 @@ static void refresh(fg_http_req *req, void *ud)
     int rc = token ? fg__tokens_refresh(a, token, &tokens, &eb)
                    : fg_failf(&eb, FG_EINVAL, "refresh_token: required");
     json_decref(body);
-    if (rc == FG_EDENIED)
+    if (rc == FG_EDENIED || rc == FG_ENOTFOUND) /* a deleted user's token too */
         fg_http_respond_error(req, 401, "authentication_error", eb.msg);
     else if (rc)
         fg__respond_failure(req, &eb);
