@@ -134,41 +134,79 @@ static void logout(fg_http_req *req, void *ud)
         fg__respond_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
+typedef struct password_job {
+    uv_work_t work;
+    fg_auth *a;
+    fg_http_req *req;
+    char subject[128];
+    json_t *body;
+    int rc;
+    fg_errbuf eb;
+} password_job;
+
+static void password_work(uv_work_t *w)
+{
+    password_job *j = w->data;
+    json_t *user = NULL, *checked = NULL;
+    int64_t retry = 0;
+    j->rc = fg__user_get(j->a, NULL, j->subject, &user, &j->eb);
+    if (!j->rc)
+        j->rc = fg__user_login(j->a, fg_json_str(user, "login", ""), fg_json_str(j->body, "current_password", ""),
+                               &checked, &retry, &j->eb);
+    if (!j->rc)
+        j->rc = fg__user_set_password(j->a, j->subject, fg_json_str(j->body, "new_password", ""), &j->eb);
+    json_decref(user);
+    json_decref(checked);
+}
+
+static void password_done(uv_work_t *w, int status)
+{
+    password_job *j = w->data;
+    if (status != 0 && !j->rc)
+        j->rc = fg_failf(&j->eb, FG_EINTERNAL, "password change cancelled");
+    if (j->rc == FG_EDENIED)
+        fg_http_respond_error(j->req, 403, "permission_error", "current password is wrong");
+    else if (j->rc)
+        fg__respond_failure(j->req, &j->eb);
+    else
+        fg__respond_json(j->req, 200, json_pack("{s:b}", "changed", 1));
+    json_decref(j->body);
+    free(j);
+}
+
 static void change_password(fg_http_req *req, void *ud)
 {
     fg_auth *a = ud;
     fg_principal p;
     if (fg_auth_request(a, req, FG_ACCESS_USER, &p))
         return;
+    if (p.key_id[0] || a->disabled) {
+        fg_http_respond_error(req, 422, "invalid_request_error", "only a logged-in user can change a password");
+        return;
+    }
     json_t *body = fg__body_object(req);
     if (!body)
         return;
-    const char *current = fg_json_str(body, "current_password", NULL);
-    const char *next = fg_json_str(body, "new_password", NULL);
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    json_t *user = NULL, *checked = NULL;
-    int64_t retry = 0;
-    int rc = 0;
-    if (p.key_id[0] || a->disabled)
-        rc = fg_failf(&eb, FG_EINVAL, "only a logged-in user can change a password");
-    else if (!current || !next)
-        rc = fg_failf(&eb, FG_EINVAL, "current_password and new_password are required strings");
-    else
-        rc = fg__user_get(a, NULL, p.subject, &user, &eb);
-    if (!rc)
-        rc = fg__user_login(a, fg_json_str(user, "login", ""), current, &checked, &retry, &eb);
-    if (!rc)
-        rc = fg__user_set_password(a, p.subject, next, &eb);
-    json_decref(user);
-    json_decref(checked);
-    json_decref(body);
-    if (rc == FG_EDENIED)
-        fg_http_respond_error(req, 403, "permission_error", "current password is wrong");
-    else if (rc)
-        fg__respond_failure(req, &eb);
-    else
-        fg__respond_json(req, 200, json_pack("{s:b}", "changed", 1));
+    if (!fg_json_str(body, "current_password", NULL) || !fg_json_str(body, "new_password", NULL)) {
+        json_decref(body);
+        fg_http_respond_error(req, 422, "invalid_request_error",
+                              "current_password and new_password are required strings");
+        return;
+    }
+    password_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        json_decref(body);
+        fg_http_respond_error(req, 500, "internal_error", "out of memory");
+        return;
+    }
+    *j = (password_job){.a = a, .req = req, .body = body};
+    snprintf(j->subject, sizeof j->subject, "%s", p.subject);
+    fg_errbuf_clear(&j->eb);
+    j->work.data = j;
+    if (uv_queue_work(fg_http_worker_loop(fg_http_req_worker(req)), &j->work, password_work, password_done) != 0) {
+        password_work(&j->work);
+        password_done(&j->work, 0);
+    }
 }
 
 static void me(fg_http_req *req, void *ud)
