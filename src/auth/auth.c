@@ -7,6 +7,7 @@
 #include "auth/auth_int.h"
 
 #include "core/log.h"
+#include "obs/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,14 @@ static bool role_satisfies(fg_role role, fg_access need)
     return false;
 }
 
+static void count(const char *outcome)
+{
+    static const char *const names[] = {"outcome"};
+    const char *values[] = {outcome};
+    fg_metrics_counter_add("flowgate_auth_checks_total",
+                           "Route checks by outcome (ok, no_token, bad_token, forbidden)", 1, names, values, 1);
+}
+
 static void deny(fg_http_req *req, int status, const char *msg)
 {
     if (status == 401)
@@ -235,6 +244,7 @@ int fg_auth_request(fg_auth *a, fg_http_req *req, fg_access need, fg_principal *
     if (!token) {
         if (need == FG_ACCESS_PUBLIC)
             return 0;
+        count("no_token");
         deny(req, 401, "authentication required: send a token in Authorization or x-access-token");
         return -1;
     }
@@ -242,17 +252,21 @@ int fg_auth_request(fg_auth *a, fg_http_req *req, fg_access need, fg_principal *
     fg_errbuf_clear(&eb);
     if (authenticate(a, token, out, &eb) != 0) {
         memset(out, 0, sizeof *out);
+        count("bad_token");
         deny(req, 401, eb.msg[0] ? eb.msg : "invalid token");
         return -1;
     }
     const char *scope = route_scope(fg_http_req_path(req));
     if (out->key_id[0] && out->scopes[0] && scope && !scopes_hold(out->scopes, scope)) {
+        count("forbidden");
         deny(req, 403, "this API key's scopes do not cover this route");
         return -1;
     }
     if (!role_satisfies(out->role, need)) {
+        count("forbidden");
         deny(req, 403, "your role may not call this route");
         return -1;
     }
+    count("ok");
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "obs/metrics.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -168,6 +169,10 @@ static double counter_get(fg_auth *a, const char *scope_name, const char *metric
 
 static void answer_limited(fg_http_req *req, const scope *s, size_t i, int64_t retry_ms)
 {
+    static const char *const names[] = {"limit"};
+    const char *values[] = {defs[i].name};
+    fg_metrics_counter_add("flowgate_limit_rejections_total", "Gateway calls refused by a limit (429)", 1, names,
+                           values, 1);
     char retry[32], msg[256];
     snprintf(retry, sizeof retry, "%lld", (long long)((retry_ms + 999) / 1000));
     snprintf(msg, sizeof msg, "%s limit reached for %s (%g): retry after %s s", defs[i].name,

@@ -60,4 +60,7 @@ test('the assistant endpoints check the caller limits too', async () => {
   const second = await call(server, 'POST', '/bedrock_claude_messages_api', { token: key, body });
   assert.equal(second.status, 429, second.text);
   assert.equal(second.json.error.limit, 'requests_per_minute');
+  const metrics = (await call(server, 'GET', '/metrics')).text;
+  assert.match(metrics, /flowgate_limit_rejections_total\{limit="requests_per_minute"\} [1-9]/);
+  assert.match(metrics, /flowgate_auth_checks_total\{outcome="ok"\} [1-9]/);
 });
