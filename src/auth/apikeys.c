@@ -139,6 +139,61 @@ int fg__apikey_revoke(fg_auth *a, const char *account_id, const char *id, fg_err
     return rc;
 }
 
+static int update_column(fg_auth *a, const char *column, fg_sval v, const char *id, fg_errbuf *eb)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE api_keys SET %s = $1 WHERE id = $2", column);
+    fg_sval p[2] = {v, fg__text(id)};
+    return fg_store_exec(a->store, sql, p, 2, NULL, eb);
+}
+
+int fg__apikey_update(fg_auth *a, const char *account_id, const char *id, const json_t *body, json_t **out,
+                      fg_errbuf *eb)
+{
+    *out = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v) if (strcmp(key, "name") && strcmp(key, "scopes") &&
+                                                    strcmp(key, "limits") && strcmp(key, "expires_in_days"))
+        return fg_failf(eb, FG_EINVAL, "%s: not a field a key's owner can change", key);
+    fg_role role;
+    int64_t expires = 0;
+    char scopes[256];
+    json_t *probe = json_deep_copy(body);
+    json_object_del(probe, "role");
+    int rc = key_fields(probe, &role, &expires, scopes, sizeof scopes, eb);
+    json_decref(probe);
+    json_t *list = NULL;
+    if (!rc)
+        rc = fg__apikey_list(a, account_id, &list, eb);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rc ? NULL : list, i, row) if (strcmp(fg_json_str(row, "id", ""), id) == 0 && !*out)
+        *out = json_incref(row);
+    json_decref(list);
+    if (!rc && !*out)
+        rc = fg_failf(eb, FG_ENOTFOUND, "no API key %s", id);
+    json_decref(*out);
+    *out = NULL;
+    if (!rc && json_object_get(body, "name"))
+        rc = update_column(a, "name", fg__text(fg_json_str(body, "name", "")), id, eb);
+    if (!rc && json_object_get(body, "scopes"))
+        rc = update_column(a, "scopes", fg__text(scopes), id, eb);
+    if (!rc && json_object_get(body, "expires_in_days"))
+        rc = update_column(a, "expires_ms", FG_SINT(expires), id, eb);
+    if (!rc && json_object_get(body, "limits")) {
+        char *text = fg_json_dumps(json_object_get(body, "limits"));
+        rc = update_column(a, "limits", fg__text(text), id, eb);
+        free(text);
+    }
+    if (!rc)
+        rc = fg__apikey_list(a, account_id, &list, eb);
+    json_array_foreach(rc ? NULL : list, i, row) if (strcmp(fg_json_str(row, "id", ""), id) == 0 && !*out)
+        *out = json_incref(row);
+    json_decref(list);
+    return rc;
+}
+
 static void note_use(fg_auth *a, const json_t *row, int64_t now)
 {
     if (now - fg_json_int(row, "last_used_ms", 0) < LAST_USE_GRANULARITY_MS)

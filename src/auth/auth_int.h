@@ -116,6 +116,9 @@ int fg__apikey_create(fg_auth *a, const char *account_id, const json_t *body, js
                       fg_errbuf *eb);
 int fg__apikey_list(fg_auth *a, const char *account_id, json_t **out, fg_errbuf *eb);
 int fg__apikey_revoke(fg_auth *a, const char *account_id, const char *id, fg_errbuf *eb);
+/* Changes a key's name, scopes, limits or expiry (expires_in_days from now). */
+int fg__apikey_update(fg_auth *a, const char *account_id, const char *id, const json_t *body, json_t **out,
+                      fg_errbuf *eb);
 int fg__apikey_principal(fg_auth *a, const char *token, size_t n, fg_principal *p, fg_errbuf *eb);
 
 /* oidc.c: issuers from the configuration, their keys loaded at start. */

@@ -61,6 +61,7 @@ static const route_def defs[] = {
     {"DELETE", ACC "/users/{id}", T_USER, 0, OP_DELETE, FG_ACCESS_OWNER},
     {"GET", ACC "/keys", T_KEY, 0, OP_LIST, FG_ACCESS_OWNER},
     {"POST", ACC "/keys", T_KEY, 0, OP_CREATE, FG_ACCESS_OWNER},
+    {"PATCH", ACC "/keys/{id}", T_KEY, 0, OP_PATCH, FG_ACCESS_OWNER},
     {"DELETE", ACC "/keys/{id}", T_KEY, 0, OP_DELETE, FG_ACCESS_OWNER},
     {"POST", "/admin/import-seed-config", T_IMPORT, 0, OP_CREATE, FG_ACCESS_ADMIN},
 };
@@ -196,6 +197,12 @@ static void key_call(call *c)
         if (!rc)
             rc = fg__apikey_create(c->a, c->parents[0], c->body, &out, &c->eb);
         status = 201;
+        break;
+    case OP_PATCH:
+        if (c->p.role != FG_ROLE_ADMIN && json_object_get(c->body, "limits"))
+            rc = fg_failf(&c->eb, FG_EDENIED, "only an admin may set a key's limits");
+        if (!rc)
+            rc = fg__apikey_update(c->a, c->parents[0], c->id, c->body, &out, &c->eb);
         break;
     default:
         rc = fg__apikey_revoke(c->a, c->parents[0], c->id, &c->eb);

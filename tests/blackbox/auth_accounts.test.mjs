@@ -94,6 +94,13 @@ test('API keys: shown once, scoped, revocable, expiring; usage rows carry the ke
   const me = await call(server, 'GET', '/auth/me', { token: key });
   assert.equal(me.json.account_id, A);
   assert.equal(me.json.key_id, made.json.id);
+  const patched = await call(server, 'PATCH', `/admin/accounts/${A}/keys/${made.json.id}`, { token: admin, body: { name: 'renamed', scopes: 'config' } });
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal(patched.json.name, 'renamed');
+  assert.equal((await call(server, 'GET', `/accounts/${A}/workflows`, { token: key })).status, 200, 'scope config now');
+  assert.equal((await call(server, 'POST', '/v1/chat/completions', { token: key, body: chat })).status, 403);
+  assert.equal((await call(server, 'PATCH', `/admin/accounts/${A}/keys/${made.json.id}`, { token: admin, body: { secret_hash: 'x' } })).status, 422);
+  assert.equal((await call(server, 'PATCH', `/admin/accounts/${A}/keys/nope`, { token: admin, body: { name: 'x' } })).status, 404);
   assert.equal((await call(server, 'DELETE', `/admin/accounts/${A}/keys/${made.json.id}`, { token: admin })).status, 200);
   const revoked = await call(server, 'POST', '/v1/chat/completions', { token: key, body: chat });
   assert.equal(revoked.status, 401);
