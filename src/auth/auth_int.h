@@ -155,6 +155,11 @@ int fg__workflow_find(fg_auth *a, const char *account_id, const char *ref, json_
 int fg__seed_import(fg_auth *a, const json_t *doc, const char *account_id, json_t **summary,
                     fg_errbuf *eb);
 
+/* limits.c: the calendar windows of limits (UTC; weeks from Monday). */
+typedef enum fg__limit_window { W_MINUTE, W_DAY, W_WEEK, W_MONTH } fg__limit_window;
+/* [start, end) in ms of the window that holds now (ms). */
+void fg__limit_window_bounds(fg__limit_window w, int64_t now, int64_t *start, int64_t *end);
+
 /* routes_*.c */
 void fg__auth_routes_login(fg_auth *a, fg_http_router *r);
 void fg__auth_routes_admin(fg_auth *a, fg_http_router *r);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef enum window { W_MINUTE, W_DAY, W_WEEK, W_MONTH } window;
+typedef fg__limit_window window;
 
 typedef struct limit_def {
     const char *name;   /* in the limits object and in the 429 */
@@ -36,8 +36,7 @@ static double default_limit(const fg_auth *a, size_t i)
     return v[i];
 }
 
-/* [start, end) of the window that holds now, in ms. */
-static void window_bounds(window w, int64_t now, int64_t *start, int64_t *end)
+void fg__limit_window_bounds(fg__limit_window w, int64_t now, int64_t *start, int64_t *end)
 {
     if (w == W_MINUTE) {
         *start = now / 60000 * 60000;
@@ -191,7 +190,7 @@ static int reached(fg_auth *a, const scope *s, int64_t now, int64_t *retry_ms)
         if (s->limit[i] <= 0)
             continue;
         int64_t start, end;
-        window_bounds(defs[i].win, now, &start, &end);
+        fg__limit_window_bounds(defs[i].win, now, &start, &end);
         double used = counter_get(a, s->name, defs[i].metric, start);
         if (used >= s->limit[i]) {
             *retry_ms = end - now;
@@ -208,7 +207,7 @@ int fg_auth_limits_admit(fg_auth *a, fg_http_req *req, const fg_principal *p)
     scope scopes[2];
     size_t n = load_scopes(a, p->account_id, p->key_id, scopes);
     int64_t now = fg_clock_wall_ms(), start, end;
-    window_bounds(W_MINUTE, now, &start, &end);
+    fg__limit_window_bounds(W_MINUTE, now, &start, &end);
     for (size_t k = 0; k < n; k++) {
         if (!scopes[k].any)
             continue;
@@ -232,7 +231,7 @@ static void add_tokens(fg_auth *a, const char *account_id, const char *key_id, d
     scope scopes[2];
     size_t n = load_scopes(a, account_id, key_id, scopes);
     int64_t start, end;
-    window_bounds(W_MINUTE, fg_clock_wall_ms(), &start, &end);
+    fg__limit_window_bounds(W_MINUTE, fg_clock_wall_ms(), &start, &end);
     for (size_t k = 0; k < n; k++)
         if (scopes[k].limit[1] > 0)
             counter_add(a, scopes[k].name, "tokens", start, tokens);
@@ -255,7 +254,7 @@ void fg_auth_limits_settle(fg_auth *a, const char *account_id, const char *key_i
     for (size_t k = 0; k < n; k++)
         for (size_t i = 2; i < FG_ARRAY_LEN(defs); i++) {
             int64_t start, end;
-            window_bounds(defs[i].win, now, &start, &end);
+            fg__limit_window_bounds(defs[i].win, now, &start, &end);
             if (scopes[k].limit[i] > 0)
                 counter_add(a, scopes[k].name, defs[i].metric, start, cost);
         }

@@ -219,3 +219,21 @@ FG_TEST(auto_mode_is_single_user_only_on_loopback_without_users)
     FG_CHECK(!disabled_with("auth:\n  password_memory_kib: 256\n", s));
     fg_store_close(s);
 }
+
+FG_TEST(limit_windows_are_calendar_aligned_in_utc)
+{
+    /* 2026-12-09T13:45:30.500Z, a Wednesday. */
+    int64_t now = 1796823930500LL, start, end;
+    fg__limit_window_bounds(W_MINUTE, now, &start, &end);
+    FG_CHECK_INT(start, 1796823900000LL);
+    FG_CHECK_INT(end - start, 60000);
+    fg__limit_window_bounds(W_DAY, now, &start, &end);
+    FG_CHECK_INT(start, 1796774400000LL); /* 2026-12-09T00:00Z */
+    FG_CHECK_INT(end - start, 86400000);
+    fg__limit_window_bounds(W_WEEK, now, &start, &end);
+    FG_CHECK_INT(start, 1796601600000LL); /* Monday 2026-12-07T00:00Z */
+    FG_CHECK_INT(end - start, 7 * 86400000LL);
+    fg__limit_window_bounds(W_MONTH, now, &start, &end);
+    FG_CHECK_INT(start, 1796083200000LL); /* 2026-12-01T00:00Z */
+    FG_CHECK_INT(end, 1798761600000LL);   /* 2027-01-01T00:00Z */
+}
