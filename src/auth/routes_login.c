@@ -228,8 +228,26 @@ static void jwks(fg_http_req *req, void *ud)
     fg__respond_json(req, 200, fg_jwks_to_json(a->own_keys));
 }
 
+/* Discovery for services that verify flowgate's tokens themselves. URLs are
+ * built from the request's Host (flowgate does not know its public name). */
+static void discovery(fg_http_req *req, void *ud)
+{
+    fg_auth *a = ud;
+    const char *host = fg_http_req_header(req, "host");
+    char base[300], jwks[340], token[340];
+    snprintf(base, sizeof base, "http://%s", host && strlen(host) < 256 && !strpbrk(host, "\"<> ") ? host : "localhost");
+    snprintf(jwks, sizeof jwks, "%s/.well-known/jwks.json", base);
+    snprintf(token, sizeof token, "%s/auth/login", base);
+    fg__respond_json(req, 200,
+                     json_pack("{s:s,s:s,s:s,s:[s],s:[s],s:[s,s,s,s]}", "issuer", a->issuer, "jwks_uri", jwks,
+                               "token_endpoint", token, "id_token_signing_alg_values_supported", "ES256",
+                               "scopes_supported", "flowgate", "claims_supported", "sub", "custom:account_id",
+                               "custom:role", "scope"));
+}
+
 void fg__auth_routes_login(fg_auth *a, fg_http_router *r)
 {
+    fg_http_router_add(r, "GET", "/.well-known/openid-configuration", discovery, a);
     fg_http_router_add(r, "POST", "/auth/login", login, a);
     fg_http_router_add(r, "POST", "/auth/refresh", refresh, a);
     fg_http_router_add(r, "POST", "/auth/logout", logout, a);

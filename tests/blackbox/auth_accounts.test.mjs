@@ -41,6 +41,9 @@ test('first start printed the admin password once; the JWKS verifies flowgate to
   assert.equal(claims.aud, 'flowgate');
   assert.ok(claims.exp > now());
   assert.ok(!server.log().includes(admin), 'tokens never logged');
+  const disc = await call(server, 'GET', '/.well-known/openid-configuration');
+  assert.equal(disc.json.issuer, 'flowgate');
+  assert.equal(disc.json.jwks_uri, `${server.url}/.well-known/jwks.json`);
 });
 
 test('refresh tokens rotate; reusing one signs the user out everywhere; logout revokes', async () => {
