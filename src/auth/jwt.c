@@ -10,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/param_build.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +158,13 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
         EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
+    /* The point must be on the curve (and the RSA values sane) before any use. */
+    EVP_PKEY_CTX *check = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
+    if (key && (!check || EVP_PKEY_public_check(check) != 1)) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    EVP_PKEY_CTX_free(check);
     return key;
 }
 
@@ -165,7 +173,11 @@ static EVP_PKEY *jwk_rsa(const json_t *o)
     BIGNUM *n = jwk_bignum(o, "n", 1024), *e = jwk_bignum(o, "e", 16);
     EVP_PKEY *key = NULL;
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    if (n && e && bld && BN_num_bits(n) >= 2048 && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+    /* A usable public key: a modulus of 2048 bits or more, odd; an odd exponent
+     * from 3 to 2^64 (an exponent of 0 or 1 verifies forgeries). */
+    bool sane = n && e && BN_num_bits(n) >= 2048 && BN_is_odd(n) && BN_is_odd(e) && BN_num_bits(e) >= 2 &&
+                BN_num_bits(e) <= 64;
+    if (sane && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
         key = pkey_from_params("RSA", bld);
     OSSL_PARAM_BLD_free(bld);

@@ -133,3 +133,30 @@ FG_TEST(jwks_round_trip_and_audience_scope)
     fg_jwks_free(again);
     EVP_PKEY_free(key);
 }
+
+FG_TEST(jwks_refuses_unusable_public_keys)
+{
+    fg_jwks *ks = NULL;
+    /* A point that is not on P-256 (x = y = 1). */
+    const char *off_curve = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"k\","
+                            "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\","
+                            "\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}]}";
+    FG_CHECK(fg_jwks_parse(off_curve, strlen(off_curve), &ks, NULL) != 0);
+    /* An RSA key with exponent 1 (every "signature" of itself verifies). */
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    fg_jwks *good = fg_jwks_create();
+    fg_jwks_add(good, "r", rsa, NULL);
+    json_t *doc = fg_jwks_to_json(good);
+    json_object_set_new(json_array_get(json_object_get(doc, "keys"), 0), "e", json_string("AQ"));
+    char *text = fg_json_dumps(doc);
+    FG_CHECK(fg_jwks_parse(text, strlen(text), &ks, NULL) != 0);
+    json_object_set_new(json_array_get(json_object_get(doc, "keys"), 0), "e", json_string("AQAB"));
+    free(text);
+    text = fg_json_dumps(doc);
+    FG_CHECK_INT(fg_jwks_parse(text, strlen(text), &ks, NULL), 0);
+    fg_jwks_free(ks);
+    free(text);
+    json_decref(doc);
+    fg_jwks_free(good);
+    EVP_PKEY_free(rsa);
+}
