@@ -13,6 +13,7 @@
 #include "flow/flow.h"
 #include "http/http.h"
 #include "llm/llm.h"
+#include "sfn/sfn.h"
 #include "store/store.h"
 #include "tasks/llm_tasks.h"
 #include "tasks/http_tasks.h"
@@ -38,6 +39,7 @@ typedef struct app {
     fg_cache_gateway *gateway_cache;
     fg_chat *chat;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
+    fg_sfn *sfn;             /* the Step Functions service */
     fg_assist *assist;
     fg_tasks_http *http_tasks;
     fg_http_router *router;
@@ -53,6 +55,7 @@ static void on_worker_start(fg_http_worker *w, void *ud)
 static void on_worker_stop(fg_http_worker *w, void *ud)
 {
     app *a = ud;
+    fg_sfn_worker_stop(a->sfn, w);
     fg_tasks_http_worker_stop(a->http_tasks, w);
     fg_llm_worker_stop(a->llm, w);
 }
@@ -130,8 +133,8 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (!a->http_tasks || fg_tasks_register_http(a->tasks, a->http_tasks))
         return fg_failf(eb, FG_EINVAL, "cannot register the HTTP tasks");
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
-    /* 5. Step Functions tasks: states:startExecution (added by the service)   */
-    return 0;
+    /* 5. Step Functions tasks: states:startExecution and activities          */
+    return fg_sfn_create(a->cfg, a->store, a->auth, a->tasks, &a->sfn, eb);
 }
 
 static int wait_for_signal(void)
@@ -171,6 +174,7 @@ static int run(app *a)
     fg_cache_gateway_attach(a->gateway_cache, a->llm);
     a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
+    fg_sfn_register_routes(a->sfn, a->router);
     if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
@@ -189,6 +193,8 @@ static int run(app *a)
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
+    if (fg_sfn_start(a->sfn, a->server, &eb))
+        fg_log(FG_LOG_ERROR, NULL, "workflow executions were not resumed: %s", eb.msg);
     fg_log(FG_LOG_INFO, NULL, "flowgate listening on http://%s:%d/ (data in %s, config %s)",
            o.host, fg_http_server_port(a->server), fg_config_str(a->cfg, "data_dir"),
            fg_config_source(a->cfg));
@@ -196,6 +202,7 @@ static int run(app *a)
     fg_log(FG_LOG_INFO, NULL, "received %s: finishing in-flight requests (up to %lld ms)",
            sig == SIGTERM ? "SIGTERM" : "SIGINT", fg_config_int(a->cfg, "server.shutdown_grace_ms"));
     fg_http_server_shutdown(a->server);
+    fg_sfn_stop(a->sfn);
     fg_http_server_join(a->server);
     fg_log(FG_LOG_INFO, NULL, "flowgate stopped");
     return 0;
@@ -238,6 +245,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     }
     rc = run(&a);
     fg_http_router_free(a.router);
+    fg_sfn_free(a.sfn);
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
     fg_cache_gateway_free(a.gateway_cache);
