@@ -149,6 +149,10 @@ static const char *skip_spaces(const char *s)
 static const char *find_token(fg_http_req *req)
 {
     const char *h = fg_http_req_header(req, "authorization");
+    /* AWS SDK clients sign with SigV4 (no flowgate token there): they can send
+     * the token in x-access-token beside it. */
+    if (h && strncmp(skip_spaces(h), "AWS4-HMAC-SHA256", 16) == 0)
+        h = NULL;
     if (h) {
         h = skip_spaces(h);
         if (strncasecmp(h, "Bearer ", 7) == 0)

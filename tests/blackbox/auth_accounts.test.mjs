@@ -257,3 +257,24 @@ test('admin API: create, read, update and delete each kind of object', async () 
   assert.equal(bad.status, 422);
   assert.equal((await call(server, 'POST', '/admin/accounts', { token: admin, body: 'not an object' })).status, 422);
 });
+
+test('the AWS SDK (SigV4) reaches the Bedrock surface with a flowgate token in x-access-token', async () => {
+  const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
+  const make = (token) => {
+    const client = new BedrockRuntimeClient({
+      endpoint: server.url, region: 'us-east-1', maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+    });
+    if (token)
+      client.middlewareStack.add((next) => async (args) => {
+        args.request.headers['x-access-token'] = token;
+        return next(args);
+      }, { step: 'finalizeRequest', name: 'flowgateToken' });
+    return client;
+  };
+  const key = (await call(server, 'POST', `/admin/accounts/${A}/keys`, { token: admin, body: { scopes: 'gateway' } })).json.key;
+  const r = await make(key).send(new ConverseCommand({ modelId: 'test-model', messages: [{ role: 'user', content: [{ text: 'hi [mock: tokens=3]' }] }] }));
+  assert.ok(r.output.message.content[0].text.length > 0);
+  await assert.rejects(make(null).send(new ConverseCommand({ modelId: 'test-model', messages: [{ role: 'user', content: [{ text: 'hi' }] }] })),
+    (e) => e.$metadata?.httpStatusCode === 401);
+});

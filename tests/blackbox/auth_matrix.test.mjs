@@ -108,6 +108,11 @@ test('x-access-token and a bare Authorization token work like Bearer', async () 
   assert.equal(r.json.account_id, A);
   r = await call(server, 'GET', '/auth/me', { headers: { authorization: tokens.user } });
   assert.equal(r.status, 200);
+  // An AWS SDK signs with SigV4; its flowgate token rides in x-access-token.
+  const sigv4 = 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00';
+  r = await call(server, 'GET', '/auth/me', { headers: { authorization: sigv4, 'x-access-token': tokens.user } });
+  assert.equal(r.status, 200);
+  assert.equal((await call(server, 'GET', '/auth/me', { headers: { authorization: sigv4 } })).status, 401);
 });
 
 function upgrade(url) {
