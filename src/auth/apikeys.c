@@ -147,34 +147,46 @@ static int update_column(fg_auth *a, const char *column, fg_sval v, const char *
     return fg_store_exec(a->store, sql, p, 2, NULL, eb);
 }
 
+/* The key id of account_id as a new object, or NULL. */
+static json_t *find_key(fg_auth *a, const char *account_id, const char *id, fg_errbuf *eb)
+{
+    json_t *list = NULL, *found = NULL;
+    if (fg__apikey_list(a, account_id, &list, eb))
+        return NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(list, i, row) if (!found && strcmp(fg_json_str(row, "id", ""), id) == 0) found =
+        json_incref(row);
+    json_decref(list);
+    return found;
+}
+
+static int check_update_fields(const json_t *body, fg_errbuf *eb)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        if (strcmp(key, "name") && strcmp(key, "scopes") && strcmp(key, "limits") && strcmp(key, "expires_in_days"))
+            return fg_failf(eb, FG_EINVAL, "%s: not a field a key's owner can change", key);
+    }
+    return 0;
+}
+
 int fg__apikey_update(fg_auth *a, const char *account_id, const char *id, const json_t *body, json_t **out,
                       fg_errbuf *eb)
 {
     *out = NULL;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v) if (strcmp(key, "name") && strcmp(key, "scopes") &&
-                                                    strcmp(key, "limits") && strcmp(key, "expires_in_days"))
-        return fg_failf(eb, FG_EINVAL, "%s: not a field a key's owner can change", key);
     fg_role role;
     int64_t expires = 0;
     char scopes[256];
-    json_t *probe = json_deep_copy(body);
-    json_object_del(probe, "role");
-    int rc = key_fields(probe, &role, &expires, scopes, sizeof scopes, eb);
-    json_decref(probe);
-    json_t *list = NULL;
+    int rc = check_update_fields(body, eb);
     if (!rc)
-        rc = fg__apikey_list(a, account_id, &list, eb);
-    size_t i;
-    json_t *row;
-    json_array_foreach(rc ? NULL : list, i, row) if (strcmp(fg_json_str(row, "id", ""), id) == 0 && !*out)
-        *out = json_incref(row);
-    json_decref(list);
-    if (!rc && !*out)
+        rc = key_fields(body, &role, &expires, scopes, sizeof scopes, eb);
+    json_t *existing = rc ? NULL : find_key(a, account_id, id, eb);
+    if (!rc && !existing)
         rc = fg_failf(eb, FG_ENOTFOUND, "no API key %s", id);
-    json_decref(*out);
-    *out = NULL;
+    json_decref(existing);
     if (!rc && json_object_get(body, "name"))
         rc = update_column(a, "name", fg__text(fg_json_str(body, "name", "")), id, eb);
     if (!rc && json_object_get(body, "scopes"))
@@ -187,10 +199,7 @@ int fg__apikey_update(fg_auth *a, const char *account_id, const char *id, const 
         free(text);
     }
     if (!rc)
-        rc = fg__apikey_list(a, account_id, &list, eb);
-    json_array_foreach(rc ? NULL : list, i, row) if (strcmp(fg_json_str(row, "id", ""), id) == 0 && !*out)
-        *out = json_incref(row);
-    json_decref(list);
+        *out = find_key(a, account_id, id, eb);
     return rc;
 }
 
