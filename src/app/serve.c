@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "flow/flow.h"
 #include "http/http.h"
+#include "knowledge/knowledge.h"
 #include "llm/llm.h"
 #include "store/store.h"
 
@@ -30,6 +31,7 @@ typedef struct app {
     fg_llm *llm;
     fg_auth *auth;
     fg_chat *chat;
+    fg_knowledge *knowledge;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_http_router *router;
     fg_http_server *server;
@@ -113,6 +115,8 @@ static int register_tasks(app *a, fg_errbuf *eb)
     /* 2. LLM tasks: bedrock:invokeModel, sagemaker:invokeEndpoint, llm:invoke  */
     /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
+    if (fg_knowledge_register_tasks(a->tasks, a->knowledge) != 0)
+        return fg_failf(eb, FG_ENOMEM, "out of memory registering the knowledge tasks");
     /* 5. Step Functions tasks: states:startExecution (added by the service)   */
     return 0;
 }
@@ -136,7 +140,8 @@ static int run(app *a)
     fg_log_set_level(level < 0 ? FG_LOG_INFO : (fg_log_level)level);
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
-        fg_llm_create(a->cfg, a->store, &a->llm, &eb)) {
+        fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
+        fg_knowledge_create(a->cfg, a->store, a->llm, a->auth, &a->knowledge, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -150,6 +155,7 @@ static int run(app *a)
     fg_llm_register_routes(a->llm, a->router);
     a->chat = fg_chat_create(a->cfg, a->llm);
     fg_chat_register_routes(a->chat, a->router);
+    fg_knowledge_register_routes(a->knowledge, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -157,6 +163,10 @@ static int run(app *a)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (fg_knowledge_start(a->knowledge, &eb)) {
+        fprintf(stderr, "flowgate serve: %s\n", eb.msg);
+        return 1;
+    }
     fg_http_server_opts o;
     server_opts(a->cfg, a, &o);
     if (fg_http_server_start(&o, &a->server, &eb)) {
@@ -213,6 +223,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_knowledge_free(a.knowledge);
     fg_flow_registry_free(a.tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);

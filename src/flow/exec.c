@@ -1332,6 +1332,10 @@ const json_t *fg_flow_task_parameters(const fg_flow_task *t) { return t->params;
 const char *fg_flow_task_state_name(const fg_flow_task *t) { return t->state_name; }
 const char *fg_flow_task_token(const fg_flow_task *t) { return t->token; }
 void *fg_flow_task_host(const fg_flow_task *t) { return t->exec ? t->exec->host : NULL; }
+const char *fg_flow_task_account(const fg_flow_task *t)
+{
+    return t->exec && t->exec->account_id[0] ? t->exec->account_id : NULL;
+}
 const char *fg_flow_task_execution_name(const fg_flow_task *t)
 {
     return t->exec ? t->exec->name : "";
@@ -1437,6 +1441,8 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
     e->clock = opts && opts->clock ? opts->clock : fg_flow_clock_real();
     if (opts) {
         e->host = opts->host;
+        if (opts->account_id)
+            snprintf(e->account_id, sizeof e->account_id, "%s", opts->account_id);
         e->task_done = opts->task_done;
         e->task_done_ud = opts->task_done_ud;
     }

@@ -80,6 +80,7 @@ struct fg_flow_exec {
     int64_t exec_deadline;
     fg_errbuf eb;
     char name[128];
+    char account_id[64]; /* fg_flow_exec_opts.account_id, "" when none */
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;

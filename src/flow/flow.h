@@ -70,6 +70,8 @@ const char *fg_flow_task_state_name(const fg_flow_task *t);
 const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
 /* The execution's host (fg_flow_exec_opts.host); NULL once the execution is gone. */
 void *fg_flow_task_host(const fg_flow_task *t);
+/* The account of the execution (fg_flow_exec_opts.account_id), or NULL. */
+const char *fg_flow_task_account(const fg_flow_task *t);
 /* The execution's name and ARN-less identity, for handlers that log or nest. */
 const char *fg_flow_task_execution_name(const fg_flow_task *t);
 /* Completes the task; takes its own reference to result (the caller keeps and
@@ -122,6 +124,9 @@ typedef struct fg_flow_exec_opts {
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;
+    /* The account the execution runs for (NULL: none, e.g. `flowgate run`);
+     * task handlers scope account data by it (fg_flow_task_account). */
+    const char *account_id;
 } fg_flow_exec_opts;
 
 /* input is not stolen. */

@@ -1,0 +1,168 @@
+/* Private to src/knowledge: the service's state, the in-memory form of a base,
+ * and the helpers its files share. */
+#ifndef FG_KNOWLEDGE_KN_INT_H
+#define FG_KNOWLEDGE_KN_INT_H
+
+#include "knowledge/knowledge.h"
+
+#include "kb/analyzer.h"
+#include "kb/chunk.h"
+#include "kb/extract.h"
+#include "kb/index.h"
+
+#include <pthread.h>
+#include <sys/socket.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A TEXT parameter (NULL for a NULL string); a function, so arrays pass too. */
+static inline fg_sval kn_text(const char *s)
+{
+    return s ? FG_STEXTN(s, strlen(s)) : FG_SNULL;
+}
+
+/* One chunk as search results need it; slots of a base are indexed by the BM25
+ * index's document number. */
+typedef struct kn_chunk {
+    char *id, *doc_id, *text, *heading, *source, *source_type, *title;
+    int position;
+    json_t *metadata; /* returned with results and tested by filters */
+} kn_chunk;
+
+typedef struct kn_base {
+    char id[40];
+    char account[64];
+    char *name, *description, *embedding_model;
+    fg_kb_chunk_opts chunking;
+    fg_kb_bm25_params bm25;
+    int64_t created_ms, updated_ms;
+    pthread_rwlock_t lock; /* guards everything below */
+    fg_kb_index *ix;
+    kn_chunk **slots;      /* by index document number; NULL once removed */
+    size_t nslots, cap;
+    size_t chunks;         /* live chunks */
+} kn_base;
+
+typedef struct kn_limits {
+    size_t max_document_bytes;
+    size_t max_job_documents;
+    size_t max_chunks_per_document;
+    long url_timeout_ms;
+    bool allow_private_urls;
+    size_t max_results;
+} kn_limits;
+
+struct fg_knowledge {
+    const fg_config *cfg;
+    fg_store *store;
+    fg_llm *llm;
+    fg_auth *auth;
+    kn_limits limits;
+    pthread_rwlock_t lock; /* guards the bases array */
+    kn_base **bases;
+    size_t nbases, cap;
+    /* ingestion */
+    pthread_mutex_t jmu;
+    pthread_cond_t jcv;
+    pthread_t thread;
+    bool thread_started, stopping;
+};
+
+/* service.c */
+fg_kb_analyzer *fg__kn_analyzer(void); /* this thread's analyzer */
+/* Finds a base the account may see and locks the bases array for reading;
+ * release with fg__kn_unlock_bases. NULL (FG_ENOTFOUND in eb) when none. */
+kn_base *fg__kn_find_base(fg_knowledge *kn, const char *account, const char *base, fg_errbuf *eb);
+void fg__kn_unlock_bases(fg_knowledge *kn);
+json_t *fg__kn_base_json(const kn_base *b);
+
+/* memindex.c */
+kn_base *fg__kn_base_new(void);
+void fg__kn_base_free(kn_base *b);
+/* Loads the base's chunks from the store into its index. */
+int fg__kn_base_load(fg_knowledge *kn, kn_base *b, fg_errbuf *eb);
+/* Adds one chunk (the base's write lock held). Takes ownership of c. */
+int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, fg_errbuf *eb);
+/* Removes every chunk of a document (the base's write lock held). */
+void fg__kn_base_remove_doc(kn_base *b, const char *doc_id);
+void fg__kn_chunk_free(kn_chunk *c);
+
+/* documents.c: store writes for one ingested document. */
+typedef struct kn_doc_in {
+    const char *base_id, *source, *source_type, *title;
+    const char *sha256, *etag, *last_modified;
+    const json_t *metadata; /* the caller's metadata, may be NULL */
+    size_t bytes;
+} kn_doc_in;
+/* Finds the document of (base, source): its id and content hash; FG_ENOTFOUND. */
+int fg__kn_doc_lookup(fg_knowledge *kn, const char *base_id, const char *source, char id[40],
+                      char sha[65], char etag[256], char last_modified[64], fg_errbuf *eb);
+/* Replaces the document's chunks in the store and in memory. */
+int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
+                      char doc_id_out[40], fg_errbuf *eb);
+/* Records a document that failed (status "failed" with the message). */
+void fg__kn_doc_failed(fg_knowledge *kn, const kn_doc_in *in, const char *message);
+
+/* convert.c: a document's bytes into blocks by media type (or by name). */
+int fg__kn_convert(const char *name, const char *content_type, const char *data, size_t len,
+                   const kn_limits *lim, fg_kb_doc *doc, fg_errbuf *eb);
+
+/* url.c: fetches one URL under the address policy. *body is malloc'ed. */
+typedef struct kn_fetched {
+    char *body;
+    size_t len;
+    char content_type[128];
+    char final_url[2048];
+    char etag[256], last_modified[64];
+    int status;
+} kn_fetched;
+int fg__kn_fetch_url(const kn_limits *lim, const char *url, kn_fetched *out, fg_errbuf *eb);
+void fg__kn_fetched_free(kn_fetched *f);
+/* True when addr (an IPv4/IPv6 address) is private, loopback, link-local... */
+bool fg__kn_addr_is_private(const struct sockaddr *sa);
+
+/* ingest.c: one source of a job. */
+typedef struct kn_job_ctx {
+    fg_knowledge *kn;
+    const char *job_id, *base_id;
+    long done, total, failed;
+    json_t *errors; /* [{source, message}] */
+    fg_knowledge_progress_fn progress;
+    void *progress_ud;
+} kn_job_ctx;
+/* Ingests bytes as the document source (one per-document error on failure). */
+void fg__kn_ingest_bytes(kn_job_ctx *j, const char *source, const char *source_type,
+                         const char *name, const char *content_type, const char *data,
+                         size_t len, const char *etag, const char *last_modified,
+                         const json_t *metadata);
+void fg__kn_ingest_url(kn_job_ctx *j, const char *url, const json_t *metadata);
+void fg__kn_ingest_crawl(kn_job_ctx *j, const json_t *options);
+void fg__kn_job_error(kn_job_ctx *j, const char *source, const char *message);
+void fg__kn_job_progress(kn_job_ctx *j);
+
+/* jobs.c */
+void fg__kn_jobs_stop(fg_knowledge *kn);
+/* A copy of v with every object key starting lower case (the task speaks
+ * PascalCase, the API camelCase). */
+json_t *fg__kn_camelize(const json_t *v);
+
+/* filter.c: Bedrock's RetrievalFilter. */
+int fg__kn_filter_check(const json_t *filter, fg_errbuf *eb);
+bool fg__kn_filter_match(const json_t *filter, const json_t *metadata);
+
+/* search.c */
+typedef struct kn_hit {
+    kn_chunk *chunk; /* valid while the base's read lock is held */
+    float score;
+} kn_hit;
+int fg__kn_search_base(kn_base *b, const char *query, size_t k, const json_t *filter,
+                       kn_hit *hits, size_t *n, fg_errbuf *eb);
+json_t *fg__kn_location(const kn_chunk *c, bool pascal);
+
+/* rag.c, routes.c */
+typedef struct fg_http_req fg_http_req;
+void fg__kn_respond_aws_error(fg_http_req *req, int rc, const char *msg);
+void fg__kn_respond_aws_status(fg_http_req *req, int status, const char *msg);
+void fg__kn_register_rag_route(fg_knowledge *kn, fg_http_router *r);
+
+#endif
