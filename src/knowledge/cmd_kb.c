@@ -132,6 +132,7 @@ int fg_knowledge_cmd_list(int argc, char **argv)
         return 1;
     json_t *out = NULL;
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (fg_knowledge_base_list(e.kn, e.account, &out, &eb))
         return fail("list", &eb, &e);
     size_t i;
@@ -229,6 +230,7 @@ static int report_job(fg_knowledge *kn, const char *account, const char *base, c
 {
     json_t *j = NULL;
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (fg_knowledge_job_get(kn, account, base, job, &j, &eb) != 0) {
         fprintf(stderr, "kb ingest: %s\n", eb.msg);
         return 1;
@@ -342,6 +344,7 @@ int fg_knowledge_cmd_documents(int argc, char **argv)
         return 1;
     json_t *out = NULL;
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (fg_knowledge_documents(e.kn, e.account, argv[1], &out, &eb))
         return fail("documents", &eb, &e);
     size_t i;

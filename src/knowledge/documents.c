@@ -108,6 +108,7 @@ static bool existing_id(fg_knowledge *kn, const kn_doc_in *in, char id[40])
     lookup_ctx l = {id, (char[65]){0}, (char[256]){0}, (char[64]){0}, false};
     fg_sval p[2] = {kn_text(in->base_id), kn_text(in->source)};
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     fg_store_query(kn->store,
                    "SELECT id, content_sha256, etag, last_modified FROM kb_documents "
                    "WHERE base_id = $1 AND source = $2",
@@ -221,6 +222,7 @@ void fg__kn_doc_failed(fg_knowledge *kn, const kn_doc_in *in, const char *messag
 {
     char id[40];
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (existing_id(kn, in, id))
         return; /* a document that was ingested before keeps its last good content */
     fg_rand_uuid(id);

@@ -36,6 +36,7 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 static bool base_chunking(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opts *o)
 {
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     kn_base *b = fg__kn_find_base(kn, NULL, base_id, &eb);
     if (!b)
         return false;
@@ -151,6 +152,7 @@ static bool crawl_previous(const char *url, fg_fetch_seen *out, void *ud)
     crawl_ctx *c = ud;
     char id[40];
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     memset(out, 0, sizeof *out);
     return fg__kn_doc_lookup(c->j->kn, c->j->base_id, url, id, out->content_sha256, out->etag,
                              out->last_modified, &eb) == 0;

@@ -187,6 +187,7 @@ void fg__kn_job_progress(kn_job_ctx *j)
     fg_sval p[5] = {kn_text(j->job_id), FG_SINT(j->done), FG_SINT(j->total), FG_SINT(j->failed),
                     kn_text(errors ? errors : "[]")};
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     fg_store_exec(j->kn->store,
                   "UPDATE kb_jobs SET done = $2, total = $3, failed = $4, errors = $5 WHERE id = $1",
                   p, 5, NULL, &eb);
@@ -278,6 +279,7 @@ static void finish_job(kn_job_ctx *j, json_t *sources)
     fg_sval p[4] = {kn_text(j->job_id), kn_text(status), FG_SINT(fg_clock_wall_ms()),
                     kn_text(src ? src : "{}")};
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     fg__kn_job_progress(j);
     if (fg_store_exec(j->kn->store,
                       "UPDATE kb_jobs SET status = $2, finished_ms = $3, sources = $4 WHERE id = $1",
@@ -310,6 +312,7 @@ static bool claim(fg_knowledge *kn, next_job *n)
 {
     memset(n, 0, sizeof *n);
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (fg_store_query(kn->store,
                        "SELECT id, base_id, sources, total FROM kb_jobs WHERE status = 'queued' "
                        "ORDER BY created_ms LIMIT 1",
@@ -374,6 +377,7 @@ static void *job_thread(void *arg)
 int fg_knowledge_start(fg_knowledge *kn, fg_errbuf *eb)
 {
     fg_errbuf ignore;
+    fg_errbuf_clear(&ignore);
     fg_store_exec(kn->store, "UPDATE kb_jobs SET status = 'queued' WHERE status = 'running'", NULL,
                   0, NULL, &ignore);
     if (pthread_create(&kn->thread, NULL, job_thread, kn) != 0)

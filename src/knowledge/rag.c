@@ -74,6 +74,7 @@ static void save_session(rag *r, const char *answer, size_t len, bool existed)
     fg_sval p[4] = {kn_text(r->session), kn_text(r->account), kn_text(m ? m : "[]"),
                     FG_SINT(fg_clock_wall_ms())};
     fg_errbuf eb;
+    fg_errbuf_clear(&eb);
     if (existed)
         fg_store_exec(r->kn->store,
                       "UPDATE kb_rag_sessions SET messages = $3, updated_ms = $4 WHERE id = $1 "

@@ -26,6 +26,7 @@ fg_kb_analyzer *fg__kn_analyzer(void)
     fg_kb_analyzer *an = pthread_getspecific(analyzer_key);
     if (!an) {
         fg_errbuf eb;
+        fg_errbuf_clear(&eb);
         an = fg_kb_analyzer_new(NULL, &eb);
         pthread_setspecific(analyzer_key, an);
     }
