@@ -186,7 +186,7 @@ static int get_once(const kn_limits *lim, const char *url, get_ctx *g, fg_errbuf
     uv_loop_close(&loop);
     if (rc)
         return fg_failf(eb, rc, "cannot start fetching %s", url);
-    if (g->too_big)
+    if (g->too_big || g->err == FG_ELIMIT)
         return fg_failf(eb, FG_ELIMIT, "%s is larger than %zu bytes", url, g->max);
     if (!g->done || g->err)
         return fg_failf(eb, g->err ? g->err : FG_EUPSTREAM, "fetching %s failed: %s", url,
