@@ -158,6 +158,14 @@ typedef struct kn_hit {
 int fg__kn_search_base(kn_base *b, const char *query, size_t k, const json_t *filter,
                        kn_hit *hits, size_t *n, fg_errbuf *eb);
 json_t *fg__kn_location(const kn_chunk *c, bool pascal);
+/* The parsed parts of a query, whatever its shape (pointers into the request). */
+typedef struct kn_query {
+    const char *text;
+    size_t k;
+    const json_t *filter;
+} kn_query;
+/* Bedrock's Retrieve request (camelCase) into q; the filter is not checked. */
+int fg__kn_parse_retrieve(const json_t *r, kn_query *q, fg_errbuf *eb);
 
 /* rag.c, routes.c */
 typedef struct fg_http_req fg_http_req;

@@ -58,12 +58,7 @@ json_t *fg__kn_location(const kn_chunk *c, bool pascal)
                               c->source);
 }
 
-/* The parsed parts of a query, whatever its shape. */
-typedef struct query {
-    const char *text;
-    size_t k;
-    const json_t *filter;
-} query;
+typedef kn_query query;
 
 static int check_query(const fg_knowledge *kn, query *q, fg_errbuf *eb)
 {
@@ -147,7 +142,7 @@ static json_t *render_bedrock(const kn_hit *h, bool pascal)
                      c->metadata);
 }
 
-static int parse_retrieve(const json_t *r, query *q, fg_errbuf *eb)
+int fg__kn_parse_retrieve(const json_t *r, kn_query *q, fg_errbuf *eb)
 {
     if (!json_is_object(r))
         return fg_failf(eb, FG_EINVAL, "the body must be a JSON object");
@@ -179,7 +174,7 @@ int fg_knowledge_retrieve(fg_knowledge *kn, const char *account, const char *bas
 {
     json_t *req = pascal ? fg__kn_camelize(request) : json_incref((json_t *)request);
     query q = {0};
-    int rc = parse_retrieve(req, &q, eb);
+    int rc = fg__kn_parse_retrieve(req, &q, eb);
     json_t *list = json_array();
     if (!rc)
         rc = run(kn, account, base, &q, render_bedrock, pascal, list, eb);
