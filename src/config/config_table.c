@@ -145,6 +145,11 @@ const fg_conf_key fg_config_table[] = {
      "(tests and intranets); refused by default."},
     {"knowledge.max_results", FG_CT_INT, "100", 1, 1000, NULL, 0,
      "Most results one search or Retrieve call returns (numberOfResults is capped)."},
+    {"knowledge.embedding_batch", FG_CT_INT, "32", 1, 2048, NULL, 0,
+     "Chunks embedded per call to the embedding model during ingestion."},
+    {"knowledge.hnsw_min_chunks", FG_CT_INT, "20000", 0, 100000000, NULL, 0,
+     "A base with at least this many embedded chunks gets an HNSW index (approximate "
+     "search); smaller bases are searched exactly. 0: never."},
 
     {"prices", FG_CT_LIST, NULL, 0, 0, NULL, 0,
      "Prices for cost accounting, per million tokens."},

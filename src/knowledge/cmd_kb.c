@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "llm/llm.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@ typedef struct env {
     const char *config, *data, *account;
     fg_config *cfg;
     fg_store *store;
+    fg_llm *llm;
     fg_knowledge *kn;
 } env;
 
@@ -33,6 +35,7 @@ typedef struct env {
 static void env_close(env *e)
 {
     fg_knowledge_free(e->kn);
+    fg_llm_free(e->llm);
     fg_store_close(e->store);
     fg_config_free(e->cfg);
 }
@@ -61,8 +64,9 @@ static int env_open(env *e, const char *cmd)
     snprintf(url, sizeof url, "sqlite:%s/flowgate.db", dir);
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (fg_store_open(url, &e->store, &eb) ||
-        fg_knowledge_create(e->cfg, e->store, NULL, NULL, &e->kn, &eb)) {
+    /* the gateway, for bases that embed their chunks */
+    if (fg_store_open(url, &e->store, &eb) || fg_llm_create(e->cfg, e->store, &e->llm, &eb) ||
+        fg_knowledge_create(e->cfg, e->store, e->llm, NULL, &e->kn, &eb)) {
         fprintf(stderr, "kb %s: %s\n", cmd, eb.msg);
         return 1;
     }
@@ -88,12 +92,13 @@ static int fail(const char *cmd, const fg_errbuf *eb, env *e)
 int fg_knowledge_cmd_create(int argc, char **argv)
 {
     env e = {0};
-    const char *description = "";
+    const char *description = "", *model = "none";
     long chunk = 0;
     const fg_opt opts[] = {
         COMMON_OPTS(e),
         {"description", FG_OPT_STR, &description, "TEXT", "what the base holds"},
         {"chunk-tokens", FG_OPT_INT, &chunk, "N", "chunk size in tokens (default 300)"},
+        {"embedding-model", FG_OPT_STR, &model, "MODEL", "embed chunks with this gateway model (default none: lexical)"},
         {0},
     };
     const fg_cli cli = {.usage = "flowgate kb create NAME [--description TEXT]",
@@ -104,7 +109,8 @@ int fg_knowledge_cmd_create(int argc, char **argv)
         return FG_CLI_EXIT(rc);
     if (env_open(&e, "create"))
         return 1;
-    json_t *spec = json_pack("{s:s,s:s}", "name", argv[1], "description", description), *out = NULL;
+    json_t *spec = json_pack("{s:s,s:s,s:s}", "name", argv[1], "description", description,
+                             "embeddingModel", model), *out = NULL;
     if (chunk > 0)
         json_object_set_new(spec, "chunking", json_pack("{s:I,s:I}", "maxTokens", (json_int_t)chunk,
                                                         "overlapTokens", (json_int_t)(chunk / 6)));
@@ -294,10 +300,12 @@ int fg_knowledge_cmd_search(int argc, char **argv)
     env e = {0};
     long k = 5;
     bool as_json = false;
+    const char *mode = "hybrid";
     const fg_opt opts[] = {
         COMMON_OPTS(e),
         {"k", FG_OPT_INT, &k, "N", "results (default 5)"},
         {"json", FG_OPT_FLAG, &as_json, NULL, "print the results as JSON"},
+        {"mode", FG_OPT_STR, &mode, "MODE", "bm25, vector or hybrid (default; bm25 on a base without embeddings)"},
         {0},
     };
     const fg_cli cli = {.usage = "flowgate kb search BASE QUERY [-k N] [--json]",
@@ -308,7 +316,8 @@ int fg_knowledge_cmd_search(int argc, char **argv)
         return FG_CLI_EXIT(rc);
     if (env_open(&e, "search"))
         return 1;
-    json_t *q = json_pack("{s:s,s:I}", "query", argv[2], "numberOfResults", (json_int_t)k), *out = NULL;
+    json_t *q = json_pack("{s:s,s:I,s:s}", "query", argv[2], "numberOfResults", (json_int_t)k,
+                          "mode", mode), *out = NULL;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     rc = fg_knowledge_search(e.kn, e.account, argv[1], q, &out, &eb);

@@ -116,8 +116,20 @@ static bool existing_id(fg_knowledge *kn, const kn_doc_in *in, char id[40])
     return l.found;
 }
 
+static int insert_embedding(fg_knowledge *kn, const kn_doc_in *in, const char *chunk_id,
+                            const char *model, const float *v, size_t dim, fg_errbuf *eb)
+{
+    fg_sval p[5] = {kn_text(chunk_id), kn_text(in->base_id), kn_text(model),
+                    FG_SINT((int64_t)dim), FG_SBLOB(v, dim * sizeof *v)};
+    return fg_store_exec(kn->store,
+                         "INSERT INTO kb_embeddings (chunk_id, base_id, model, dim, vector) VALUES "
+                         "($1, $2, $3, $4, $5)",
+                         p, 5, NULL, eb);
+}
+
 static int insert_chunks(fg_knowledge *kn, const kn_doc_in *in, const char *doc_id,
-                         const fg_kb_chunks *ch, kn_chunk ***out, fg_errbuf *eb)
+                         const fg_kb_chunks *ch, const float *vecs, size_t dim, const char *model,
+                         kn_chunk ***out, fg_errbuf *eb)
 {
     kn_chunk **mem = calloc(ch->n ? ch->n : 1, sizeof *mem);
     if (!mem)
@@ -137,6 +149,8 @@ static int insert_chunks(fg_knowledge *kn, const kn_doc_in *in, const char *doc_
                            "heading_path, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                            p, 7, NULL, eb);
         free(ms);
+        if (!rc && vecs)
+            rc = insert_embedding(kn, in, cid, model, vecs + i * dim, dim, eb);
         kn_chunk *k = calloc(1, sizeof *k);
         if (k) {
             k->id = strdup(cid);
@@ -182,7 +196,7 @@ static int delete_doc_rows(fg_knowledge *kn, const char *doc_id, bool and_docume
 }
 
 int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
-                      char doc_id_out[40], fg_errbuf *eb)
+                      const float *vecs, size_t dim, char doc_id_out[40], fg_errbuf *eb)
 {
     char id[40];
     bool exists = existing_id(kn, in, id);
@@ -194,7 +208,7 @@ int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const f
         return rc;
     if ((rc = delete_doc_rows(kn, id, false, eb)) ||
         (rc = upsert_document(kn, in, id, exists, ch->n, "ready", NULL, eb)) ||
-        (rc = insert_chunks(kn, in, id, ch, &mem, eb))) {
+        (rc = insert_chunks(kn, in, id, ch, vecs, dim, b->embedding_model, &mem, eb))) {
         fg_store_rollback(kn->store);
         return rc;
     }
@@ -207,7 +221,7 @@ int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const f
     pthread_rwlock_wrlock(&b->lock);
     fg__kn_base_remove_doc(b, id);
     for (size_t i = 0; i < ch->n && !rc; i++) {
-        rc = fg__kn_base_add_chunk(b, mem[i], eb);
+        rc = fg__kn_base_add_chunk(b, mem[i], vecs ? vecs + i * dim : NULL, dim, eb);
         mem[i] = NULL;
     }
     pthread_rwlock_unlock(&b->lock);

@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "fetch/crawl.h"
+#include "llm/llm.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -33,7 +34,8 @@ static void sha256_hex(const char *data, size_t len, char out[65])
     out[64] = 0;
 }
 
-static bool base_chunking(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opts *o)
+static bool base_settings(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opts *o,
+                          char *model, size_t model_len)
 {
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
@@ -41,33 +43,77 @@ static bool base_chunking(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opt
     if (!b)
         return false;
     *o = b->chunking;
+    snprintf(model, model_len, "%s", fg__kn_base_semantic(b) ? b->embedding_model : "");
     fg__kn_unlock_bases(kn);
     return true;
+}
+
+/* The chunks' embeddings, in batches of knowledge.embedding_batch. */
+static int embed_chunks(fg_knowledge *kn, const char *model, const fg_kb_chunks *ch, float **out,
+                        size_t *dim, fg_errbuf *eb)
+{
+    *out = NULL;
+    *dim = 0;
+    if (!kn->llm)
+        return fg_failf(eb, FG_EUNSUPPORTED,
+                        "the base embeds with %s, which needs the gateway's providers", model);
+    size_t batch = kn->limits.embedding_batch ? kn->limits.embedding_batch : 32;
+    const char **texts = malloc(ch->n * sizeof *texts);
+    if (!texts)
+        return fg_failf(eb, FG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ch->n; i++)
+        texts[i] = ch->items[i].text;
+    float *all = NULL;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < ch->n; i += batch) {
+        size_t n = ch->n - i < batch ? ch->n - i : batch, d = 0;
+        float *v = NULL;
+        rc = fg_llm_embed(kn->llm, "knowledge", model, texts + i, n, &v, &d, eb);
+        if (!rc && *dim && d != *dim)
+            rc = fg_failf(eb, FG_EUPSTREAM, "%s answered %zu dimensions, then %zu", model, *dim, d);
+        if (!rc && !all && !(all = malloc(ch->n * d * sizeof *all)))
+            rc = fg_failf(eb, FG_ENOMEM, "out of memory");
+        if (!rc) {
+            memcpy(all + i * d, v, n * d * sizeof *v);
+            *dim = d;
+        }
+        free(v);
+    }
+    free(texts);
+    if (rc) {
+        free(all);
+        return rc;
+    }
+    *out = all;
+    return 0;
 }
 
 static int chunk_and_commit(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc *doc,
                             fg_errbuf *eb)
 {
     fg_kb_chunk_opts o;
-    if (!base_chunking(j->kn, j->base_id, &o))
+    char model[256];
+    if (!base_settings(j->kn, j->base_id, &o, model, sizeof model))
         return fg_failf(eb, FG_ENOTFOUND, "the knowledge base was deleted");
     o.max_chunks = j->kn->limits.max_chunks_per_document;
     fg_kb_chunks ch;
     int rc = fg_kb_chunk_doc(doc, in->source, &o, &ch, eb);
     if (rc)
         return rc;
-    if (ch.n == 0) {
-        fg_kb_chunks_free(&ch);
-        return fg_failf(eb, FG_EINVAL, "the document has no text");
-    }
-    kn_base *b = fg__kn_find_base(j->kn, NULL, j->base_id, eb);
-    if (!b) {
-        fg_kb_chunks_free(&ch);
-        return FG_ENOTFOUND;
-    }
-    char id[40];
-    rc = fg__kn_doc_commit(j->kn, b, in, &ch, id, eb);
-    fg__kn_unlock_bases(j->kn);
+    float *vecs = NULL;
+    size_t dim = 0;
+    if (ch.n == 0)
+        rc = fg_failf(eb, FG_EINVAL, "the document has no text");
+    else if (model[0])
+        rc = embed_chunks(j->kn, model, &ch, &vecs, &dim, eb);
+    kn_base *b = rc ? NULL : fg__kn_find_base(j->kn, NULL, j->base_id, eb);
+    if (b) {
+        char id[40];
+        rc = fg__kn_doc_commit(j->kn, b, in, &ch, vecs, dim, id, eb);
+        fg__kn_unlock_bases(j->kn);
+    } else if (!rc)
+        rc = FG_ENOTFOUND;
+    free(vecs);
     fg_kb_chunks_free(&ch);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "kb/chunk.h"
 #include "kb/extract.h"
 #include "kb/index.h"
+#include "kb/vector.h"
 
 #include <pthread.h>
 #include <sys/socket.h>
@@ -26,6 +27,7 @@ static inline fg_sval kn_text(const char *s)
 typedef struct kn_chunk {
     char *id, *doc_id, *text, *heading, *source, *source_type, *title;
     int position;
+    int64_t vec;      /* its vector's id in the base's vector store, -1 when none */
     json_t *metadata; /* returned with results and tested by filters */
 } kn_chunk;
 
@@ -41,6 +43,11 @@ typedef struct kn_base {
     kn_chunk **slots;      /* by index document number; NULL once removed */
     size_t nslots, cap;
     size_t chunks;         /* live chunks */
+    fg_kb_vectors *vecs;   /* chunk embeddings (normalised); NULL until the first */
+    uint32_t *vec_doc;     /* vector id -> index document number */
+    size_t vec_cap;
+    fg_kb_hnsw *hnsw;      /* built once the base has hnsw_min_chunks vectors */
+    size_t hnsw_min;
 } kn_base;
 
 typedef struct kn_limits {
@@ -50,6 +57,8 @@ typedef struct kn_limits {
     long url_timeout_ms;
     bool allow_private_urls;
     size_t max_results;
+    size_t embedding_batch;
+    size_t hnsw_min_chunks;
 } kn_limits;
 
 struct fg_knowledge {
@@ -81,8 +90,11 @@ kn_base *fg__kn_base_new(void);
 void fg__kn_base_free(kn_base *b);
 /* Loads the base's chunks from the store into its index. */
 int fg__kn_base_load(fg_knowledge *kn, kn_base *b, fg_errbuf *eb);
-/* Adds one chunk (the base's write lock held). Takes ownership of c. */
-int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, fg_errbuf *eb);
+/* Adds one chunk (the base's write lock held) with its embedding (vec may be
+ * NULL). Takes ownership of c. */
+int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, const float *vec, size_t dim, fg_errbuf *eb);
+/* True when the base searches by embeddings too. */
+bool fg__kn_base_semantic(const kn_base *b);
 /* Removes every chunk of a document (the base's write lock held). */
 void fg__kn_base_remove_doc(kn_base *b, const char *doc_id);
 void fg__kn_chunk_free(kn_chunk *c);
@@ -98,8 +110,9 @@ typedef struct kn_doc_in {
 int fg__kn_doc_lookup(fg_knowledge *kn, const char *base_id, const char *source, char id[40],
                       char sha[65], char etag[256], char last_modified[64], fg_errbuf *eb);
 /* Replaces the document's chunks in the store and in memory. */
+/* vecs: ch->n × dim floats (the chunks' embeddings), or NULL. */
 int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
-                      char doc_id_out[40], fg_errbuf *eb);
+                      const float *vecs, size_t dim, char doc_id_out[40], fg_errbuf *eb);
 /* Records a document that failed (status "failed" with the message). */
 void fg__kn_doc_failed(fg_knowledge *kn, const kn_doc_in *in, const char *message);
 
@@ -155,14 +168,19 @@ typedef struct kn_hit {
     kn_chunk *chunk; /* valid while the base's read lock is held */
     float score;
 } kn_hit;
-int fg__kn_search_base(kn_base *b, const char *query, size_t k, const json_t *filter,
-                       kn_hit *hits, size_t *n, fg_errbuf *eb);
+typedef enum kn_mode { KN_LEXICAL, KN_SEMANTIC, KN_HYBRID } kn_mode;
+/* qvec: the query's embedding (normalised) for semantic and hybrid search on a
+ * base with embeddings; NULL for lexical search. */
+int fg__kn_search_base(kn_base *b, const char *query, const float *qvec, kn_mode mode, size_t k,
+                       const json_t *filter, kn_hit *hits, size_t *n, fg_errbuf *eb);
 json_t *fg__kn_location(const kn_chunk *c, bool pascal);
 /* The parsed parts of a query, whatever its shape (pointers into the request). */
 typedef struct kn_query {
     const char *text;
     size_t k;
     const json_t *filter;
+    kn_mode mode;
+    size_t dim; /* of the query's embedding, once computed */
 } kn_query;
 /* Bedrock's Retrieve request (camelCase) into q; the filter is not checked. */
 int fg__kn_parse_retrieve(const json_t *r, kn_query *q, fg_errbuf *eb);

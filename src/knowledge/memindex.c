@@ -46,6 +46,9 @@ void fg__kn_base_free(kn_base *b)
         fg__kn_chunk_free(b->slots[i]);
     free(b->slots);
     fg_kb_index_free(b->ix);
+    fg_kb_hnsw_free(b->hnsw);
+    fg_kb_vectors_free(b->vecs);
+    free(b->vec_doc);
     free(b->name);
     free(b->description);
     free(b->embedding_model);
@@ -69,7 +72,60 @@ static int ensure_slot(kn_base *b, uint32_t doc)
     return 0;
 }
 
-int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, fg_errbuf *eb)
+bool fg__kn_base_semantic(const kn_base *b)
+{
+    return b->embedding_model && strcmp(b->embedding_model, "none") != 0;
+}
+
+static int build_hnsw(kn_base *b)
+{
+    b->hnsw = fg_kb_hnsw_new(b->vecs, NULL);
+    if (!b->hnsw)
+        return FG_ENOMEM;
+    size_t n = fg_kb_vectors_count(b->vecs);
+    for (uint32_t i = 0; i < n; i++)
+        if (fg_kb_hnsw_add(b->hnsw, i) != 0)
+            return FG_ENOMEM;
+    return 0;
+}
+
+static int add_vector(kn_base *b, kn_chunk *c, uint32_t doc, const float *vec, size_t dim,
+                      fg_errbuf *eb)
+{
+    if (!b->vecs && !(b->vecs = fg_kb_vectors_new(dim)))
+        return fg_failf(eb, FG_ENOMEM, "out of memory for vectors");
+    if (fg_kb_vectors_dim(b->vecs) != dim)
+        return fg_failf(eb, FG_EINVAL,
+                        "the embedding has %zu dimensions, the base's others have %zu", dim,
+                        fg_kb_vectors_dim(b->vecs));
+    float *v = malloc(dim * sizeof *v);
+    if (!v)
+        return fg_failf(eb, FG_ENOMEM, "out of memory for vectors");
+    memcpy(v, vec, dim * sizeof *v);
+    fg_kb_normalize(v, dim);
+    uint32_t id;
+    int rc = fg_kb_vectors_add(b->vecs, v, &id);
+    free(v);
+    if (rc)
+        return fg_failf(eb, FG_ENOMEM, "out of memory for vectors");
+    if (id >= b->vec_cap) {
+        size_t cap = b->vec_cap ? b->vec_cap * 2 : 256;
+        uint32_t *m = realloc(b->vec_doc, cap * sizeof *m);
+        if (!m)
+            return fg_failf(eb, FG_ENOMEM, "out of memory for vectors");
+        b->vec_doc = m;
+        b->vec_cap = cap;
+    }
+    b->vec_doc[id] = doc;
+    c->vec = id;
+    if (b->hnsw)
+        rc = fg_kb_hnsw_add(b->hnsw, id);
+    else if (b->hnsw_min && fg_kb_vectors_count(b->vecs) >= b->hnsw_min)
+        rc = build_hnsw(b);
+    return rc ? fg_failf(eb, FG_ENOMEM, "out of memory for the vector index") : 0;
+}
+
+int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, const float *vec, size_t dim, fg_errbuf *eb)
 {
     /* The heading path and title count as text, as a reader would see them. */
     size_t tl = strlen(c->text), hl = strlen(c->heading), til = c->title ? strlen(c->title) : 0;
@@ -95,6 +151,12 @@ int fg__kn_base_add_chunk(kn_base *b, kn_chunk *c, fg_errbuf *eb)
     if (rc || (rc = ensure_slot(b, doc))) {
         fg__kn_chunk_free(c);
         return rc == FG_ENOMEM ? fg_failf(eb, rc, "out of memory indexing a chunk") : rc;
+    }
+    c->vec = -1;
+    if (vec && (rc = add_vector(b, c, doc, vec, dim, eb)) != 0) {
+        fg_kb_index_remove(b->ix, c->id);
+        fg__kn_chunk_free(c);
+        return rc;
     }
     fg__kn_chunk_free(b->slots[doc]);
     b->slots[doc] = c;
@@ -131,12 +193,12 @@ static char *dup_col(const fg_sval *v)
 }
 
 /* Columns: id, document_id, position, text, heading_path, metadata, source,
- * source_type, title. */
+ * source_type, title, vector (BLOB of floats, or NULL), dim. */
 static int load_row(void *ud, int ncols, const char *const *names, const fg_sval *cols)
 {
     (void)names;
     load_ctx *l = ud;
-    if (ncols < 9)
+    if (ncols < 11)
         return 1;
     kn_chunk *c = calloc(1, sizeof *c);
     if (!c) {
@@ -159,7 +221,11 @@ static int load_row(void *ud, int ncols, const char *const *names, const fg_sval
         l->rc = fg_failf(l->eb, FG_ENOMEM, "out of memory loading chunks");
         return 1;
     }
-    l->rc = fg__kn_base_add_chunk(l->b, c, l->eb);
+    const float *vec = NULL;
+    size_t dim = cols[10].type == FG_SV_INT ? (size_t)cols[10].v.i : 0;
+    if (cols[9].type == FG_SV_BLOB && dim && cols[9].v.s.n == dim * sizeof(float))
+        vec = (const float *)(const void *)cols[9].v.s.p; /* SQLite blobs are 8-byte aligned */
+    l->rc = fg__kn_base_add_chunk(l->b, c, vec, dim, l->eb);
     return l->rc != 0;
 }
 
@@ -169,8 +235,10 @@ int fg__kn_base_load(fg_knowledge *kn, kn_base *b, fg_errbuf *eb)
     fg_sval p[1] = {kn_text(b->id)};
     int rc = fg_store_query(kn->store,
                             "SELECT c.id, c.document_id, c.position, c.text, c.heading_path, "
-                            "c.metadata, d.source, d.source_type, d.title FROM kb_chunks c "
-                            "JOIN kb_documents d ON d.id = c.document_id WHERE c.base_id = $1 "
+                            "c.metadata, d.source, d.source_type, d.title, e.vector, e.dim FROM kb_chunks c "
+                            "JOIN kb_documents d ON d.id = c.document_id "
+                            "LEFT JOIN kb_embeddings e ON e.chunk_id = c.id "
+                            "WHERE c.base_id = $1 "
                             "ORDER BY c.document_id, c.position",
                             p, 1, load_row, &l, eb);
     return rc ? rc : l.rc;

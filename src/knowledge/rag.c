@@ -258,44 +258,83 @@ static int prepare(rag *r, const json_t *body, const char *account, fg_principal
     return retrieve(r, account, *kbc, eb);
 }
 
+/* The retrieval (and the session read) runs on the blocking pool, the
+ * generation on the worker's loop. */
+typedef struct rag_work {
+    uv_work_t work;
+    rag *r;
+    json_t *body;
+    const json_t *kbc;
+    const char *account;
+    char account_buf[64];
+    fg_principal p;
+    int rc;
+    fg_errbuf eb;
+} rag_work;
+
+static void rag_prepare(uv_work_t *w)
+{
+    rag_work *rw = w->data;
+    rw->rc = prepare(rw->r, rw->body, rw->account, &rw->p, &rw->kbc, &rw->eb);
+}
+
+static void rag_generate(uv_work_t *w, int status)
+{
+    rag_work *rw = w->data;
+    rag *r = rw->r;
+    if (status != 0 && !rw->rc)
+        rw->rc = fg_failf(&rw->eb, FG_ECANCELED, "the server is stopping");
+    if (rw->rc) {
+        fg__kn_respond_aws_error(r->req, rw->rc, rw->eb.msg);
+        rag_free(r);
+    } else {
+        const json_t *tpl = json_object_get(
+            json_object_get(json_object_get(rw->kbc, "generationConfiguration"), "promptTemplate"),
+            "textPromptTemplate");
+        char *system = fill_template(json_is_string(tpl) ? json_string_value(tpl) : default_template,
+                                     r->references, r->question);
+        json_t *canon = canonical(r, rw->kbc, system ? system : "");
+        free(system);
+        fg_llm_call_start_http(r->kn->llm, r->req, canon, &gen_ops, r);
+    }
+    json_decref(rw->body);
+    free(rw);
+}
+
 static void h_rag(fg_http_req *req, void *ud)
 {
     fg_knowledge *kn = ud;
     fg_principal p;
     if (fg_auth_request(kn->auth, req, FG_ACCESS_USER, &p) != 0)
         return;
-    const char *account = p.role == FG_ROLE_ADMIN ? NULL : p.account_id;
     size_t len;
     const char *b = fg_http_req_body(req, &len);
     json_t *body = b && len ? fg_json_parse(b, len, NULL) : NULL;
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
     rag *r = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *r);
-    if (!json_is_object(body) || !r) {
+    rag_work *rw = calloc(1, sizeof *rw);
+    if (!json_is_object(body) || !r || !rw) {
         json_decref(body);
+        free(rw);
         fg__kn_respond_aws_error(req, FG_EINVAL, "the body must be a JSON object");
         return;
     }
     r->kn = kn;
     r->req = req;
     fg_buf_init(&r->text, MAX_ANSWER_BYTES);
-    const json_t *kbc = NULL;
-    int rc = prepare(r, body, account, &p, &kbc, &eb);
-    if (rc) {
-        json_decref(body);
-        rag_free(r);
-        fg__kn_respond_aws_error(req, rc, eb.msg);
-        return;
+    rw->work.data = rw;
+    rw->r = r;
+    rw->body = body;
+    rw->p = p;
+    if (p.role != FG_ROLE_ADMIN) {
+        snprintf(rw->account_buf, sizeof rw->account_buf, "%s", p.account_id);
+        rw->account = rw->account_buf;
     }
-    const json_t *tpl = json_object_get(
-        json_object_get(json_object_get(kbc, "generationConfiguration"), "promptTemplate"),
-        "textPromptTemplate");
-    char *system = fill_template(json_is_string(tpl) ? json_string_value(tpl) : default_template,
-                                 r->references, r->question);
-    json_t *canon = canonical(r, kbc, system ? system : "");
-    free(system);
-    json_decref(body);
-    fg_llm_call_start_http(kn->llm, req, canon, &gen_ops, r);
+    fg_errbuf_clear(&rw->eb);
+    if (uv_queue_work(fg_http_worker_loop(fg_http_req_worker(req)), &rw->work, rag_prepare,
+                      rag_generate) != 0) {
+        rag_prepare(&rw->work);
+        rag_generate(&rw->work, 0);
+    }
 }
 
 void fg__kn_register_rag_route(fg_knowledge *kn, fg_http_router *r)

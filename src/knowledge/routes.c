@@ -235,29 +235,81 @@ static void h_job_get(fg_http_req *req, void *ud)
     finish(req, rc, 200, out, &eb);
 }
 
+/* Searches run on the blocking pool: a base with an embedding model calls the
+ * model for the query's vector, which must not hold up the worker's loop. */
+typedef struct search_work {
+    uv_work_t work;
+    fg_http_req *req;
+    fg_knowledge *kn;
+    const char *account; /* NULL, or account_buf */
+    char account_buf[64];
+    char base[256];
+    json_t *body, *out;
+    bool retrieve;
+    int rc;
+    fg_errbuf eb;
+} search_work;
+
+static void search_run(uv_work_t *w)
+{
+    search_work *s = w->data;
+    s->rc = s->retrieve
+                ? fg_knowledge_retrieve(s->kn, s->account, s->base, s->body, false, &s->out, &s->eb)
+                : fg_knowledge_search(s->kn, s->account, s->base, s->body, &s->out, &s->eb);
+}
+
+static void search_done(uv_work_t *w, int status)
+{
+    search_work *s = w->data;
+    if (status != 0 && !s->rc)
+        s->rc = fg_failf(&s->eb, FG_ECANCELED, "the server is stopping");
+    json_decref(s->body);
+    if (s->rc && s->retrieve)
+        fg__kn_respond_aws_error(s->req, s->rc, s->eb.msg);
+    else
+        finish(s->req, s->rc, 200, s->out, &s->eb);
+    free(s);
+}
+
+static void queue_search(fg_http_req *req, fg_knowledge *kn, const char *account, bool retrieve)
+{
+    json_t *body = body_json(req, retrieve);
+    if (!body)
+        return;
+    search_work *s = calloc(1, sizeof *s);
+    if (!s) {
+        json_decref(body);
+        fg_http_respond_error(req, 500, "internal_error", "out of memory");
+        return;
+    }
+    s->work.data = s;
+    s->req = req;
+    s->kn = kn;
+    s->body = body;
+    s->retrieve = retrieve;
+    if (account) {
+        snprintf(s->account_buf, sizeof s->account_buf, "%s", account);
+        s->account = s->account_buf;
+    }
+    snprintf(s->base, sizeof s->base, "%s", fg_http_req_param(req, "kb"));
+    fg_errbuf_clear(&s->eb);
+    uv_loop_t *loop = fg_http_worker_loop(fg_http_req_worker(req));
+    if (uv_queue_work(loop, &s->work, search_run, search_done) != 0) {
+        search_run(&s->work);
+        search_done(&s->work, 0);
+    }
+}
+
 static void h_search(fg_http_req *req, void *ud)
 {
     PREAMBLE
-    json_t *body = body_json(req, false), *out = NULL;
-    if (!body)
-        return;
-    int rc = fg_knowledge_search(kn, account, fg_http_req_param(req, "kb"), body, &out, &eb);
-    json_decref(body);
-    finish(req, rc, 200, out, &eb);
+    queue_search(req, kn, account, false);
 }
 
 static void h_retrieve(fg_http_req *req, void *ud)
 {
     PREAMBLE
-    json_t *body = body_json(req, true), *out = NULL;
-    if (!body)
-        return;
-    int rc = fg_knowledge_retrieve(kn, account, fg_http_req_param(req, "kb"), body, false, &out, &eb);
-    json_decref(body);
-    if (rc)
-        fg__kn_respond_aws_error(req, rc, eb.msg);
-    else
-        respond_json(req, 200, out);
+    queue_search(req, kn, account, true);
 }
 
 void fg_knowledge_register_routes(fg_knowledge *kn, fg_http_router *r)

@@ -4,6 +4,9 @@
 #include "knowledge/kn_int.h"
 
 #include "core/json.h"
+#include "llm/llm.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +26,67 @@ static bool keep(uint32_t doc, void *ud)
     return c && (!f->filter || fg__kn_filter_match(f->filter, c->metadata));
 }
 
-int fg__kn_search_base(kn_base *b, const char *query, size_t k, const json_t *filter,
-                       kn_hit *hits, size_t *n, fg_errbuf *eb)
+/* A vector id passes when its chunk is still the live one and matches. */
+static bool keep_vector(uint32_t id, void *ud)
+{
+    filter_ctx *f = ud;
+    uint32_t doc = f->b->vec_doc[id];
+    kn_chunk *c = doc < f->b->nslots ? f->b->slots[doc] : NULL;
+    return c && c->vec == (int64_t)id && (!f->filter || fg__kn_filter_match(f->filter, c->metadata));
+}
+
+static int lexical(kn_base *b, const char *query, size_t k, filter_ctx *f, fg_kb_hit *h, size_t *n)
+{
+    return fg_kb_bm25_search(b->ix, fg__kn_analyzer(), query, strlen(query), &b->bm25, k, keep, f,
+                             h, n);
+}
+
+/* Vector hits, their ids turned into index document numbers. */
+static int semantic(kn_base *b, const float *qvec, size_t k, filter_ctx *f, fg_kb_hit *h, size_t *n)
+{
+    *n = 0;
+    if (!b->vecs)
+        return 0;
+    int rc = b->hnsw ? fg_kb_hnsw_search(b->hnsw, qvec, k, k > 64 ? k : 64, keep_vector, f, h, n)
+                     : fg_kb_vectors_search(b->vecs, qvec, k, keep_vector, f, h, n);
+    for (size_t i = 0; !rc && i < *n; i++)
+        h[i].doc = b->vec_doc[h[i].doc];
+    return rc;
+}
+
+#define RRF_K 60.0
+
+static int hybrid(kn_base *b, const char *query, const float *qvec, size_t k, filter_ctx *f,
+                  fg_kb_hit *out, size_t *n)
+{
+    size_t depth = k * 4 > 50 ? k * 4 : 50, nl = 0, ns = 0;
+    fg_kb_hit *l = calloc(depth, sizeof *l), *s = calloc(depth, sizeof *s);
+    int rc = l && s ? 0 : FG_ENOMEM;
+    if (!rc)
+        rc = lexical(b, query, depth, f, l, &nl);
+    if (!rc)
+        rc = semantic(b, qvec, depth, f, s, &ns);
+    fg_kb_ranking r[2] = {{l, nl, 1.0}, {s, ns, 1.0}};
+    if (!rc)
+        rc = fg_kb_rrf(r, 2, RRF_K, k, out, n);
+    free(l);
+    free(s);
+    return rc;
+}
+
+int fg__kn_search_base(kn_base *b, const char *query, const float *qvec, kn_mode mode, size_t k,
+                       const json_t *filter, kn_hit *hits, size_t *n, fg_errbuf *eb)
 {
     fg_kb_hit *h = calloc(k ? k : 1, sizeof *h);
     if (!h)
         return fg_failf(eb, FG_ENOMEM, "out of memory searching");
     filter_ctx f = {b, filter};
     size_t got = 0;
-    int rc = fg_kb_bm25_search(b->ix, fg__kn_analyzer(), query, strlen(query), &b->bm25, k, keep,
-                               &f, h, &got);
+    if (!qvec)
+        mode = KN_LEXICAL;
+    int rc = mode == KN_LEXICAL    ? lexical(b, query, k, &f, h, &got)
+             : mode == KN_SEMANTIC ? semantic(b, qvec, k, &f, h, &got)
+                                   : hybrid(b, query, qvec, k, &f, h, &got);
     if (rc) {
         free(h);
         return fg_failf(eb, rc, "search failed: %s", fg_strerror(rc));
@@ -66,32 +120,72 @@ static int check_query(const fg_knowledge *kn, query *q, fg_errbuf *eb)
         return fg_failf(eb, FG_EINVAL, "the query text is required");
     if (strlen(q->text) > MAX_QUERY_BYTES)
         return fg_failf(eb, FG_EINVAL, "the query text is longer than %d bytes", MAX_QUERY_BYTES);
-    if (q->k < 1 || q->k > kn->limits.max_results)
-        return fg_failf(eb, FG_EINVAL, "numberOfResults must be 1 to %zu", kn->limits.max_results);
+    if (q->k < 1)
+        return fg_failf(eb, FG_EINVAL, "numberOfResults must be at least 1");
+    if (q->k > kn->limits.max_results)
+        q->k = kn->limits.max_results;
     return q->filter ? fg__kn_filter_check(q->filter, eb) : 0;
 }
 
 typedef json_t *(*render_fn)(const kn_hit *h, bool pascal);
 
-static int run(fg_knowledge *kn, const char *account, const char *base, query *q, render_fn render,
-               bool pascal, json_t *list, fg_errbuf *eb)
+/* The query's embedding when the base has an embedding model and the mode
+ * wants one; computed with no lock held (it is a call to the model). */
+static int query_vector(fg_knowledge *kn, const char *account, const char *base, query *q,
+                        float **qvec, fg_errbuf *eb)
 {
-    int rc = check_query(kn, q, eb);
-    if (rc)
-        return rc;
+    *qvec = NULL;
     kn_base *b = fg__kn_find_base(kn, account, base, eb);
     if (!b)
         return FG_ENOTFOUND;
+    char model[256];
+    snprintf(model, sizeof model, "%s", fg__kn_base_semantic(b) ? b->embedding_model : "");
+    fg__kn_unlock_bases(kn);
+    if (!model[0] || q->mode == KN_LEXICAL)
+        return 0;
+    if (!kn->llm)
+        return q->mode == KN_SEMANTIC
+                   ? fg_failf(eb, FG_EUNSUPPORTED, "semantic search needs the gateway (flowgate serve)")
+                   : 0;
+    size_t dim = 0;
+    int rc = fg_llm_embed(kn->llm, "knowledge", model, &q->text, 1, qvec, &dim, eb);
+    if (!rc && (dim == 0 || !fg_kb_normalize(*qvec, dim))) {
+        free(*qvec);
+        *qvec = NULL;
+    }
+    q->dim = dim;
+    return rc;
+}
+
+static int run(fg_knowledge *kn, const char *account, const char *base, query *q, render_fn render,
+               bool pascal, json_t *list, fg_errbuf *eb)
+{
+    float *qvec = NULL;
+    int rc = check_query(kn, q, eb);
+    if (!rc)
+        rc = query_vector(kn, account, base, q, &qvec, eb);
+    if (rc)
+        return rc;
+    kn_base *b = fg__kn_find_base(kn, account, base, eb);
+    if (!b) {
+        free(qvec);
+        return FG_ENOTFOUND;
+    }
     kn_hit *hits = calloc(q->k, sizeof *hits);
     size_t n = 0;
     pthread_rwlock_rdlock(&b->lock);
-    rc = hits ? fg__kn_search_base(b, q->text, q->k, q->filter, hits, &n, eb)
-              : fg_failf(eb, FG_ENOMEM, "out of memory");
+    if (qvec && b->vecs && fg_kb_vectors_dim(b->vecs) != q->dim)
+        rc = fg_failf(eb, FG_EINVAL, "the query embedding has %zu dimensions, the base's %zu",
+                      q->dim, fg_kb_vectors_dim(b->vecs));
+    else
+        rc = hits ? fg__kn_search_base(b, q->text, qvec, q->mode, q->k, q->filter, hits, &n, eb)
+                  : fg_failf(eb, FG_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++)
         json_array_append_new(list, render(&hits[i], pascal));
     pthread_rwlock_unlock(&b->lock);
     fg__kn_unlock_bases(kn);
     free(hits);
+    free(qvec);
     return rc;
 }
 
@@ -119,7 +213,14 @@ int fg_knowledge_search(fg_knowledge *kn, const char *account, const char *base,
         return fg_failf(eb, FG_EINVAL, "numberOfResults must be an integer");
     query q = {fg_json_str(request, "query", NULL),
                k ? (size_t)(json_integer_value(k) < 0 ? 0 : json_integer_value(k)) : 10,
-               json_object_get(request, "filter")};
+               json_object_get(request, "filter"), KN_HYBRID, 0};
+    const char *mode = fg_json_str(request, "mode", "hybrid");
+    if (strcmp(mode, "bm25") == 0)
+        q.mode = KN_LEXICAL;
+    else if (strcmp(mode, "vector") == 0)
+        q.mode = KN_SEMANTIC;
+    else if (strcmp(mode, "hybrid") != 0)
+        return fg_failf(eb, FG_EINVAL, "mode must be bm25, vector or hybrid");
     json_t *list = json_array();
     int rc = run(kn, account, base, &q, render_own, false, list, eb);
     if (rc) {
@@ -165,6 +266,7 @@ int fg__kn_parse_retrieve(const json_t *r, kn_query *q, fg_errbuf *eb)
     const char *type = fg_json_str(vs, "overrideSearchType", "HYBRID");
     if (strcmp(type, "HYBRID") != 0 && strcmp(type, "SEMANTIC") != 0)
         return fg_failf(eb, FG_EINVAL, "overrideSearchType must be HYBRID or SEMANTIC");
+    q->mode = strcmp(type, "SEMANTIC") == 0 ? KN_SEMANTIC : KN_HYBRID;
     q->filter = json_object_get(vs, "filter");
     return 0;
 }

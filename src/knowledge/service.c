@@ -113,6 +113,7 @@ static int open_row(void *ud, int ncols, const char *const *names, const fg_sval
     if (settings)
         read_settings(b, settings);
     free(settings);
+    b->hnsw_min = o->kn->limits.hnsw_min_chunks;
     b->created_ms = cols[6].v.i;
     b->updated_ms = cols[7].v.i;
     if (!b->name || !b->description || !b->embedding_model || add_base(o->kn, b)) {
@@ -155,6 +156,8 @@ static void read_limits(fg_knowledge *kn)
     kn->limits.url_timeout_ms = (long)fg_config_int(c, "knowledge.url_timeout_ms");
     kn->limits.allow_private_urls = fg_config_bool(c, "knowledge.allow_private_urls");
     kn->limits.max_results = (size_t)fg_config_int(c, "knowledge.max_results");
+    kn->limits.embedding_batch = (size_t)fg_config_int(c, "knowledge.embedding_batch");
+    kn->limits.hnsw_min_chunks = (size_t)fg_config_int(c, "knowledge.hnsw_min_chunks");
 }
 
 int fg_knowledge_create(const fg_config *cfg, fg_store *store, fg_llm *llm, fg_auth *auth,
@@ -281,10 +284,12 @@ static int base_from_spec(fg_knowledge *kn, kn_base *b, const json_t *spec, fg_e
     const json_t *desc = json_object_get(spec, "description");
     if (desc && (!json_is_string(desc) || json_string_length(desc) > 2000))
         return fg_failf(eb, FG_EINVAL, "description: a string of at most 2000 characters");
-    const char *model = fg_json_str(spec, "embeddingModel", "none");
-    if (strcmp(model, "none") != 0)
-        return fg_failf(eb, FG_EUNSUPPORTED,
-                        "embeddingModel: only \"none\" (lexical search) is available in this build");
+    const json_t *em = json_object_get(spec, "embeddingModel");
+    if (em && (!json_is_string(em) || json_string_length(em) == 0 || json_string_length(em) > 200))
+        return fg_failf(eb, FG_EINVAL,
+                        "embeddingModel: a model name of the gateway, or \"none\" for lexical "
+                        "search only");
+    const char *model = em ? json_string_value(em) : "none";
     b->chunking.max_tokens = (size_t)fg_config_int(kn->cfg, "knowledge.chunk_tokens");
     b->chunking.overlap_tokens = (size_t)fg_config_int(kn->cfg, "knowledge.chunk_overlap_tokens");
     const json_t *c = json_object_get(spec, "chunking"), *m = json_object_get(spec, "bm25");
@@ -347,6 +352,7 @@ int fg_knowledge_base_create(fg_knowledge *kn, const char *account, const json_t
         return rc;
     }
     new_base_id(b->id);
+    b->hnsw_min = kn->limits.hnsw_min_chunks;
     snprintf(b->account, sizeof b->account, "%s", account && *account ? account : "default");
     b->created_ms = b->updated_ms = fg_clock_wall_ms();
     pthread_rwlock_wrlock(&kn->lock);

@@ -322,9 +322,27 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
+static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
+                         const char *route, json_t *request, const fg_llm_sink_ops *sink,
+                         void *sink_ud, bool embed, fg_llm_call **out);
+
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
                       json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
                       fg_llm_call **out)
+{
+    return call_start_on(llm, w ? fg_http_worker_loop(w) : NULL, fg__llm_client(w), req, route,
+                         request, sink, sink_ud, embed, out);
+}
+
+int fg__llm_embed_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, const char *route,
+                           json_t *request, const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start_on(llm, loop, client, NULL, route, request, sink, sink_ud, true, NULL);
+}
+
+static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
+                         const char *route, json_t *request, const fg_llm_sink_ops *sink,
+                         void *sink_ud, bool embed, fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
@@ -342,8 +360,8 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
     snprintf(call->route, sizeof call->route, "%s", route);
-    call->loop = w ? fg_http_worker_loop(w) : NULL;
-    call->client = fg__llm_client(w);
+    call->loop = loop;
+    call->client = client;
     char rid[25];
     unsigned char b[12];
     fg_rand_bytes(b, sizeof b);

@@ -55,6 +55,14 @@ void fg_llm_call_cancel(fg_llm_call *call);
 void fg_llm_call_pause(fg_llm_call *call);
 void fg_llm_call_resume(fg_llm_call *call);
 void *fg_llm_call_sink_data(const fg_llm_call *call);
+
+/* Embeddings for a thread that is not an event loop (knowledge-base ingestion,
+ * the blocking pool): runs one embeddings call of model on a private loop and
+ * waits for it. *vectors gets n × *dim floats (malloc'ed), in input order.
+ * Errors: FG_ENOTFOUND (no such model), FG_EUPSTREAM (the provider failed or
+ * cannot embed), with the message in eb. route labels the usage record. */
+int fg_llm_embed(fg_llm *llm, const char *route, const char *model, const char *const *texts,
+                 size_t n, float **vectors, size_t *dim, fg_errbuf *eb);
 long fg_llm_call_input_tokens(const fg_llm_call *call);
 long fg_llm_call_output_tokens(const fg_llm_call *call);
 const char *fg_llm_call_finish_reason(const fg_llm_call *call);

@@ -26,6 +26,8 @@ providers:
 models:
   - name: "${MODEL}"
     deployments: [{ provider: inproc }]
+  - name: hash-embed
+    deployments: [{ provider: inproc }]
 `;
 
 let server, site, siteUrl, client;
@@ -288,4 +290,35 @@ test('deleting a document and a base', async () => {
   const tmp = await api('POST', '/knowledgebases', { name: 'scratch' });
   assert.equal((await api('DELETE', `/knowledgebases/${tmp.json.knowledgeBaseId}`)).status, 204);
   assert.equal((await api('GET', `/knowledgebases/${tmp.json.knowledgeBaseId}`)).status, 404);
+});
+
+test('a base with an embedding model: chunks embedded through the gateway, semantic and hybrid search', async () => {
+  const c = await api('POST', '/knowledgebases', { name: 'semantic', embeddingModel: 'hash-embed' });
+  assert.equal(c.status, 201);
+  const id = c.json.knowledgeBaseId;
+  assert.equal(c.json.embeddingModel, 'hash-embed');
+  const up = await api('POST', `/knowledgebases/${id}/documents`, { documents: [
+    { name: 'cats.md', content: '# Cats\n\nFelines purr and nap in sunny spots.\n' },
+    { name: 'dogs.md', content: '# Dogs\n\nCanines bark and fetch balls in the park.\n' },
+  ] });
+  const job = await waitJob(id, up.json.jobId);
+  assert.equal(job.failed, 0, JSON.stringify(job.errors));
+  for (const overrideSearchType of ['SEMANTIC', 'HYBRID']) {
+    const out = await client.send(new RetrieveCommand({
+      knowledgeBaseId: id, retrievalQuery: { text: 'felines nap' },
+      retrievalConfiguration: { vectorSearchConfiguration: { numberOfResults: 2, overrideSearchType } },
+    }));
+    assert.equal(out.retrievalResults[0].location.customDocumentLocation.id, 'cats.md', overrideSearchType);
+  }
+  const vec = await api('POST', `/knowledgebases/${id}/search`, { query: 'canines park', mode: 'vector' });
+  assert.equal(vec.json.results[0].source, 'dogs.md');
+  assert.equal((await api('POST', `/knowledgebases/${id}/search`, { query: 'x', mode: 'fuzzy' })).status, 400);
+
+  // a model the gateway does not have: each document fails with the reason
+  const bad = await api('POST', '/knowledgebases', { name: 'badmodel', embeddingModel: 'no-such-model' });
+  const up2 = await api('POST', `/knowledgebases/${bad.json.knowledgeBaseId}/documents`,
+    { documents: [{ name: 'a.txt', content: 'some text here' }] });
+  const j2 = await waitJob(bad.json.knowledgeBaseId, up2.json.jobId);
+  assert.equal(j2.status, 'failed');
+  assert.match(j2.errors[0].message, /no-such-model/);
 });
