@@ -161,15 +161,23 @@ int fg_knowledge_job_start(fg_knowledge *kn, const char *account, const char *ba
     snprintf(acct, sizeof acct, "%s", b->account);
     fg__kn_unlock_bases(kn);
     char *src = json_dumps(sources, JSON_COMPACT);
-    fg_sval p[5] = {kn_text(id), kn_text(base_id), kn_text(acct), kn_text(src),
-                    FG_SINT((int64_t)total)};
-    fg_sval t = FG_SINT(fg_clock_wall_ms());
-    fg_sval q[6] = {p[0], p[1], p[2], p[3], p[4], t};
-    rc = src ? fg_store_exec(kn->store,
-                             "INSERT INTO kb_jobs (id, base_id, account_id, status, sources, total, "
-                             "created_ms) VALUES ($1, $2, $3, 'queued', $4, $5, $6)",
-                             q, 6, NULL, eb)
-             : fg_failf(eb, FG_ENOMEM, "out of memory");
+    fg_sval q[6] = {kn_text(id), kn_text(base_id), kn_text(acct), FG_SINT((int64_t)total),
+                    FG_SINT(fg_clock_wall_ms()), kn_text(src)};
+    rc = src ? fg_store_begin(kn->store, eb) : fg_failf(eb, FG_ENOMEM, "out of memory");
+    if (!rc)
+        rc = fg_store_exec(kn->store,
+                           "INSERT INTO kb_jobs (id, base_id, account_id, status, total, created_ms) "
+                           "VALUES ($1, $2, $3, 'queued', $4, $5)",
+                           q, 5, NULL, eb);
+    if (!rc) {
+        fg_sval r[2] = {q[0], q[5]};
+        rc = fg_store_exec(kn->store, "INSERT INTO kb_job_sources (job_id, sources) VALUES ($1, $2)",
+                           r, 2, NULL, eb);
+    }
+    if (src && !rc)
+        rc = fg_store_commit(kn->store, eb);
+    else if (src)
+        fg_store_rollback(kn->store);
     free(src);
     if (rc)
         return rc;
@@ -276,14 +284,16 @@ static void finish_job(kn_job_ctx *j, json_t *sources)
 {
     const char *status = j->failed && j->failed >= j->total ? "failed" : "complete";
     char *src = strip_content(sources);
-    fg_sval p[4] = {kn_text(j->job_id), kn_text(status), FG_SINT(fg_clock_wall_ms()),
-                    kn_text(src ? src : "{}")};
+    fg_sval p[3] = {kn_text(j->job_id), kn_text(status), FG_SINT(fg_clock_wall_ms())};
+    fg_sval q[2] = {p[0], kn_text(src ? src : "{}")};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     fg__kn_job_progress(j);
-    if (fg_store_exec(j->kn->store,
-                      "UPDATE kb_jobs SET status = $2, finished_ms = $3, sources = $4 WHERE id = $1",
-                      p, 4, NULL, &eb))
+    if (fg_store_exec(j->kn->store, "UPDATE kb_job_sources SET sources = $2 WHERE job_id = $1", q,
+                      2, NULL, &eb) ||
+        fg_store_exec(j->kn->store,
+                      "UPDATE kb_jobs SET status = $2, finished_ms = $3 WHERE id = $1", p, 3, NULL,
+                      &eb))
         fg_warn("knowledge: cannot finish job %s: %s", j->job_id, eb.msg);
     free(src);
 }
@@ -314,8 +324,9 @@ static bool claim(fg_knowledge *kn, next_job *n)
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     if (fg_store_query(kn->store,
-                       "SELECT id, base_id, sources, total FROM kb_jobs WHERE status = 'queued' "
-                       "ORDER BY created_ms LIMIT 1",
+                       "SELECT j.id, j.base_id, s.sources, j.total FROM kb_jobs j JOIN "
+                       "kb_job_sources s ON s.job_id = j.id WHERE j.status = 'queued' "
+                       "ORDER BY j.created_ms LIMIT 1",
                        NULL, 0, next_row, n, &eb) || !n->id[0])
         return false;
     fg_sval p[1] = {kn_text(n->id)};

@@ -372,7 +372,9 @@ static int delete_rows(fg_knowledge *kn, const char *id, fg_errbuf *eb)
 {
     static const char *const sql[] = {
         "DELETE FROM kb_embeddings WHERE base_id = $1", "DELETE FROM kb_chunks WHERE base_id = $1",
-        "DELETE FROM kb_documents WHERE base_id = $1", "DELETE FROM kb_jobs WHERE base_id = $1",
+        "DELETE FROM kb_documents WHERE base_id = $1",
+        "DELETE FROM kb_job_sources WHERE job_id IN (SELECT id FROM kb_jobs WHERE base_id = $1)",
+        "DELETE FROM kb_jobs WHERE base_id = $1",
         "DELETE FROM kb_bases WHERE id = $1"};
     fg_sval p[1] = {kn_text(id)};
     int rc = fg_store_begin(kn->store, eb);
