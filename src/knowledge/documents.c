@@ -219,7 +219,8 @@ int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const f
         return rc;
     }
     pthread_rwlock_wrlock(&b->lock);
-    fg__kn_base_remove_doc(b, id);
+    if (exists)
+        fg__kn_base_remove_doc(b, id);
     for (size_t i = 0; i < ch->n && !rc; i++) {
         rc = fg__kn_base_add_chunk(b, mem[i], vecs ? vecs + i * dim : NULL, dim, eb);
         mem[i] = NULL;

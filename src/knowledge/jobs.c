@@ -330,7 +330,14 @@ static bool claim(fg_knowledge *kn, next_job *n)
                        NULL, 0, next_row, n, &eb) || !n->id[0])
         return false;
     fg_sval p[1] = {kn_text(n->id)};
-    fg_store_exec(kn->store, "UPDATE kb_jobs SET status = 'running' WHERE id = $1", p, 1, NULL, &eb);
+    int64_t changed = 0;
+    /* another process (a server and the CLI on one store) may have taken it */
+    if (fg_store_exec(kn->store, "UPDATE kb_jobs SET status = 'running' WHERE id = $1 AND "
+                                 "status = 'queued'",
+                      p, 1, &changed, &eb) || changed != 1) {
+        json_decref(n->sources);
+        return changed == 0 && !eb.code ? claim(kn, n) : false;
+    }
     if (!n->sources) {
         fg_store_exec(kn->store, "UPDATE kb_jobs SET status = 'failed' WHERE id = $1", p, 1, NULL,
                       &eb);
