@@ -206,7 +206,7 @@ int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const f
     int rc = fg_store_begin(kn->store, eb);
     if (rc)
         return rc;
-    if ((rc = delete_doc_rows(kn, id, false, eb)) ||
+    if ((exists && (rc = delete_doc_rows(kn, id, false, eb))) ||
         (rc = upsert_document(kn, in, id, exists, ch->n, "ready", NULL, eb)) ||
         (rc = insert_chunks(kn, in, id, ch, vecs, dim, b->embedding_model, &mem, eb))) {
         fg_store_rollback(kn->store);

@@ -70,6 +70,7 @@ const fg_migration fg_store_migrations[] = {
      "  metadata TEXT NOT NULL DEFAULT '{}'\n"
      ");\n"
      "CREATE INDEX kb_chunks_base ON kb_chunks (base_id, document_id, position);\n"
+     "CREATE INDEX kb_chunks_document ON kb_chunks (document_id);\n"
      "CREATE TABLE kb_embeddings (\n"
      "  chunk_id TEXT PRIMARY KEY,\n"
      "  base_id TEXT NOT NULL,\n"
