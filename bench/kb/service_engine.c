@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "knowledge/knowledge.h"
+#include "llm/llm.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -18,7 +19,9 @@ struct service_engine {
     char dir[64];
     fg_config *cfg;
     fg_store *store;
+    fg_llm *llm;
     fg_knowledge *kn;
+    char mode[16];
     json_t *docs;
     json_t *last; /* keeps the last results' strings alive */
     double load_ms;
@@ -29,14 +32,21 @@ static int open_kn(service_engine *s, fg_errbuf *eb)
     char url[128];
     snprintf(url, sizeof url, "sqlite:%s/flowgate.db", s->dir);
     int rc = fg_store_open(url, &s->store, eb);
-    return rc ? rc : fg_knowledge_create(s->cfg, s->store, NULL, NULL, &s->kn, eb);
+    if (!rc && !s->llm)
+        rc = fg_llm_create(s->cfg, s->store, &s->llm, eb);
+    return rc ? rc : fg_knowledge_create(s->cfg, s->store, s->llm, NULL, &s->kn, eb);
 }
 
-service_engine *service_engine_open(void)
+service_engine *service_engine_open(const char *model, const char *mode)
 {
     service_engine *s = calloc(1, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/fg-bench-kn-XXXXXX");
-    static const char yaml[] = "knowledge:\n  max_results: 1000\n  max_job_documents: 1000000\n";
+    snprintf(s->mode, sizeof s->mode, "%s", mode);
+    static const char yaml[] = "knowledge:\n  max_results: 1000\n  max_job_documents: 1000000\n"
+                               "  embedding_batch: 64\n"
+                               "log:\n  level: warn\n"
+                               "providers:\n  - name: m\n    type: mock\n"
+                               "models:\n  - name: hash-embed\n    deployments: [{ provider: m }]\n";
     fg_buf problems;
     fg_buf_init(&problems, 0);
     fg_errbuf eb;
@@ -48,7 +58,8 @@ service_engine *service_engine_open(void)
         return NULL;
     }
     fg_buf_free(&problems);
-    json_t *spec = json_pack("{s:s}", "name", "scifact"), *out = NULL;
+    json_t *spec = json_pack("{s:s,s:s}", "name", "scifact", "embeddingModel", model ? model : "none"),
+           *out = NULL;
     fg_knowledge_base_create(s->kn, "bench", spec, &out, &eb);
     json_decref(spec);
     json_decref(out);
@@ -61,6 +72,7 @@ void service_engine_close(service_engine *s)
     if (!s)
         return;
     fg_knowledge_free(s->kn);
+    fg_llm_free(s->llm);
     fg_store_close(s->store);
     fg_config_free(s->cfg);
     json_decref(s->docs);
@@ -109,7 +121,8 @@ static int se_search(void *ctx, const char *query, size_t k, fg_kb_ranked *out, 
                      fg_errbuf *eb)
 {
     service_engine *s = ctx;
-    json_t *req = json_pack("{s:s,s:I}", "query", query, "numberOfResults", (json_int_t)k), *res = NULL;
+    json_t *req = json_pack("{s:s,s:I,s:s}", "query", query, "numberOfResults", (json_int_t)k,
+                            "mode", s->mode), *res = NULL;
     int rc = fg_knowledge_search(s->kn, "bench", "scifact", req, &res, eb);
     json_decref(req);
     if (rc)
@@ -133,4 +146,45 @@ static int se_search(void *ctx, const char *query, size_t k, fg_kb_ranked *out, 
 void service_engine_bind(service_engine *s, fg_kb_engine *e)
 {
     *e = (fg_kb_engine){s, se_add, se_commit, se_search};
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int service_engine_latency(service_engine *s, const char *queries_path, size_t nq, size_t k,
+                           double *p50, double *p99)
+{
+    FILE *f = fopen(queries_path, "r");
+    if (!f)
+        return -1;
+    double *t = calloc(nq, sizeof *t);
+    char line[65536];
+    size_t n = 0;
+    while (n < nq && fgets(line, sizeof line, f)) {
+        json_t *q = json_loads(line, 0, NULL);
+        const char *text = fg_json_str(q, "text", NULL);
+        if (text) {
+            json_t *req = json_pack("{s:s,s:I,s:s}", "query", text, "numberOfResults",
+                                    (json_int_t)k, "mode", s->mode), *res = NULL;
+            fg_errbuf eb;
+            fg_errbuf_clear(&eb);
+            uint64_t t0 = fg_clock_mono_ns();
+            int rc = fg_knowledge_search(s->kn, "bench", "scifact", req, &res, &eb);
+            t[n++] = (double)(fg_clock_mono_ns() - t0) / 1e3;
+            json_decref(req);
+            json_decref(res);
+            if (rc)
+                fprintf(stderr, "search: %s\n", eb.msg);
+        }
+        json_decref(q);
+    }
+    fclose(f);
+    qsort(t, n, sizeof *t, cmp_double);
+    *p50 = n ? t[n / 2] : 0;
+    *p99 = n ? t[n * 99 / 100] : 0;
+    free(t);
+    return n ? 0 : -1;
 }
