@@ -181,7 +181,7 @@ static int crawl_page(const fg_fetch_page *p, void *ud)
                         p->etag, p->last_modified, NULL);
     c->j->done++;
     fg__kn_job_progress(c->j);
-    return (size_t)++c->pages >= c->j->kn->limits.max_job_documents;
+    return (size_t)++c->pages >= c->j->kn->limits.max_job_documents || fg__kn_stopping(c->j->kn);
 }
 
 static void crawl_error(const char *url, const char *message, void *ud)

@@ -243,23 +243,32 @@ static void ingest_document(kn_job_ctx *j, const json_t *d)
     free(data);
 }
 
+bool fg__kn_stopping(fg_knowledge *kn)
+{
+    return __atomic_load_n(&kn->stopping, __ATOMIC_RELAXED);
+}
+
 static void run_sources(kn_job_ctx *j, const json_t *s)
 {
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(s, "documents"), i, v) {
+        if (fg__kn_stopping(j->kn))
+            return;
         ingest_document(j, v);
         j->done++;
         fg__kn_job_progress(j);
     }
     json_array_foreach(json_object_get(s, "urls"), i, v) {
+        if (fg__kn_stopping(j->kn))
+            return;
         const char *url = json_is_string(v) ? json_string_value(v) : fg_json_str(v, "url", "");
         fg__kn_ingest_url(j, url, json_is_object(v) ? json_object_get(v, "metadata") : NULL);
         j->done++;
         fg__kn_job_progress(j);
     }
     const json_t *crawl = json_object_get(s, "crawl");
-    if (crawl)
+    if (crawl && !fg__kn_stopping(j->kn))
         fg__kn_ingest_crawl(j, crawl);
 }
 
@@ -352,6 +361,16 @@ static void run_job(fg_knowledge *kn, next_job *n, fg_knowledge_progress_fn prog
                     .errors = json_array(), .progress = progress, .progress_ud = ud};
     uint64_t t0 = fg_clock_mono_ns();
     run_sources(&j, n->sources);
+    if (fg__kn_stopping(kn)) {
+        /* the server is stopping: the job runs again at the next start */
+        fg_sval p[1] = {kn_text(n->id)};
+        fg_errbuf eb;
+        fg_errbuf_clear(&eb);
+        fg_store_exec(kn->store, "UPDATE kb_jobs SET status = 'queued' WHERE id = $1", p, 1, NULL, &eb);
+        json_decref(j.errors);
+        json_decref(n->sources);
+        return;
+    }
     finish_job(&j, n->sources);
     fg_info("knowledge: job %s done: %ld documents, %ld failed, %.0f ms", n->id, j.done, j.failed,
             (double)(fg_clock_mono_ns() - t0) / 1e6);
@@ -409,7 +428,7 @@ void fg__kn_jobs_stop(fg_knowledge *kn)
     if (!kn->thread_started)
         return;
     pthread_mutex_lock(&kn->jmu);
-    kn->stopping = true;
+    __atomic_store_n(&kn->stopping, true, __ATOMIC_RELAXED);
     pthread_cond_signal(&kn->jcv);
     pthread_mutex_unlock(&kn->jmu);
     pthread_join(kn->thread, NULL);

@@ -155,6 +155,9 @@ void fg__kn_job_progress(kn_job_ctx *j);
 
 /* jobs.c */
 void fg__kn_jobs_stop(fg_knowledge *kn);
+/* True once the ingestion thread was asked to stop (the job in hand is left
+ * queued and runs again at the next start). */
+bool fg__kn_stopping(fg_knowledge *kn);
 /* A copy of v with every object key starting lower case (the task speaks
  * PascalCase, the API camelCase). */
 json_t *fg__kn_camelize(const json_t *v);
