@@ -49,6 +49,7 @@ function startSite() {
   return new Promise((resolve) => {
     const srv = http.createServer((req, res) => {
       if (req.url === '/old') { res.writeHead(301, { location: '/guide.html' }); return res.end(); }
+      if (req.url.startsWith('/loop')) { res.writeHead(302, { location: `/loop${req.url.length}` }); return res.end(); }
       const p = PAGES[req.url];
       if (!p) { res.writeHead(404); return res.end('no'); }
       res.writeHead(200, { 'content-type': p[0], etag: '"v1"' });
@@ -153,14 +154,15 @@ test('uploads and URLs are ingested; bad documents each get an error and nothing
     `${siteUrl}/big.txt`, 'ftp://example.com/x'];
   const bad = await api('POST', `/knowledgebases/${kbId}/ingestionjobs`, { urls });
   assert.equal(bad.status, 400, 'an ftp URL is refused up front');
-  const ok = await api('POST', `/knowledgebases/${kbId}/ingestionjobs`, { urls: urls.slice(0, 5) });
+  const ok = await api('POST', `/knowledgebases/${kbId}/ingestionjobs`, { urls: [...urls.slice(0, 5), `${siteUrl}/loop`] });
   assert.equal(ok.status, 202);
   const j2 = await waitJob(kbId, ok.json.jobId);
-  assert.equal(j2.done, 5);
-  assert.equal(j2.failed, 2, JSON.stringify(j2.errors));
+  assert.equal(j2.done, 6);
+  assert.equal(j2.failed, 3, JSON.stringify(j2.errors));
   const e2 = Object.fromEntries(j2.errors.map((e) => [e.source, e.message]));
   assert.match(e2[`${siteUrl}/missing`], /404/);
   assert.match(e2[`${siteUrl}/big.txt`], /larger than/);
+  assert.match(e2[`${siteUrl}/loop`], /more than 5 redirects/);
 
   const d = await api('GET', `/knowledgebases/${kbId}/documents`);
   const ready = d.json.documents.filter((x) => x.status === 'ready').map((x) => x.source).sort();
