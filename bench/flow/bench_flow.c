@@ -2,6 +2,8 @@
  *  chain    - 100 states alternating Pass (Parameters + intrinsics) and Choice
  *  map      - a Map over 10,000 items with a Choice inside
  *  parallel - a Parallel state with 10 branches of 3 Pass states
+ *  jsonata  - the chain written in JSONata: Pass states whose Output and Assign are
+ *             {% %} expressions, Choice states with a Condition, a variable carried along
  * History is off. Prints state transitions per second (median of runs). */
 #include "flow/flow.h"
 
@@ -78,6 +80,44 @@ static json_t *parallel_def(void)
     }
     return json_pack("{s:s,s:{s:{s:s,s:o,s:b}}}", "StartAt", "P", "States", "P", "Type", "Parallel",
                      "Branches", branches, "End", 1);
+}
+
+/* The chain in JSONata: each Pass computes its Output from $states.input and a
+ * variable it also updates; each Choice tests a Condition. */
+static json_t *jsonata_def(int n)
+{
+    json_t *states = json_object();
+    for (int i = 0; i < n; i++) {
+        char name[32], next[32];
+        snprintf(name, sizeof name, "S%d", i);
+        snprintf(next, sizeof next, "S%d", i + 1);
+        json_t *s;
+        if (i % 2 == 0) {
+            s = json_pack("{s:s,s:{s:s,s:s,s:s,s:s},s:{s:s}}", "Type", "Pass", "Output",
+                          "count", "{% $states.input.count + 1 %}",
+                          "label", "{% 'step ' & $states.input.count & ' of ' & $states.input.name %}",
+                          "name", "{% $states.input.name %}", "flag", "on",
+                          "Assign", "total", "{% $total + $states.input.count %}");
+            if (i == n - 1)
+                json_object_set_new(s, "End", json_true());
+            else
+                json_object_set_new(s, "Next", json_string(next));
+        } else {
+            s = json_pack("{s:s,s:[{s:s,s:s}],s:s}", "Type", "Choice", "Choices", "Condition",
+                          "{% $states.input.count >= 0 %}", "Next", next, "Default", "Fail");
+        }
+        json_object_set_new(states, name, s);
+    }
+    json_object_set_new(states, "Fail", json_pack("{s:s,s:s}", "Type", "Fail", "Error", "Negative"));
+    if (n % 2 == 0) {
+        char last[32];
+        snprintf(last, sizeof last, "S%d", n);
+        json_object_set_new(states, last, json_pack("{s:s,s:s}", "Type", "Succeed", "Output",
+                                                    "{% $merge([$states.input, {'total': $total}]) %}"));
+    }
+    json_t *init = json_pack("{s:s,s:{s:i},s:s}", "Type", "Pass", "Assign", "total", 0, "Next", "S0");
+    json_object_set_new(states, "Init", init);
+    return json_pack("{s:s,s:s,s:o}", "QueryLanguage", "JSONata", "StartAt", "Init", "States", states);
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -179,6 +219,14 @@ int main(int argc, char **argv)
         dump(dump_dir, "parallel", d, in);
     else
         bench("parallel", d, in, 5000, runs);
+    json_decref(d);
+    json_decref(in);
+    d = jsonata_def(100);
+    in = json_pack("{s:i,s:s}", "count", 0, "name", "bench");
+    if (dump_dir)
+        dump(dump_dir, "jsonata", d, in);
+    else
+        bench("jsonata", d, in, 500, runs);
     json_decref(d);
     json_decref(in);
     return 0;

@@ -2,7 +2,10 @@
  * store, builds the gateway and the routes, runs the server until SIGTERM or
  * SIGINT, then shuts down gracefully. */
 #include "app/ops_routes.h"
+#include "assist/assist.h"
 #include "auth/auth.h"
+#include "cache/cache.h"
+#include "cache/gateway.h"
 #include "chat/chat.h"
 #include "cli/args.h"
 #include "config/config.h"
@@ -12,6 +15,8 @@
 #include "knowledge/knowledge.h"
 #include "llm/llm.h"
 #include "store/store.h"
+#include "tasks/llm_tasks.h"
+#include "tasks/http_tasks.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,9 +35,13 @@ typedef struct app {
     fg_store *store;
     fg_llm *llm;
     fg_auth *auth;
+    fg_cache *cache;
+    fg_cache_gateway *gateway_cache;
     fg_chat *chat;
     fg_knowledge *knowledge;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
+    fg_assist *assist;
+    fg_tasks_http *http_tasks;
     fg_http_router *router;
     fg_http_server *server;
 } app;
@@ -46,6 +55,7 @@ static void on_worker_start(fg_http_worker *w, void *ud)
 static void on_worker_stop(fg_http_worker *w, void *ud)
 {
     app *a = ud;
+    fg_tasks_http_worker_stop(a->http_tasks, w);
     fg_llm_worker_stop(a->llm, w);
 }
 
@@ -112,8 +122,15 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (!a->tasks)
         return fg_failf(eb, FG_ENOMEM, "out of memory creating the task registry");
     /* 1. test doubles from the configuration (assistants.test_retrieve_file)  */
+    if (fg_assist_register_test_tasks(a->tasks, a->cfg, eb))
+        return FG_EINVAL;
     /* 2. LLM tasks: bedrock:invokeModel, sagemaker:invokeEndpoint, llm:invoke  */
+    if (fg_tasks_register_llm(a->tasks, a->llm, a->cfg))
+        return fg_failf(eb, FG_ENOMEM, "out of memory registering the LLM tasks");
     /* 3. HTTP tasks: http:invoke, lambda:invoke                               */
+    a->http_tasks = fg_tasks_http_create(a->cfg, eb);
+    if (!a->http_tasks || fg_tasks_register_http(a->tasks, a->http_tasks))
+        return fg_failf(eb, FG_EINVAL, "cannot register the HTTP tasks");
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
     if (fg_knowledge_register_tasks(a->tasks, a->knowledge) != 0)
         return fg_failf(eb, FG_ENOMEM, "out of memory registering the knowledge tasks");
@@ -141,6 +158,7 @@ static int run(app *a)
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
         fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
+        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb) ||
         fg_knowledge_create(a->cfg, a->store, a->llm, a->auth, &a->knowledge, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
@@ -153,9 +171,16 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
-    a->chat = fg_chat_create(a->cfg, a->llm);
+    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache, a->auth);
+    fg_cache_gateway_attach(a->gateway_cache, a->llm);
+    a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     fg_knowledge_register_routes(a->knowledge, a->router);
+    if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
+        fprintf(stderr, "flowgate serve: %s\n", eb.msg);
+        return 1;
+    }
+    fg_assist_register_routes(a->assist, a->router);
     /* Workers inherit a mask with SIGTERM/SIGINT blocked; this thread waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -223,8 +248,12 @@ int fg_app_cmd_serve(int argc, char **argv)
     rc = run(&a);
     fg_http_router_free(a.router);
     fg_chat_free(a.chat);
+    fg_assist_free(a.assist);
     fg_knowledge_free(a.knowledge);
+    fg_cache_gateway_free(a.gateway_cache);
+    fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
+    fg_tasks_http_free(a.http_tasks);
     fg_llm_free(a.llm);
     fg_auth_free(a.auth);
     fg_store_close(a.store);

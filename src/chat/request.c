@@ -1,17 +1,32 @@
 #include "chat/chat_int.h"
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-fg_chat *fg_chat_create(const fg_config *cfg, fg_llm *llm)
+fg_chat *fg_chat_create(const fg_config *cfg, fg_llm *llm, fg_auth *auth, fg_store *store,
+                        fg_cache *cache)
 {
     fg_chat *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->llm = llm;
+    c->auth = auth;
+    c->store = store;
+    c->cache = cache;
+    c->history_turns = (long)fg_config_int(cfg, "chat.history_turns");
+    c->max_chats_per_socket = (int)fg_config_int(cfg, "chat.max_chats_per_socket");
+    c->cache_enabled = cache && fg_config_bool(cfg, "cache.enabled");
+    int mode = fg_cache_mode_parse(fg_config_str(cfg, "cache.mode"));
+    c->cache_mode = mode < 0 ? FG_CACHE_EXACT : (fg_cache_mode)mode;
+    const char *em = fg_config_str(cfg, "cache.embedding_model");
+    snprintf(c->embedding_model, sizeof c->embedding_model, "%s", em ? em : "");
+    if (c->cache_enabled && c->cache_mode == FG_CACHE_SEMANTIC && !c->embedding_model[0])
+        fg_log(FG_LOG_WARN, NULL, "cache.mode is semantic but cache.embedding_model is not set: the chat "
+                                  "API caches by exact key only");
     c->default_max_tokens = (long)fg_config_int(cfg, "chat.default_max_tokens");
     c->default_temperature = fg_config_num(cfg, "chat.default_temperature");
     const char *m = fg_config_str(cfg, "chat.default_model");
@@ -30,9 +45,13 @@ void fg_chat_register_routes(fg_chat *chat, fg_http_router *r)
 {
     fg_http_router_add(r, "GET", "/ws", fg__chat_ws_route, chat);
     fg_http_router_add(r, "POST", "/RestLambda", fg__chat_rest_route, chat);
+    fg_http_router_add(r, "GET", "/chats", fg__chat_list_route, chat);
+    fg_http_router_add(r, "GET", "/chats/{chat_id}", fg__chat_get_route, chat);
+    fg_http_router_add(r, "DELETE", "/chats/{chat_id}", fg__chat_delete_route, chat);
 }
 
-json_t *fg__chat_canonical(const fg_chat *chat, const json_t *body, char *msg, size_t n)
+json_t *fg__chat_canonical(const fg_chat *chat, const json_t *body, const json_t *history, char *msg,
+                           size_t n)
 {
     const char *prompt = fg_json_str(body, "prompt", NULL);
     if (!prompt) {
@@ -58,8 +77,9 @@ json_t *fg__chat_canonical(const fg_chat *chat, const json_t *body, char *msg, s
                          "integer, stop_sequences an array of strings");
         return NULL;
     }
-    json_t *canon = json_pack("{s:s,s:[{s:s,s:s}],s:f,s:I}", "model", model, "messages", "role", "user",
-                              "content", prompt, "temperature",
+    json_t *messages = history ? json_deep_copy(history) : json_array();
+    json_array_append_new(messages, json_pack("{s:s,s:s}", "role", "user", "content", prompt));
+    json_t *canon = json_pack("{s:s,s:o,s:f,s:I}", "model", model, "messages", messages, "temperature",
                               t ? json_number_value(t) : chat->default_temperature, "max_tokens",
                               (json_int_t)(mt ? json_integer_value(mt) : chat->default_max_tokens));
     if (stop && json_array_size(stop))

@@ -5,7 +5,9 @@
  * chats run at once on one socket; {"action":"cancel","chat_id":..} stops one
  * (and its upstream request); errors come as
  *   {"error":{"message":..,"type":..},"chat_id":..,"has_more_messages":"false"}.
- * Frames go only to the socket that asked. */
+ * Frames go only to the socket that asked. The caller is authenticated at the
+ * upgrade (fg_auth_request); chats, history and cache entries are its
+ * account's. A cache hit is one frame with "cached":"true". */
 #include "chat/chat_int.h"
 
 #include "core/json.h"
@@ -16,13 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CHATS_PER_SOCKET 16
+#define MAX_ANSWER_BYTES (64u << 20)
 
 typedef struct ws_conn ws_conn;
 
+/* One chat answering on the socket: waiting for the cache's decision (turn),
+ * then streaming (call). */
 typedef struct ws_chat {
     ws_conn *conn;
+    fg__chat_turn *turn;
     fg_llm_call *call;
+    fg_buf text; /* the answer so far, for history and the cache */
+    bool overflow;
     char chat_id[128];
     struct ws_chat *next;
 } ws_chat;
@@ -30,6 +37,7 @@ typedef struct ws_chat {
 struct ws_conn {
     fg_chat *chat;
     fg_ws *ws;
+    char account_id[64];
     ws_chat *chats;
     int nchats;
     bool closed;
@@ -63,7 +71,8 @@ static void send_error(ws_conn *c, const char *chat_id, const char *type, const 
     fg_buf_free(&b);
 }
 
-static void send_completion(ws_conn *c, const char *chat_id, const char *text, size_t len, bool more)
+static void send_completion(ws_conn *c, const char *chat_id, const char *text, size_t len, bool more,
+                            bool cached)
 {
     fg_buf b;
     fg_buf_init(&b, 0);
@@ -71,12 +80,15 @@ static void send_completion(ws_conn *c, const char *chat_id, const char *text, s
     fg_json_escape(&b, text, len);
     fg_buf_puts(&b, ",\"chat_id\":");
     fg_json_escape(&b, chat_id, strlen(chat_id));
-    fg_buf_printf(&b, ",\"cached\":\"false\",\"has_more_messages\":\"%s\"}", more ? "true" : "false");
+    fg_buf_printf(&b, ",\"cached\":\"%s\",\"has_more_messages\":\"%s\"}", cached ? "true" : "false",
+                  more ? "true" : "false");
     send_frame(c, &b);
     fg_buf_free(&b);
 }
 
-static void chat_remove(ws_chat *ch)
+/* The chat is over: frees it, and the connection after its last chat once
+ * the socket closed. */
+static void chat_finish(ws_chat *ch)
 {
     ws_conn *c = ch->conn;
     for (ws_chat **pp = &c->chats; *pp; pp = &(*pp)->next)
@@ -85,6 +97,8 @@ static void chat_remove(ws_chat *ch)
             break;
         }
     c->nchats--;
+    fg__chat_turn_free(ch->turn);
+    fg_buf_free(&ch->text);
     free(ch);
     if (c->closed && !c->chats)
         free(c);
@@ -95,28 +109,51 @@ static void sink_begin(fg_llm_call *call) {}
 static void sink_event(fg_llm_call *call, const fg_llm_event *ev)
 {
     ws_chat *ch = fg_llm_call_sink_data(call);
-    if (ev->type == FG_LLM_EV_TEXT && ev->len)
-        send_completion(ch->conn, ch->chat_id, ev->text, ev->len, true);
+    if (ev->type != FG_LLM_EV_TEXT || !ev->len)
+        return;
+    if (fg_buf_append(&ch->text, ev->text, ev->len))
+        ch->overflow = true;
+    send_completion(ch->conn, ch->chat_id, ev->text, ev->len, true, false);
 }
 
 static void sink_end(fg_llm_call *call)
 {
     ws_chat *ch = fg_llm_call_sink_data(call);
-    send_completion(ch->conn, ch->chat_id, "", 0, false);
-    chat_remove(ch);
+    send_completion(ch->conn, ch->chat_id, "", 0, false, false);
+    if (!ch->overflow)
+        fg__chat_turn_complete(ch->turn, ch->text.data, ch->text.len, fg_llm_call_input_tokens(call),
+                               fg_llm_call_output_tokens(call));
+    chat_finish(ch);
 }
 
+/* Cancelled or failed: nothing is recorded or cached. */
 static void sink_fail(fg_llm_call *call, int status, const char *type, const char *msg)
 {
     ws_chat *ch = fg_llm_call_sink_data(call);
     if (status == 499)
-        send_completion(ch->conn, ch->chat_id, "", 0, false); /* cancelled: the stream ends */
+        send_completion(ch->conn, ch->chat_id, "", 0, false, false); /* cancelled: the stream ends */
     else
         send_error(ch->conn, ch->chat_id, type, msg);
-    chat_remove(ch);
+    chat_finish(ch);
 }
 
 static const fg_llm_sink_ops ws_sink = {sink_begin, sink_event, sink_end, sink_fail};
+
+/* The cache answered (one frame with "cached": "true"), or the question goes
+ * upstream. */
+static void on_decided(fg__chat_turn *t, const fg_cache_hit *hit, void *ud)
+{
+    ws_chat *ch = ud;
+    ws_conn *c = ch->conn;
+    if (hit) {
+        send_completion(c, ch->chat_id, hit->response, hit->len, false, true);
+        chat_finish(ch);
+        return;
+    }
+    fg_llm_call_start(c->chat->llm, fg_ws_worker(c->ws), "/ws", fg__chat_turn_request(t), &ws_sink, ch,
+                      &ch->call);
+    /* The call may have finished already (an unknown model): then ch is gone. */
+}
 
 static ws_chat *find_chat(ws_conn *c, const char *chat_id)
 {
@@ -142,24 +179,42 @@ static void send_message(ws_conn *c, json_t *frame)
         send_error(c, chat_id, "invalid_request_error", "this chat is already answering a message");
         return;
     }
-    if (c->nchats >= MAX_CHATS_PER_SOCKET) {
+    if (c->nchats >= c->chat->max_chats_per_socket) {
         send_error(c, chat_id, "rate_limited", "too many chats at once on this connection");
         return;
     }
-    char msg[300];
-    json_t *canon = fg__chat_canonical(c->chat, frame, msg, sizeof msg);
-    if (!canon) {
-        send_error(c, chat_id, "invalid_request_error", msg);
+    ws_chat *ch = calloc(1, sizeof *ch);
+    if (!ch) {
+        send_error(c, chat_id, "internal_error", "out of memory");
         return;
     }
-    ws_chat *ch = calloc(1, sizeof *ch);
     ch->conn = c;
+    fg_buf_init(&ch->text, MAX_ANSWER_BYTES);
     snprintf(ch->chat_id, sizeof ch->chat_id, "%s", chat_id);
     ch->next = c->chats;
     c->chats = ch;
     c->nchats++;
-    fg_llm_call_start(c->chat->llm, fg_ws_worker(c->ws), "/ws", canon, &ws_sink, ch, &ch->call);
-    /* The call may have finished already (an unknown model): then ch is gone. */
+    char msg[300];
+    if (fg__chat_turn_begin(c->chat, fg_ws_worker(c->ws), c->account_id, ch->chat_id, frame, on_decided,
+                            ch, &ch->turn, msg, sizeof msg)) {
+        send_error(c, ch->chat_id, "invalid_request_error", msg);
+        chat_finish(ch);
+    }
+    /* The turn may have ended already (a cache hit, an unknown model). */
+}
+
+/* Cancel: the upstream call stops (its sink ends the stream), or a turn
+ * still waiting for its embedding is dropped. */
+static void cancel_chat(ws_chat *ch, bool send_end)
+{
+    if (ch->call) {
+        fg_llm_call_cancel(ch->call);
+        return;
+    }
+    fg__chat_turn_cancel(ch->turn);
+    if (send_end)
+        send_completion(ch->conn, ch->chat_id, "", 0, false, false);
+    chat_finish(ch);
 }
 
 static void on_message(fg_ws *ws, bool binary, const char *data, size_t len, void *ud)
@@ -178,8 +233,8 @@ static void on_message(fg_ws *ws, bool binary, const char *data, size_t len, voi
     } else if (strcmp(action, "cancel") == 0) {
         const char *chat_id = fg_json_str(frame, "chat_id", "");
         ws_chat *ch = find_chat(c, chat_id);
-        if (ch && ch->call)
-            fg_llm_call_cancel(ch->call);
+        if (ch)
+            cancel_chat(ch, true);
         else
             send_error(c, chat_id, "not_found", "no answer in progress for this chat_id");
     } else {
@@ -201,19 +256,14 @@ static void on_close(fg_ws *ws, int code, void *ud)
 {
     ws_conn *c = ud;
     c->closed = true;
-    if (!c->chats) {
-        free(c);
-        return;
-    }
     /* Cancel every chat: each one removes itself, the last frees c. */
     while (c->chats) {
-        ws_chat *ch = c->chats;
-        if (!c->chats->next) {
-            fg_llm_call_cancel(ch->call);
+        bool last = !c->chats->next;
+        cancel_chat(c->chats, false);
+        if (last)
             return;
-        }
-        fg_llm_call_cancel(ch->call);
     }
+    free(c);
 }
 
 void fg__chat_ws_route(fg_http_req *req, void *ud)
@@ -224,8 +274,16 @@ void fg__chat_ws_route(fg_http_req *req, void *ud)
         fg_http_respond_error(req, 426, "upgrade_required", "connect with a WebSocket client");
         return;
     }
+    fg_principal p;
+    if (fg_auth_request(chat->auth, req, FG_ACCESS_USER, &p))
+        return; /* answered 401/403 before the upgrade */
     ws_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        fg_http_respond_error(req, 503, "unavailable", "out of memory");
+        return;
+    }
     c->chat = chat;
+    snprintf(c->account_id, sizeof c->account_id, "%s", p.account_id);
     fg_ws_opts opts = {.max_message_bytes = chat->ws_max_message, .ping_interval_ms = chat->ws_ping_ms};
     static const fg_ws_cbs cbs = {on_message, on_drain, on_close};
     fg_errbuf eb;

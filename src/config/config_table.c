@@ -45,6 +45,67 @@ const fg_conf_key fg_config_table[] = {
      "temperature when a request does not say."},
     {"chat.default_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
      "Model used when a request names none."},
+    {"chat.history_turns", FG_CT_INT, "10", 0, 1000, NULL, 0,
+     "Past turns of a chat_id (a message and its answer each) sent to the model with a new "
+     "message; 0 sends none. Every turn is kept in the store either way (GET /chats/{chat_id})."},
+    {"chat.max_chats_per_socket", FG_CT_INT, "16", 1, 4096, NULL, 0,
+     "Chats answering at once on one WebSocket; one more gets an error frame."},
+
+    {"cache", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The question-answer cache (docs/cache.md): answers of the chat API, and of the "
+     "OpenAI/Anthropic/Bedrock routes that opt in, kept per account."},
+    {"cache.enabled", FG_CT_BOOL, "true", 0, 0, NULL, 0,
+     "Read and write the cache. Off: every question goes upstream."},
+    {"cache.mode", FG_CT_ENUM, "exact", 0, 0, "exact|normalised|semantic", 0,
+     "exact: the seed's key (node_id + prompt, case-sensitive); normalised: model, messages "
+     "and parameters with white space and case folded; semantic: the most similar cached "
+     "prompt of the namespace by embedding cosine (needs cache.embedding_model). Exact "
+     "entries (imports) are always looked up first."},
+    {"cache.ttl_seconds", FG_CT_INT, "0", 0, 315360000, NULL, 0,
+     "Lifetime of a new entry; 0: entries never expire (the seed's behaviour)."},
+    {"cache.semantic_threshold", FG_CT_NUM, "0.95", 0, 1, NULL, 0,
+     "Lowest cosine similarity between two prompts' embeddings that counts as a hit."},
+    {"cache.embedding_model", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Model (from models:) that embeds prompts for the semantic mode; its deployments must "
+     "compute embeddings."},
+    {"cache.hnsw_min_entries", FG_CT_INT, "20000", 0, 100000000, NULL, 0,
+     "Semantic lookups scan every vector of a namespace exactly until it has this many, then "
+     "use an HNSW graph; 0: always scan."},
+    {"cache.max_entries", FG_CT_INT, "1000000", 1, 100000000, NULL, 0,
+     "Entries kept at most (memory and store); the oldest go first."},
+    {"cache.max_response_bytes", FG_CT_INT, "1048576", 1, 67108864, NULL, 0,
+     "Answers bigger than this are not cached."},
+    {"cache.gateway_routes", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Gateway paths whose answers are cached without being asked: space-separated path "
+     "prefixes (e.g. \"/v1/chat/completions /v1/messages /model/\"). Other requests opt in "
+     "with the header x-flowgate-cache: use; bypass skips the cache, refresh replaces the "
+     "entry. The semantic mode caches gateway answers by normalised key."},
+    {"cache.gateway_keys", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "API key ids (space-separated) whose gateway requests are cached without being asked."},
+
+    {"assistants", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The seed assistants' inference endpoints POST /bedrock_claude_messages_api and "
+     "POST /bedrock_converse_api (docs/assistants.md)."},
+    {"assistants.default_workflow", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Workflow a request runs when it names none (/bedrock_claude_messages_api): the account's "
+     "workflow of this name, else the one in assistants.workflows."},
+    {"assistants.workflows", FG_CT_LIST, NULL, 0, 0, NULL, 0,
+     "Workflows every account may run when it has none of that name itself."},
+    {"assistants.workflows[].name", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Name requests use (assistant_parameters.workflow_params.workflow_id)."},
+    {"assistants.workflows[].file", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Amazon States Language definition (JSON), compiled at start."},
+    {"assistants.workflows[].description", FG_CT_STR, NULL, 0, 0, NULL, 0, "What the workflow does."},
+    {"assistants.max_messages", FG_CT_INT, "1000", 1, 100000, NULL, 0,
+     "Messages one request may carry; more get 422."},
+    {"assistants.max_message_bytes", FG_CT_INT, "262144", 1, 67108864, NULL, 0,
+     "Bytes of text one message may carry; more get 422."},
+    {"assistants.workflow_timeout_ms", FG_CT_INT, "120000", 0, 3600000, NULL, 0,
+     "A workflow still running after this long is stopped (its model calls aborted) and the "
+     "request answered 504. 0: no limit."},
+    {"assistants.test_retrieve_file", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Test double: answer the Retrieve task (aws-sdk:bedrockagentruntime:retrieve) from this JSON "
+     "file instead of a knowledge base (docs/assistants.md)."},
 
     {"log", FG_CT_SECTION, NULL, 0, 0, NULL, 0, "Logging (JSON lines on standard error)."},
     {"log.level", FG_CT_ENUM, "info", 0, 0, "debug|info|warn|error", 0, "Lowest level logged."},
@@ -159,5 +220,90 @@ const fg_conf_key fg_config_table[] = {
      "Price of one million input tokens."},
     {"prices[].output_per_mtok", FG_CT_NUM, "0", 0, 1000000, NULL, 0,
      "Price of one million output tokens."},
+
+    {"fetch", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "Outbound fetches made for users: the crawler and the http:invoke task "
+     "(docs/crawler.md, docs/workflows.md)."},
+    {"fetch.allow_private", FG_CT_BOOL, "false", 0, 0, NULL, 0,
+     "Allow private addresses (10/8, 172.16/12, 192.168/16, CGNAT 100.64/10, IPv6 ULA "
+     "fc00::/7). Checked on the address connected to, after DNS and on every redirect."},
+    {"fetch.allow_loopback", FG_CT_BOOL, "false", 0, 0, NULL, 0,
+     "Allow loopback addresses (127/8, ::1), e.g. for a site on this machine."},
+    {"fetch.allow_hosts", FG_CT_STRLIST, NULL, 0, 0, NULL, 0,
+     "Host names that may be fetched whatever their address, e.g. [wiki.internal]."},
+    {"fetch.allow_cidrs", FG_CT_STRLIST, NULL, 0, 0, NULL, 0,
+     "Address ranges that may be fetched even when private, link-local or reserved, "
+     "e.g. [10.20.0.0/16, fd00:1::/64]."},
+    {"fetch.user_agent", FG_CT_STR, "flowgate-crawler/0.1", 0, 0, NULL, 0,
+     "User-Agent of crawler requests; its first word is the token matched in robots.txt."},
+    {"fetch.timeout_ms", FG_CT_INT, "30000", 100, 3600000, NULL, 0,
+     "Total time for one fetched page or http:invoke request."},
+    {"fetch.connect_timeout_ms", FG_CT_INT, "10000", 100, 600000, NULL, 0,
+     "Time to connect to a fetched host."},
+    {"fetch.max_redirects", FG_CT_INT, "5", 0, 20, NULL, 0,
+     "Redirects followed for one crawled URL; each target is checked again."},
+    {"fetch.max_page_bytes", FG_CT_INT, "10485760", 1024, 1073741824, NULL, 0,
+     "Largest crawled page; a bigger one is an error for that URL."},
+    {"fetch.max_response_bytes", FG_CT_INT, "1048576", 1024, 67108864, NULL, 0,
+     "Largest response body of an http:invoke task (a bigger one fails the task)."},
+    {"fetch.content_types", FG_CT_STRLIST,
+     "[text/html, application/xhtml+xml, text/plain, text/markdown, application/pdf]", 0, 0,
+     NULL, 0, "Media types the crawler keeps; other pages are reported as errors."},
+    {"fetch.max_pages", FG_CT_INT, "1000", 1, 10000000, NULL, 0,
+     "Pages one crawl fetches at most (a crawl's max_pages may ask for fewer)."},
+    {"fetch.max_concurrency", FG_CT_INT, "16", 1, 256, NULL, 0,
+     "Requests one crawl has in flight at most (CONCURRENT_REQUESTS is capped to this)."},
+    {"fetch.max_url_length", FG_CT_INT, "2048", 64, 65536, NULL, 0,
+     "Longer URLs are not followed (crawler traps)."},
+    {"fetch.max_query_params", FG_CT_INT, "16", 0, 1000, NULL, 0,
+     "URLs with more query parameters are not followed (crawler traps)."},
+    {"fetch.max_links_per_page", FG_CT_INT, "2000", 1, 1000000, NULL, 0,
+     "Links taken from one page at most."},
+    {"fetch.max_crawl_delay_ms", FG_CT_INT, "60000", 0, 3600000, NULL, 0,
+     "Ceiling on a robots.txt Crawl-delay."},
+
+    {"connections", FG_CT_LIST, NULL, 0, 0, NULL, 0,
+     "Connections for http:invoke's Authentication.ConnectionArn (EventBridge-style): "
+     "credentials and parameters added to the request."},
+    {"connections[].name", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "Name; a ConnectionArn matches it as the whole ARN, or as the NAME in "
+     "arn:...:connection/NAME[/id]."},
+    {"connections[].arn", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Full ARN a ConnectionArn may name instead."},
+    {"connections[].authorization_type", FG_CT_ENUM, "none", 0, 0, "none|basic|api_key", 0,
+     "basic: Authorization: Basic from username and password; api_key: a header "
+     "api_key_name: api_key_value."},
+    {"connections[].username", FG_CT_STR, NULL, 0, 0, NULL, 0, "Basic authorization user."},
+    {"connections[].password", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_SECRET,
+     "Basic authorization password; use ${ENV_VAR}."},
+    {"connections[].api_key_name", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "Header that carries the API key, e.g. x-api-key."},
+    {"connections[].api_key_value", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_SECRET,
+     "The API key; use ${ENV_VAR}."},
+    {"connections[].headers", FG_CT_MAP, NULL, 0, 0, NULL, 0,
+     "Headers added to every request through the connection."},
+    {"connections[].query", FG_CT_MAP, NULL, 0, 0, NULL, 0,
+     "Query parameters added to every request through the connection."},
+
+    {"functions", FG_CT_LIST, NULL, 0, 0, NULL, 0,
+     "Functions for lambda:invoke and arn:aws:lambda:...:function:NAME: an HTTP endpoint "
+     "that receives the payload as JSON, or a local executable (JSON on stdin and stdout)."},
+    {"functions[].name", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
+     "FunctionName it answers to (also as the NAME of a function ARN)."},
+    {"functions[].url", FG_CT_STR, NULL, 0, 0, NULL, 0,
+     "HTTP endpoint: the payload is POSTed as JSON and the JSON answer is the result "
+     "(not subject to fetch.allow_*: the configuration is trusted)."},
+    {"functions[].command", FG_CT_STRLIST, NULL, 0, 0, NULL, 0,
+     "Executable and arguments, e.g. [/usr/bin/python3, fn.py]; reads the payload on "
+     "stdin, writes the result on stdout; exit status not 0 is a function error."},
+    {"functions[].headers", FG_CT_MAP, NULL, 0, 0, NULL, 0, "Headers sent to the endpoint."},
+    {"functions[].env", FG_CT_MAP, NULL, 0, 0, NULL, 0,
+     "Environment of the executable: these variables plus PATH, HOME, LANG and TZ from "
+     "flowgate's own (nothing else of flowgate's environment is passed on)."},
+    {"functions[].timeout_ms", FG_CT_INT, "30000", 10, 900000, NULL, 0,
+     "Time one invocation may take; then it is killed (Sandbox.Timedout)."},
+    {"functions[].max_output_bytes", FG_CT_INT, "6291456", 1024, 67108864, NULL, 0,
+     "Largest result (Lambda's limit is 6 MB); more fails the invocation."},
+
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };

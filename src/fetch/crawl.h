@@ -20,6 +20,9 @@ typedef struct fg_fetch_page {
     const char *etag;          /* NULL when the response had none */
     const char *last_modified; /* NULL when the response had none */
     int depth;                 /* start URLs are 1 */
+    const char *link_text;     /* text of the link that led here ("" for start URLs) */
+    const char *referrer;      /* the page that linked here, NULL for start URLs */
+    int status;                /* HTTP status (200) */
 } fg_fetch_page;
 
 /* What an earlier crawl saw of a URL: sent as If-None-Match/If-Modified-Since,
@@ -49,5 +52,19 @@ typedef struct fg_fetch_crawl_hooks {
  * or an error code with eb filled when the options are invalid. */
 int fg_fetch_crawl(const fg_config *cfg, const json_t *options, const fg_fetch_crawl_hooks *hooks,
                    fg_errbuf *eb);
+
+/* What a crawl did, for summaries (fg_fetch_crawl_stats). */
+typedef struct fg_fetch_crawl_stats {
+    size_t pages;      /* pages handed to hooks->page */
+    size_t unchanged;  /* pages reported unchanged */
+    size_t errors;     /* URLs reported to hooks->error */
+    size_t skipped;    /* links not followed (patterns, extensions, host, robots, limits) */
+    size_t requests;   /* HTTP requests made, robots.txt included */
+    double seconds;
+} fg_fetch_crawl_stats;
+
+/* fg_fetch_crawl that also fills *stats (may be NULL). */
+int fg_fetch_crawl_ex(const fg_config *cfg, const json_t *options, const fg_fetch_crawl_hooks *hooks,
+                      fg_fetch_crawl_stats *stats, fg_errbuf *eb);
 
 #endif

@@ -302,7 +302,7 @@ fg__rule *fg__rule_compile(const json_t *v, const char *pointer, bool top, fg__r
     const char *k;
     json_t *x;
     json_object_foreach((json_t *)v, k, x) {
-        bool ok = false;
+        bool ok = top && !strcmp(k, "Assign"); /* variables set when the rule matches */
         for (size_t i = 0; i < FG_ARRAY_LEN(known) && !ok; i++)
             ok = !strcmp(k, known[i]);
         for (size_t i = 0; i < FG_ARRAY_LEN(ops) && !ok; i++)
@@ -408,8 +408,8 @@ static bool compare(const fg__rule *r, json_t *v, json_t *x)
 static json_t *lookup(const fg__jp *p, fg__eval_ctx *cx)
 {
     int err;
-    json_t *doc = fg__jp_is_context(p) ? fg__context(cx) : cx->input;
-    return fg__jp_eval(p, doc, cx->max_results, &err);
+    json_t *doc = fg__path_doc(p, cx);
+    return doc ? fg__jp_eval(p, doc, cx->max_results, &err) : NULL;
 }
 
 static int eval_cmp(const fg__rule *r, fg__eval_ctx *cx)

@@ -3,7 +3,9 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "config/config.h"
 #include "flow/flow_int.h"
+#include "tasks/http_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ static void print_json(FILE *out, const json_t *v)
 }
 
 typedef struct run_opts {
-    const char *input, *input_file, *task_result;
+    const char *input, *input_file, *task_result, *config;
     bool history, virtual_time;
     long max_transitions;
 } run_opts;
@@ -78,6 +80,50 @@ static void print_problems(const char *file, const json_t *problems)
                 json_string_value(json_object_get(p, "message")));
 }
 
+static int no_integration(fg_flow_task *t, void *ud)
+{
+    fg_flow_task_fail(t, "States.Runtime", "No task integration handles this resource");
+    return 0;
+}
+
+/* The task integrations built into `flowgate run`: the HTTP tasks (http:invoke,
+ * lambda:invoke and function ARNs, from the configuration's fetch.*,
+ * connections[] and functions[]); any other resource fails at run time. */
+typedef struct run_tasks {
+    fg_config *cfg;
+    fg_tasks_http *http;
+    fg_flow_registry *reg;
+} run_tasks;
+
+static int run_tasks_create(run_tasks *rt, const char *config)
+{
+    fg_buf problems;
+    fg_buf_init(&problems, 1 << 16);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    if (fg_config_load(config, &rt->cfg, &problems)) {
+        fprintf(stderr, "%s", problems.data ? problems.data : "flowgate run: bad configuration\n");
+        fg_buf_free(&problems);
+        return 1;
+    }
+    fg_buf_free(&problems);
+    rt->http = fg_tasks_http_create(rt->cfg, &eb);
+    rt->reg = fg_flow_registry_create();
+    if (!rt->http || !rt->reg || fg_tasks_register_http(rt->reg, rt->http) ||
+        fg_flow_registry_add(rt->reg, "*", no_integration, NULL)) {
+        fprintf(stderr, "flowgate run: %s\n", eb.msg[0] ? eb.msg : "cannot set up the task integrations");
+        return 1;
+    }
+    return 0;
+}
+
+static void run_tasks_free(run_tasks *rt)
+{
+    fg_flow_registry_free(rt->reg);
+    fg_tasks_http_free(rt->http);
+    fg_config_free(rt->cfg);
+}
+
 /* Loads the definition and the input, builds the machine and runs it. */
 static int run_file(const char *file, const run_opts *ro)
 {
@@ -93,9 +139,19 @@ static int run_file(const char *file, const run_opts *ro)
     json_t *in = load_input(ro->input, ro->input_file);
     json_t *answer = ro->task_result ? load_input(ro->task_result, NULL) : NULL;
     fg_flow_registry *reg = NULL;
+    run_tasks tasks = {0};
     if (answer) {
         reg = fg_flow_registry_create();
         fg_flow_registry_add(reg, "*", answer_task, answer);
+    } else if (!ro->task_result) {
+        if (run_tasks_create(&tasks, ro->config)) {
+            run_tasks_free(&tasks);
+            json_decref(in);
+            json_decref(def);
+            return 1;
+        }
+        reg = tasks.reg;
+        tasks.reg = NULL;
     }
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
@@ -109,6 +165,7 @@ static int run_file(const char *file, const run_opts *ro)
         print_problems(file, problems);
     fg_flow_machine_free(m);
     fg_flow_registry_free(reg);
+    run_tasks_free(&tasks);
     json_decref(problems);
     json_decref(answer);
     json_decref(in);
@@ -124,7 +181,9 @@ int fg_flow_cmd_run(int argc, char **argv)
         {"input-file", FG_OPT_STR, &ro.input_file, "FILE", "read the execution input from FILE"},
         {"history", FG_OPT_FLAG, &ro.history, NULL, "also print the event history"},
         {"task-result", FG_OPT_STR, &ro.task_result, "JSON",
-         "answer every Task state with this result (no integrations are built in yet)"},
+         "answer every Task state with this result instead of running its integration"},
+        {"config", FG_OPT_STR, &ro.config, "FILE",
+         "configuration for the task integrations (fetch.*, connections[], functions[])"},
         {"virtual-time", FG_OPT_FLAG, &ro.virtual_time, NULL,
          "do not really sleep in Wait states and retries"},
         {"max-transitions", FG_OPT_INT, &ro.max_transitions, "N",
@@ -132,7 +191,8 @@ int fg_flow_cmd_run(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL},
     };
     static const fg_cli tmpl = {
-        .usage = "flowgate run FILE [--input JSON | --input-file FILE] [--history] [--task-result JSON]",
+        .usage = "flowgate run FILE [--input JSON | --input-file FILE] [--history] [--task-result JSON]\n"
+                 "                    [--config FILE]",
         .summary = "Runs an Amazon States Language state machine as an Express synchronous\n"
                    "execution and prints its output, or its error and cause (exit status 1).",
         .min_positional = 1,

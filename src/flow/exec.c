@@ -59,7 +59,11 @@ static void frame_clear_state(fg__frame *f)
             free(f->task->state_name);
             free(f->task);
         } else {
-            f->task->exec = NULL; /* freed when the handler completes it */
+            fg_flow_task *t = f->task;
+            t->exec = NULL; /* freed when the handler completes it */
+            f->task = NULL;
+            if (t->on_cancel)
+                t->on_cancel(t, t->cancel_ud);
         }
         f->task = NULL;
     }
@@ -71,6 +75,7 @@ void fg__frame_free(fg__frame *f)
         return;
     frame_clear_state(f);
     json_decref(f->raw_input);
+    json_decref(f->vars);
     json_decref(f->out);
     free(f->err);
     free(f->cause);
@@ -160,9 +165,23 @@ static void state_exited(fg_flow_exec *e, fg__frame *f, const json_t *out)
     const fg__state *s = cur_state(f);
     char type[64];
     snprintf(type, sizeof type, "%sStateExited", fg__state_type_name(s->type));
-    fg__hist_add(e, type, "stateExitedEventDetails",
-                 json_pack("{s:s,s:O,s:{s:b}}", "name", s->name, "output", out ? out : json_null(),
-                           "outputDetails", "truncated", 0));
+    json_t *d = json_pack("{s:s,s:O,s:{s:b}}", "name", s->name, "output", out ? out : json_null(),
+                          "outputDetails", "truncated", 0);
+    if (e->assigned) { /* as AWS records them: each value as JSON text */
+        json_t *av = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(e->assigned, k, v) {
+            char *text = fg__json_text(v);
+            json_object_set_new(av, k, json_string(text ? text : "null"));
+            free(text);
+        }
+        json_object_set_new(d, "assignedVariables", av);
+        json_object_set_new(d, "assignedVariablesDetails", json_pack("{s:b}", "truncated", 0));
+        json_decref(e->assigned);
+        e->assigned = NULL;
+    }
+    fg__hist_add(e, type, "stateExitedEventDetails", d);
 }
 
 static void go_to(fg_flow_exec *e, fg__frame *f, int next, json_t *out)
@@ -176,19 +195,29 @@ static void go_to(fg_flow_exec *e, fg__frame *f, int next, json_t *out)
 
 static void fail_state(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause);
 
-static void transition(fg_flow_exec *e, fg__frame *f, json_t *out)
+/* The state is left with out (stolen) for state next (-1: the state machine ends). */
+static void move_on(fg_flow_exec *e, fg__frame *f, json_t *out, int next)
 {
-    const fg__state *s = cur_state(f);
     state_exited(e, f, out);
-    if (s->next < 0) {
+    if (next < 0) {
         frame_clear_state(f);
         frame_end(e, f, out, false, NULL, NULL);
         return;
     }
-    go_to(e, f, s->next, out);
+    go_to(e, f, next, out);
+}
+
+static void transition(fg_flow_exec *e, fg__frame *f, json_t *out)
+{
+    move_on(e, f, out, cur_state(f)->next);
 }
 
 /* ---- errors, retry and catch ------------------------------------------------ */
+
+static bool eval_assign(fg_flow_exec *e, fg__frame *f, const fg__assign *a, json_t *jp_doc,
+                        json_t *result, json_t *error_output, json_t **out);
+static bool commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned);
+static void jsonata_catch(fg_flow_exec *e, fg__frame *f, const fg__catcher *c, json_t *eo);
 
 static double retry_delay(const fg__retrier *r, int attempt)
 {
@@ -233,7 +262,18 @@ static bool try_catch(fg_flow_exec *e, fg__frame *f, const char *err, const char
         if (!fg__error_matches(c->errors, err))
             continue;
         json_t *eo = fg__error_output(err, cause);
-        json_t *out;
+        json_t *out, *assigned = NULL;
+        if (s->jsonata) {
+            jsonata_catch(e, f, c, eo);
+            return true;
+        }
+        e->in_catch = true;
+        bool ok = eval_assign(e, f, c->assign, eo, NULL, NULL, &assigned);
+        e->in_catch = false;
+        if (!ok) {
+            json_decref(eo);
+            return true;
+        }
         if (c->result_path_null) {
             out = json_incref(f->raw_input);
             json_decref(eo);
@@ -246,9 +286,17 @@ static bool try_catch(fg_flow_exec *e, fg__frame *f, const char *err, const char
                 char msg[300];
                 snprintf(msg, sizeof msg, "Unable to apply ResultPath '%s' of the catcher",
                          fg__jp_text(c->result_path));
+                json_decref(assigned);
                 fail_state(e, f, "States.ResultPathMatchFailure", msg);
                 return true;
             }
+        }
+        e->in_catch = true;
+        ok = commit_assign(e, f, assigned);
+        e->in_catch = false;
+        if (!ok) {
+            json_decref(out);
+            return true;
         }
         state_exited(e, f, out);
         go_to(e, f, c->next, out);
@@ -260,7 +308,7 @@ static bool try_catch(fg_flow_exec *e, fg__frame *f, const char *err, const char
 /* The current state failed: retry, catch, or fail the frame. */
 static void handle_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause)
 {
-    if (!err) {
+    if (!err || e->in_catch) { /* a failure inside a catcher is not caught again */
         fail_state(e, f, err, cause);
         return;
     }
@@ -284,9 +332,21 @@ static void fail_state(fg_flow_exec *e, fg__frame *f, const char *err, const cha
 
 static void runtime_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *msg)
 {
-    char cause[FG_ERRMSG_MAX + 200];
-    snprintf(cause, sizeof cause, "An error occurred while executing the state '%s'. %s",
-             cur_state(f)->name, msg);
+    char cause[FG_ERRMSG_MAX + 200], entered[64] = "";
+    if (f->entered_event)
+        snprintf(entered, sizeof entered, " (entered at the event id #%d)", f->entered_event);
+    snprintf(cause, sizeof cause, "An error occurred while executing the state '%s'%s. %s",
+             cur_state(f)->name, entered, msg);
+    if (e->history && err && !strcmp(err, "States.QueryEvaluationError")) {
+        json_t *d = json_pack("{s:s,s:s,s:s}", "cause", cause, "error", err, "state",
+                              cur_state(f)->name);
+        if (e->eval_location)
+            json_object_set_new(d, "location", json_string(e->eval_location));
+        fg__hist_add(e, "EvaluationFailed", "evaluationFailedEventDetails", d);
+        if (cur_state(f)->type == FG__MAP && f->ph != FG__PH_CHILDREN)
+            fg__hist_add(e, "MapStateFailed", NULL, NULL);
+    }
+    e->eval_location = NULL;
     handle_error(e, f, err ? err : "States.Runtime", cause);
 }
 
@@ -318,12 +378,13 @@ static void sync_context(void *ud)
     e->context_dirty = false;
 }
 
-static fg__eval_ctx make_cx(fg_flow_exec *e, json_t *input)
+static fg__eval_ctx make_cx(fg_flow_exec *e, const fg__frame *f, json_t *input)
 {
     e->eb.code = 0;
     e->eb.msg[0] = 0;
-    fg__eval_ctx cx = {input, e->context, e->limits.max_jsonpath_results, &e->eb, NULL,
-                       sync_context, e};
+    fg__eval_ctx cx = {.input = input, .context = e->context, .vars = f ? f->vars : NULL,
+                       .max_results = e->limits.max_jsonpath_results, .eb = &e->eb,
+                       .sync_context = sync_context, .sync_ud = e};
     return cx;
 }
 
@@ -336,7 +397,7 @@ static json_t *apply_output_path(fg_flow_exec *e, fg__frame *f, json_t *out)
     }
     if (!s->output_path)
         return out;
-    fg__eval_ctx cx = make_cx(e, out);
+    fg__eval_ctx cx = make_cx(e, f, out);
     json_t *r = fg__path_eval(s->output_path, &cx);
     json_decref(out);
     if (!r)
@@ -356,12 +417,145 @@ static bool payload_ok(fg_flow_exec *e, fg__frame *f, const json_t *v)
     return false;
 }
 
+/* ---- variables and JSONata fields ------------------------------------------- */
+
+/* Evaluates an Assign into *out (NULL when there is none). A JSONPath Assign
+ * reads jp_doc as $; a JSONata one sees $states.input (the state's input),
+ * $states.result and $states.errorOutput. False after a failure (handled). */
+static bool eval_assign(fg_flow_exec *e, fg__frame *f, const fg__assign *a, json_t *jp_doc,
+                        json_t *result, json_t *error_output, json_t **out)
+{
+    *out = NULL;
+    if (!a)
+        return true;
+    fg__eval_ctx cx = make_cx(e, f, cur_state(f)->jsonata ? f->raw_input : jp_doc);
+    cx.result = result;
+    cx.error_output = error_output;
+    *out = fg__assign_eval(a, &cx);
+    if (*out)
+        return true;
+    e->eval_location = cx.location;
+    runtime_error(e, f, cx.error, e->eb.msg);
+    return false;
+}
+
+/* Makes the assigned values (stolen) visible to the states that follow. */
+static bool commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned)
+{
+    if (!assigned)
+        return true;
+    json_t *nv = fg__vars_apply(f->vars, assigned, &e->eb);
+    if (e->history && nv) {
+        json_decref(e->assigned);
+        e->assigned = json_incref(assigned);
+    }
+    json_decref(assigned);
+    if (!nv) {
+        runtime_error(e, f, "States.Runtime", e->eb.msg);
+        return false;
+    }
+    json_decref(f->vars);
+    f->vars = nv;
+    return true;
+}
+
+/* Evaluates a JSONata field ($states.input is the state's input); want is the
+ * JSON type the value must have, or NULL. NULL after a failure (handled). */
+static json_t *eval_jx(fg_flow_exec *e, fg__frame *f, const fg__jx *x, json_t *result,
+                       json_t *error_output, const char *want)
+{
+    fg__eval_ctx cx = make_cx(e, f, f->raw_input);
+    cx.result = result;
+    cx.error_output = error_output;
+    json_t *r = want ? fg__jx_eval_as(x, &cx, want) : fg__jx_eval(x, &cx);
+    if (!r) {
+        e->eval_location = cx.location;
+        runtime_error(e, f, cx.error, e->eb.msg);
+    }
+    return r;
+}
+
+/* Leaves a JSONata state for next: Assign and Output (default: the result, else
+ * the input) are both computed from the values at state entry. Steals result
+ * (may be NULL). */
+static void jsonata_leave(fg_flow_exec *e, fg__frame *f, json_t *result, const fg__jx *output,
+                          const fg__assign *assign, int next)
+{
+    json_t *assigned = NULL, *out = NULL;
+    if (!eval_assign(e, f, assign, NULL, result, NULL, &assigned))
+        goto fail;
+    out = output ? eval_jx(e, f, output, result, NULL, NULL)
+                 : json_incref(result ? result : f->raw_input);
+    if (!out || !payload_ok(e, f, out))
+        goto fail;
+    json_decref(result);
+    if (!commit_assign(e, f, assigned)) {
+        json_decref(out);
+        return;
+    }
+    move_on(e, f, out, next);
+    return;
+fail:
+    json_decref(assigned);
+    json_decref(out);
+    json_decref(result);
+}
+
+/* Leaves a JSONPath state that has no result (Choice, Wait, Succeed): Assign
+ * reads the effective input, then OutputPath. */
+static void jsonpath_leave(fg_flow_exec *e, fg__frame *f, const fg__assign *assign, int next)
+{
+    json_t *assigned = NULL;
+    if (!eval_assign(e, f, assign, f->eff_input, NULL, NULL, &assigned))
+        return;
+    json_t *out = apply_output_path(e, f, json_incref(f->eff_input));
+    if (!out) {
+        json_decref(assigned);
+        return;
+    }
+    if (!commit_assign(e, f, assigned)) {
+        json_decref(out);
+        return;
+    }
+    move_on(e, f, out, next);
+}
+
+/* A JSONata catcher: Output (default: the error output) and Assign see
+ * $states.errorOutput; a failure there fails the state. Steals eo. */
+static void jsonata_catch(fg_flow_exec *e, fg__frame *f, const fg__catcher *c, json_t *eo)
+{
+    json_t *assigned = NULL, *out = NULL;
+    int next = c->next;
+    e->in_catch = true;
+    bool ok = eval_assign(e, f, c->assign, NULL, NULL, eo, &assigned);
+    if (ok)
+        out = c->output ? eval_jx(e, f, c->output, NULL, eo, NULL) : json_incref(eo);
+    if (ok && out) {
+        ok = commit_assign(e, f, assigned);
+    } else {
+        json_decref(assigned);
+        ok = false;
+    }
+    e->in_catch = false;
+    json_decref(eo);
+    if (!ok) {
+        json_decref(out);
+        return;
+    }
+    state_exited(e, f, out);
+    go_to(e, f, next, out);
+}
+
 /* The state produced result (stolen): ResultSelector, ResultPath, OutputPath. */
 static void finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
 {
     const fg__state *s = cur_state(f);
+    if (s->jsonata) {
+        jsonata_leave(e, f, result, s->output, s->assign, s->next);
+        return;
+    }
     if (s->result_selector) {
-        fg__eval_ctx cx = make_cx(e, result);
+        fg__eval_ctx cx = make_cx(e, f, result);
         json_t *r = fg__tmpl_eval(s->result_selector, &cx);
         json_decref(result);
         if (!r) {
@@ -374,7 +568,11 @@ static void finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
         json_decref(result);
         return;
     }
-    json_t *out;
+    json_t *out, *assigned = NULL;
+    if (!eval_assign(e, f, s->assign, result, NULL, NULL, &assigned)) {
+        json_decref(result);
+        return;
+    }
     if (s->result_path_null) {
         out = json_incref(f->raw_input);
         json_decref(result);
@@ -387,13 +585,21 @@ static void finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
             char msg[400];
             snprintf(msg, sizeof msg, "Unable to apply ResultPath '%s' to the input of the state",
                      fg__jp_text(s->result_path));
+            json_decref(assigned);
             runtime_error(e, f, "States.ResultPathMatchFailure", msg);
             return;
         }
     }
     out = apply_output_path(e, f, out);
-    if (out)
-        transition(e, f, out);
+    if (!out) {
+        json_decref(assigned);
+        return;
+    }
+    if (!commit_assign(e, f, assigned)) {
+        json_decref(out);
+        return;
+    }
+    transition(e, f, out);
 }
 
 /* ---- entering a state -------------------------------------------------------- */
@@ -417,17 +623,15 @@ static bool enter_state(fg_flow_exec *e, fg__frame *f)
         fg__hist_add(e, type, "stateEnteredEventDetails",
                      json_pack("{s:s,s:O,s:{s:b}}", "name", s->name, "input", f->raw_input,
                                "inputDetails", "truncated", 0));
-    }
-    if (s->jsonata) {
-        fail_state(e, f, "States.Runtime",
-                   "QueryLanguage JSONata is not supported by this version of flowgate");
-        return false;
+        f->entered_event = e->last_event;
     }
     e->context_dirty = true;
-    if (s->input_path_null) {
+    if (s->jsonata) { /* $states.input is the raw input; no InputPath */
+        f->eff_input = json_incref(f->raw_input);
+    } else if (s->input_path_null) {
         f->eff_input = json_object();
     } else if (s->input_path) {
-        fg__eval_ctx cx = make_cx(e, f->raw_input);
+        fg__eval_ctx cx = make_cx(e, f, f->raw_input);
         f->eff_input = fg__path_eval(s->input_path, &cx);
         if (!f->eff_input) {
             runtime_error(e, f, "States.Runtime", e->eb.msg);
@@ -444,7 +648,7 @@ static bool enter_state(fg_flow_exec *e, fg__frame *f)
 
 static json_t *eval_params(fg_flow_exec *e, fg__frame *f, const fg__tmpl *t)
 {
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *r = fg__tmpl_eval(t, &cx);
     if (!r)
         runtime_error(e, f, cx.error, e->eb.msg);
@@ -455,6 +659,10 @@ static void run_pass(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     json_t *r;
+    if (s->jsonata) {
+        jsonata_leave(e, f, NULL, s->output, s->assign, s->next);
+        return;
+    }
     if (s->result) {
         r = json_incref(s->result);
     } else if (s->parameters) {
@@ -466,42 +674,57 @@ static void run_pass(fg_flow_exec *e, fg__frame *f)
     finish_result(e, f, r);
 }
 
+/* 1 when rule i of a Choice state matches, 0 when not, -1 after a failure. */
+static int choice_rule_matches(fg_flow_exec *e, fg__frame *f, int i)
+{
+    const fg__state *s = cur_state(f);
+    if (s->jsonata) {
+        json_t *v = eval_jx(e, f, s->conditions[i], NULL, NULL, "boolean");
+        int m = v ? json_is_true(v) : -1;
+        json_decref(v);
+        return m;
+    }
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
+    int m = fg__rule_eval(s->choices[i], &cx);
+    if (m < 0)
+        runtime_error(e, f, cx.error, e->eb.msg);
+    return m;
+}
+
+/* The first matching rule sets the next state and its Assign and Output take
+ * effect; when none matches, Default with the state's Assign and Output. */
 static void run_choice(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
-    int next = -1;
-    for (int i = 0; i < s->nchoices && next < 0; i++) {
-        int m = fg__rule_eval(s->choices[i], &cx);
-        if (m < 0) {
-            runtime_error(e, f, cx.error, e->eb.msg);
+    int matched = -1;
+    for (int i = 0; i < s->nchoices && matched < 0; i++) {
+        int m = choice_rule_matches(e, f, i);
+        if (m < 0)
             return;
-        }
         if (m)
-            next = s->choice_next[i];
+            matched = i;
     }
-    if (next < 0)
-        next = s->dflt;
+    int next = matched >= 0 ? s->choice_next[matched] : s->dflt;
     if (next < 0) {
         fail_state(e, f, "States.NoChoiceMatched",
                    "No Matches! Configure the Default field of the Choice state.");
         return;
     }
-    json_t *out = apply_output_path(e, f, json_incref(f->eff_input));
-    if (!out)
-        return;
-    state_exited(e, f, out);
-    go_to(e, f, next, out);
+    const fg__assign *assign = matched >= 0 ? s->choice_assign[matched] : s->assign;
+    const fg__jx *output = matched >= 0 ? s->choice_output[matched] : s->output;
+    if (s->jsonata)
+        jsonata_leave(e, f, NULL, output, assign, next);
+    else
+        jsonpath_leave(e, f, assign, next);
 }
 
 static void run_succeed(fg_flow_exec *e, fg__frame *f)
 {
-    json_t *out = apply_output_path(e, f, json_incref(f->eff_input));
-    if (!out)
-        return;
-    state_exited(e, f, out);
-    frame_clear_state(f);
-    frame_end(e, f, out, false, NULL, NULL);
+    const fg__state *s = cur_state(f);
+    if (s->jsonata)
+        jsonata_leave(e, f, NULL, s->output, NULL, -1);
+    else
+        jsonpath_leave(e, f, NULL, -1);
 }
 
 static char *fail_field(fg_flow_exec *e, fg__frame *f, const char *lit, const fg__jp *p,
@@ -511,7 +734,7 @@ static char *fail_field(fg_flow_exec *e, fg__frame *f, const char *lit, const fg
         return strdup(lit);
     if (!p && !fn)
         return NULL;
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *v = p ? fg__path_eval(p, &cx) : fg__fn_eval(fn, &cx);
     if (!v || !json_is_string(v)) {
         char msg[400];
@@ -527,14 +750,29 @@ static char *fail_field(fg_flow_exec *e, fg__frame *f, const char *lit, const fg
     return r;
 }
 
+/* Error or Cause of a JSONata Fail state given as an expression. */
+static char *fail_field_jx(fg_flow_exec *e, fg__frame *f, const fg__jx *x, bool *bad)
+{
+    json_t *v = eval_jx(e, f, x, NULL, NULL, "string");
+    if (!v) {
+        *bad = true;
+        return NULL;
+    }
+    char *r = strdup(json_string_value(v));
+    json_decref(v);
+    return r;
+}
+
 static void run_fail(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     bool bad = false;
-    char *err = fail_field(e, f, s->error, s->error_path, s->error_fn, "ErrorPath", &bad);
+    char *err = s->error_jx ? fail_field_jx(e, f, s->error_jx, &bad)
+                            : fail_field(e, f, s->error, s->error_path, s->error_fn, "ErrorPath", &bad);
     if (bad)
         return;
-    char *cause = fail_field(e, f, s->cause, s->cause_path, s->cause_fn, "CausePath", &bad);
+    char *cause = s->cause_jx ? fail_field_jx(e, f, s->cause_jx, &bad)
+                              : fail_field(e, f, s->cause, s->cause_path, s->cause_fn, "CausePath", &bad);
     if (bad) {
         free(err);
         return;
@@ -548,7 +786,7 @@ static void run_fail(fg_flow_exec *e, fg__frame *f)
 
 static bool wait_seconds_from(fg_flow_exec *e, fg__frame *f, const fg__jp *p, int64_t *out)
 {
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *v = fg__path_eval(p, &cx);
     char msg[400];
     if (!v) {
@@ -571,11 +809,41 @@ static bool wait_seconds_from(fg_flow_exec *e, fg__frame *f, const fg__jp *p, in
     return false;
 }
 
+/* Seconds or Timestamp of a JSONata Wait state given as an expression. */
+static bool wait_until_jsonata(fg_flow_exec *e, fg__frame *f, int64_t now, int64_t *at)
+{
+    const fg__state *s = cur_state(f);
+    char msg[600];
+    const char *want = s->seconds.jx ? "number" : "string";
+    json_t *v = eval_jx(e, f, s->seconds.jx ? s->seconds.jx : s->timestamp_jx, NULL, NULL, want);
+    if (!v)
+        return false;
+    bool ok;
+    if (s->seconds.jx) {
+        double d = json_number_value(v);
+        ok = d >= 0 && d == floor(d) && d <= 99999999;
+        *at = now + (int64_t)d * 1000;
+        snprintf(msg, sizeof msg, "The Seconds field must be a non-negative integer of at most "
+                                  "99999999, but was: %g", d);
+    } else {
+        ok = fg__timestamp_parse(json_string_value(v), at, NULL);
+        snprintf(msg, sizeof msg, "The Timestamp field cannot be parsed as an ISO-8601 extended "
+                                  "offset date-time format string: %.300s", json_string_value(v));
+    }
+    json_decref(v);
+    if (!ok)
+        runtime_error(e, f, "States.QueryEvaluationError", msg);
+    return ok;
+}
+
 static void run_wait(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     int64_t now = now_ms(e), at = now;
-    if (s->seconds.set) {
+    if (s->seconds.jx || s->timestamp_jx) {
+        if (!wait_until_jsonata(e, f, now, &at))
+            return;
+    } else if (s->seconds.set) {
         at = now + (int64_t)s->seconds.value * 1000;
     } else if (s->seconds.path) {
         int64_t d;
@@ -585,7 +853,7 @@ static void run_wait(fg_flow_exec *e, fg__frame *f)
     } else if (s->timestamp) {
         fg__timestamp_parse(s->timestamp, &at, NULL);
     } else if (s->timestamp_path) {
-        fg__eval_ctx cx = make_cx(e, f->eff_input);
+        fg__eval_ctx cx = make_cx(e, f, f->eff_input);
         json_t *v = fg__path_eval(s->timestamp_path, &cx);
         bool ok = v && json_is_string(v) && fg__timestamp_parse(json_string_value(v), &at, NULL);
         json_decref(v);
@@ -608,9 +876,11 @@ static void run_wait(fg_flow_exec *e, fg__frame *f)
 
 static void wait_done(fg_flow_exec *e, fg__frame *f)
 {
-    json_t *out = apply_output_path(e, f, json_incref(f->eff_input));
-    if (out)
-        transition(e, f, out);
+    const fg__state *s = cur_state(f);
+    if (s->jsonata)
+        jsonata_leave(e, f, NULL, s->output, s->assign, s->next);
+    else
+        jsonpath_leave(e, f, s->assign, s->next);
 }
 
 /* ---- Task ------------------------------------------------------------------- */
@@ -619,9 +889,24 @@ static int64_t num_field(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, b
 {
     if (n->set)
         return (int64_t)n->value;
+    if (n->jx) {
+        json_t *v = eval_jx(e, f, n->jx, NULL, NULL, "number");
+        double d = v ? json_number_value(v) : -1;
+        json_decref(v);
+        if (!v) {
+            *bad = true;
+        } else if (d < 1 || d != floor(d) || d > 99999999) {
+            *bad = true;
+            char msg[300];
+            snprintf(msg, sizeof msg, "The field '%s' must be a positive integer, but was: %g",
+                     fg__jx_field(n->jx), d);
+            runtime_error(e, f, "States.QueryEvaluationError", msg);
+        }
+        return (int64_t)d;
+    }
     if (!n->path)
         return 0;
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *v = fg__path_eval(n->path, &cx);
     if (!v || !json_is_integer(v) || json_integer_value(v) < 0) {
         char msg[400];
@@ -656,6 +941,18 @@ static bool is_legacy_lambda(const fg__state *s)
     return !strncmp(s->resource, "arn:aws:lambda:", 15);
 }
 
+/* What a Task sends or Parallel branches receive: Arguments (JSONata) or
+ * Parameters (JSONPath), else the state's input. NULL after a failure. */
+static json_t *task_input(fg_flow_exec *e, fg__frame *f)
+{
+    const fg__state *s = cur_state(f);
+    if (s->arguments)
+        return eval_jx(e, f, s->arguments, NULL, NULL, NULL);
+    if (s->parameters)
+        return eval_params(e, f, s->parameters);
+    return json_incref(f->eff_input);
+}
+
 static void run_task(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
@@ -666,7 +963,7 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
         snprintf(token, sizeof token, "%s", u);
         json_object_set_new(e->context, "Task", json_pack("{s:s}", "Token", token));
     }
-    json_t *params = s->parameters ? eval_params(e, f, s->parameters) : json_incref(f->eff_input);
+    json_t *params = task_input(e, f);
     if (!params)
         return;
     bool bad = false;
@@ -675,7 +972,7 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
         json_decref(params);
         return;
     }
-    if (!s->timeout.set && !s->timeout.path)
+    if (!s->timeout.set && !s->timeout.path && !s->timeout.jx)
         timeout = 99999999;
     int64_t heartbeat = num_field(e, f, &s->heartbeat, &bad);
     if (bad) {
@@ -779,7 +1076,7 @@ static bool task_step(fg_flow_exec *e, fg__frame *f, int64_t *wake)
 static void run_parallel(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
-    json_t *in = s->parameters ? eval_params(e, f, s->parameters) : json_incref(f->eff_input);
+    json_t *in = task_input(e, f);
     if (!in)
         return;
     f->child_input = in;
@@ -794,6 +1091,20 @@ static void run_parallel(fg_flow_exec *e, fg__frame *f)
         fg__hist_add(e, "ParallelStateStarted", NULL, NULL);
 }
 
+/* A number, or a string that holds one in full ("1", as a variable may hold it). */
+static bool number_value(const json_t *v, double *out)
+{
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return true;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return false;
+    char *end;
+    *out = strtod(json_string_value(v), &end);
+    return *end == 0 && isfinite(*out);
+}
+
 static bool map_number(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, const char *field,
                        bool integer, double *out)
 {
@@ -801,14 +1112,20 @@ static bool map_number(fg_flow_exec *e, fg__frame *f, const fg__numfield *n, con
         *out = n->value;
         return true;
     }
+    if (n->jx) {
+        json_t *v = eval_jx(e, f, n->jx, NULL, NULL, "number");
+        *out = v ? json_number_value(v) : -1;
+        json_decref(v);
+        return v != NULL;
+    }
     if (!n->path)
         return false;
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
+    fg__eval_ctx cx = make_cx(e, f, f->eff_input);
     json_t *v = fg__path_eval(n->path, &cx);
-    bool ok = v && json_is_number(v) &&
-              (!integer || json_is_integer(v) || json_number_value(v) == floor(json_number_value(v)));
+    double d = 0;
+    bool ok = number_value(v, &d) && (!integer || d == floor(d));
     if (ok)
-        *out = json_number_value(v);
+        *out = d;
     json_decref(v);
     if (!ok) {
         char msg[400];
@@ -848,7 +1165,7 @@ static bool map_tolerance(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     double v;
-    if (s->tolerated_count.path || s->tolerated_count.set) {
+    if (s->tolerated_count.path || s->tolerated_count.set || s->tolerated_count.jx) {
         if (!map_number(e, f, &s->tolerated_count, "ToleratedFailureCount", true, &v))
             return false;
         f->tolerated_count = v;
@@ -860,7 +1177,7 @@ static bool map_tolerance(fg_flow_exec *e, fg__frame *f)
     } else {
         f->tolerated_count = -1;
     }
-    if (s->tolerated_pct.path || s->tolerated_pct.set) {
+    if (s->tolerated_pct.path || s->tolerated_pct.set || s->tolerated_pct.jx) {
         if (!map_number(e, f, &s->tolerated_pct, "ToleratedFailurePercentage", false, &v))
             return false;
         if (v < 0 || v > 100) {
@@ -876,13 +1193,41 @@ static bool map_tolerance(fg_flow_exec *e, fg__frame *f)
     return true;
 }
 
+/* Items of a JSONata Map state: the Items field, else the input. */
+static json_t *map_items_jsonata(fg_flow_exec *e, fg__frame *f)
+{
+    const fg__state *s = cur_state(f);
+    json_t *items = s->items ? eval_jx(e, f, s->items, NULL, NULL, "array")
+                             : json_incref(f->raw_input);
+    if (!items)
+        return NULL;
+    if (!json_is_array(items)) {
+        char *text = fg__json_text(items);
+        char msg[400];
+        snprintf(msg, sizeof msg, "Map state input must be an array but was: %.300s",
+                 text ? text : "");
+        free(text);
+        json_decref(items);
+        runtime_error(e, f, "States.QueryEvaluationError", msg);
+        return NULL;
+    }
+    if (json_array_size(items) > e->limits.max_map_items) {
+        json_decref(items);
+        runtime_error(e, f, "States.Runtime", "The Map state has more items than the configured limit");
+        return NULL;
+    }
+    return items;
+}
+
 /* The items a Map state iterates (a new reference), or NULL after a failure. */
 static json_t *map_items(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
     json_t *items;
+    if (s->jsonata)
+        return map_items_jsonata(e, f);
     if (s->items_path) {
-        fg__eval_ctx cx = make_cx(e, f->eff_input);
+        fg__eval_ctx cx = make_cx(e, f, f->eff_input);
         if (!(items = fg__path_eval(s->items_path, &cx))) {
             runtime_error(e, f, "States.Runtime", e->eb.msg);
             return NULL;
@@ -909,9 +1254,9 @@ static json_t *map_batch(fg_flow_exec *e, fg__frame *f, json_t *items)
     double mi = 0, mb = 0;
     if (!s->has_batcher)
         return items;
-    if (((s->batch_max_items.set || s->batch_max_items.path) &&
+    if (((s->batch_max_items.set || s->batch_max_items.path || s->batch_max_items.jx) &&
          !map_number(e, f, &s->batch_max_items, "MaxItemsPerBatch", true, &mi)) ||
-        ((s->batch_max_bytes.set || s->batch_max_bytes.path) &&
+        ((s->batch_max_bytes.set || s->batch_max_bytes.path || s->batch_max_bytes.jx) &&
          !map_number(e, f, &s->batch_max_bytes, "MaxInputBytesPerBatch", true, &mb))) {
         json_decref(items);
         return NULL;
@@ -928,7 +1273,8 @@ static void run_map(fg_flow_exec *e, fg__frame *f)
     if (!items)
         return;
     double mc = s->max_concurrency.set ? s->max_concurrency.value : 0;
-    if (s->max_concurrency.path && !map_number(e, f, &s->max_concurrency, "MaxConcurrency", true, &mc)) {
+    if ((s->max_concurrency.path || s->max_concurrency.jx) &&
+        !map_number(e, f, &s->max_concurrency, "MaxConcurrency", true, &mc)) {
         json_decref(items);
         return;
     }
@@ -958,8 +1304,15 @@ static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
     const fg__tmpl *sel = s->item_selector ? s->item_selector : s->parameters;
     if (s->has_batcher) {
         json_t *in = json_object();
-        if (s->batch_input) {
-            fg__eval_ctx cx = make_cx(e, f->eff_input);
+        if (s->batch_input_jx) {
+            json_t *bi = eval_jx(e, f, s->batch_input_jx, NULL, NULL, NULL);
+            if (!bi) {
+                json_decref(in);
+                return NULL;
+            }
+            json_object_set_new(in, "BatchInput", bi);
+        } else if (s->batch_input) {
+            fg__eval_ctx cx = make_cx(e, f, f->eff_input);
             json_t *bi = fg__tmpl_eval(s->batch_input, &cx);
             if (!bi) {
                 json_decref(in);
@@ -971,16 +1324,21 @@ static json_t *map_item_input(fg_flow_exec *e, fg__frame *f, size_t i)
         json_object_set(in, "Items", item);
         return in;
     }
-    if (!sel)
+    if (!sel && !s->item_selector_jx)
         return json_incref(item);
     sync_context(e);
     json_object_set_new(e->context, "Map",
                         json_pack("{s:{s:i,s:O}}", "Item", "Index", (int)i, "Value", item));
-    fg__eval_ctx cx = make_cx(e, f->eff_input);
-    json_t *r = fg__tmpl_eval(sel, &cx);
+    json_t *r;
+    if (s->item_selector_jx) {
+        r = eval_jx(e, f, s->item_selector_jx, NULL, NULL, NULL);
+    } else {
+        fg__eval_ctx cx = make_cx(e, f, f->eff_input);
+        r = fg__tmpl_eval(sel, &cx);
+        if (!r)
+            runtime_error(e, f, cx.error, e->eb.msg);
+    }
     json_object_del(e->context, "Map");
-    if (!r)
-        runtime_error(e, f, cx.error, e->eb.msg);
     return r;
 }
 
@@ -1004,6 +1362,10 @@ static void start_child(fg_flow_exec *e, fg__frame *f)
     }
     fg__frame *kid = f->level + 1 < e->limits.max_depth ? fg__frame_new(sm, in, (int)i, f->level + 1)
                                                          : NULL;
+    /* outer variables are readable inside (not in the child workflows of a distributed
+     * Map); inner assignments stay inside */
+    if (kid && !(s->type == FG__MAP && s->distributed))
+        kid->vars = json_incref(f->vars);
     if (!kid || fg__frame_add_kid(f, kid) != 0) {
         if (kid)
             fg__frame_free(kid);
@@ -1332,13 +1694,16 @@ const json_t *fg_flow_task_parameters(const fg_flow_task *t) { return t->params;
 const char *fg_flow_task_state_name(const fg_flow_task *t) { return t->state_name; }
 const char *fg_flow_task_token(const fg_flow_task *t) { return t->token; }
 void *fg_flow_task_host(const fg_flow_task *t) { return t->exec ? t->exec->host : NULL; }
-const char *fg_flow_task_account(const fg_flow_task *t)
-{
-    return t->exec && t->exec->account_id[0] ? t->exec->account_id : NULL;
-}
 const char *fg_flow_task_execution_name(const fg_flow_task *t)
 {
     return t->exec ? t->exec->name : "";
+}
+const char *fg_flow_task_account(const fg_flow_task *t) { return t->exec ? t->exec->account_id : ""; }
+
+void fg_flow_task_on_cancel(fg_flow_task *t, fg_flow_task_cancel_fn cb, void *ud)
+{
+    t->on_cancel = cb;
+    t->cancel_ud = ud;
 }
 
 
@@ -1441,10 +1806,10 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
     e->clock = opts && opts->clock ? opts->clock : fg_flow_clock_real();
     if (opts) {
         e->host = opts->host;
-        if (opts->account_id)
-            snprintf(e->account_id, sizeof e->account_id, "%s", opts->account_id);
         e->task_done = opts->task_done;
         e->task_done_ud = opts->task_done_ud;
+        if (opts->account_id)
+            snprintf(e->account_id, sizeof e->account_id, "%s", opts->account_id);
     }
     return e;
 }
@@ -1496,6 +1861,7 @@ void fg_flow_exec_free(fg_flow_exec *e)
     json_decref(e->output);
     json_decref(e->context);
     json_decref(e->history);
+    json_decref(e->assigned);
     free(e->error);
     free(e->cause);
     free(e);

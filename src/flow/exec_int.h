@@ -24,6 +24,8 @@ struct fg_flow_task {
     int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;
     char *error, *cause;
+    fg_flow_task_cancel_fn on_cancel; /* see fg_flow_task_on_cancel */
+    void *cancel_ud;
 };
 
 typedef struct fg__frame fg__frame;
@@ -36,6 +38,8 @@ struct fg__frame {
     int *retry_counts;
     int retry_total;
     int64_t entered_ms;
+    int entered_event;      /* id of the StateEntered event (0 without a history) */
+    json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */
@@ -72,6 +76,9 @@ struct fg_flow_exec {
     char *error, *cause;
     json_t *context;
     bool context_dirty;     /* State.* not yet written for the current state */
+    bool in_catch;          /* evaluating a catcher: its failures are not caught */
+    json_t *assigned;       /* variables the state being left assigned (for its history event) */
+    const char *eval_location; /* the field whose JSONata evaluation failed, for the history */
     json_t *history;
     int last_event;
     uint64_t transitions;
@@ -80,10 +87,10 @@ struct fg_flow_exec {
     int64_t exec_deadline;
     fg_errbuf eb;
     char name[128];
-    char account_id[64]; /* fg_flow_exec_opts.account_id, "" when none */
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;
+    char account_id[64];
 };
 
 /* Frames and executions (exec.c), used by the snapshot code. */

@@ -70,10 +70,16 @@ const char *fg_flow_task_state_name(const fg_flow_task *t);
 const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
 /* The execution's host (fg_flow_exec_opts.host); NULL once the execution is gone. */
 void *fg_flow_task_host(const fg_flow_task *t);
-/* The account of the execution (fg_flow_exec_opts.account_id), or NULL. */
-const char *fg_flow_task_account(const fg_flow_task *t);
 /* The execution's name and ARN-less identity, for handlers that log or nest. */
 const char *fg_flow_task_execution_name(const fg_flow_task *t);
+/* The account the execution runs for (fg_flow_exec_opts.account_id; "" when
+ * none or once the execution is gone), for usage records and scoping. */
+const char *fg_flow_task_account(const fg_flow_task *t);
+/* A pending task whose execution no longer waits for it (stopped, timed out,
+ * or a sibling branch failed) calls cb once, so the handler can abort its
+ * work; the handler still completes the task afterwards (which frees it). */
+typedef void (*fg_flow_task_cancel_fn)(fg_flow_task *t, void *ud);
+void fg_flow_task_on_cancel(fg_flow_task *t, fg_flow_task_cancel_fn cb, void *ud);
 /* Completes the task; takes its own reference to result (the caller keeps and
  * releases its own). Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
@@ -124,9 +130,7 @@ typedef struct fg_flow_exec_opts {
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;
-    /* The account the execution runs for (NULL: none, e.g. `flowgate run`);
-     * task handlers scope account data by it (fg_flow_task_account). */
-    const char *account_id;
+    const char *account_id;     /* the account it runs for (copied; NULL: none) */
 } fg_flow_exec_opts;
 
 /* input is not stolen. */

@@ -25,6 +25,7 @@ typedef struct seg {
 
 struct fg__jp {
     char *text;
+    char *var;       /* "$name..." paths start at the workflow variable name */
     bool context;
     bool definite;
     bool reference;
@@ -320,6 +321,16 @@ static void jp_classify(fg__jp *jp)
     }
 }
 
+static bool var_start(char c)
+{
+    return isalpha((unsigned char)c) || c == '_';
+}
+
+static bool var_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
 static fg__jp *jp_parse_at(parser *p, bool in_filter)
 {
     fg__jp *jp = calloc(1, sizeof *jp);
@@ -336,6 +347,11 @@ static fg__jp *jp_parse_at(parser *p, bool in_filter)
     if (c == '$' && p->s[p->i] == '$') {
         jp->context = true;
         p->i++;
+    } else if (c == '$' && !in_filter && var_start(p->s[p->i])) {
+        size_t vs = p->i;
+        while (var_char(p->s[p->i]))
+            p->i++;
+        jp->var = strndup(p->s + vs, p->i - vs);
     }
     if (parse_segments(p, jp, in_filter)) {
         fg__jp_free(jp);
@@ -343,6 +359,8 @@ static fg__jp *jp_parse_at(parser *p, bool in_filter)
     }
     jp->text = strndup(p->s + st, p->i - st);
     jp_classify(jp);
+    if (jp->var)
+        jp->reference = false;
     return jp;
 }
 
@@ -584,6 +602,7 @@ void fg__jp_free(fg__jp *p)
     jp_free_segs(p->segs, p->nsegs);
     free(p->segs);
     free(p->text);
+    free(p->var);
     free(p);
 }
 
@@ -591,6 +610,7 @@ const char *fg__jp_text(const fg__jp *p) { return p->text; }
 bool fg__jp_is_context(const fg__jp *p) { return p->context; }
 bool fg__jp_is_definite(const fg__jp *p) { return p->definite; }
 bool fg__jp_is_reference(const fg__jp *p) { return p->reference; }
+const char *fg__jp_var(const fg__jp *p) { return p->var; }
 
 /* ---- evaluation --------------------------------------------------------- */
 

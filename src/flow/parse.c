@@ -20,6 +20,7 @@ typedef struct pctx {
     const fg_flow_registry *reg;
     json_t *all_names;   /* every state name in the definition (unique) */
     bool jsonata_top;
+    bool jsonata;        /* the state being parsed uses JSONata */
 } pctx;
 
 static void problem(pctx *c, const char *ptr, const char *fmt, ...)
@@ -62,7 +63,11 @@ static void ptr_join(char *out, size_t n, const char *base, const char *tok)
 
 static const char *common_fields[] = {"Type", "Comment", "QueryLanguage", NULL};
 static const char *io_fields[] = {"InputPath", "OutputPath", NULL};
-static const char *jsonata_fields[] = {"Output", "Assign", "Arguments", "Items", NULL};
+/* Fields only a JSONPath state may have (besides every "...Path" field). */
+static const char *jsonpath_only[] = {"InputPath", "OutputPath", "Parameters", "ResultPath",
+                                      "ResultSelector", "ItemsPath", "Result", NULL};
+/* Fields only a JSONata state may have. */
+static const char *jsonata_only[] = {"Output", "Arguments", "Items", NULL};
 
 static const char *type_fields(fg__stype t)
 {
@@ -115,27 +120,79 @@ static bool stype_from(const char *s, fg__stype *t)
     return false;
 }
 
+static bool is_path_field(const char *k)
+{
+    size_t n = strlen(k);
+    return n > 4 && !strcmp(k + n - 4, "Path");
+}
+
+/* Whether a state of type t may have the JSONata field k. */
+static bool jsonata_field_ok(fg__stype t, const char *k)
+{
+    if (!strcmp(k, "Output"))
+        return t != FG__FAIL;
+    if (!strcmp(k, "Arguments"))
+        return t == FG__TASK || t == FG__PARALLEL;
+    if (!strcmp(k, "Items"))
+        return t == FG__MAP;
+    return false;
+}
+
 static void check_fields(pctx *c, const json_t *st, fg__stype t, bool jsonata, const char *ptr)
 {
     const char *k;
     json_t *v;
+    const char *type = json_string_value(json_object_get(st, "Type"));
     json_object_foreach((json_t *)st, k, v) {
+        if (jsonata && (in_list(jsonpath_only, k) || is_path_field(k))) {
+            problem(c, ptr, "The field '%s' is not supported for the JSONata query language: "
+                            "a JSONata state uses Arguments, Output, Items and {%% %%} "
+                            "expressions instead", k);
+            continue;
+        }
+        if (!jsonata && in_list(jsonata_only, k)) {
+            problem(c, ptr, "The field '%s' is only supported for the JSONata query language: "
+                            "set \"QueryLanguage\": \"JSONata\" on the state or the state "
+                            "machine", k);
+            continue;
+        }
         bool ok = in_list(common_fields, k) || in_words(type_fields(t), k);
         if (t != FG__FAIL)
             ok = ok || (!jsonata && in_list(io_fields, k));
-        if (jsonata && in_list(jsonata_fields, k))
+        if (jsonata && jsonata_field_ok(t, k))
             ok = true;
         if (!strcmp(k, "Assign") && t != FG__FAIL && t != FG__SUCCEED)
             ok = true;
-        if (jsonata && (!strcmp(k, "Parameters") || !strcmp(k, "ResultPath") ||
-                        !strcmp(k, "ResultSelector") || !strcmp(k, "ItemsPath") ||
-                        !strcmp(k, "InputPath") || !strcmp(k, "OutputPath")))
-            ok = false;
         if (!ok)
-            problem(c, ptr, "Field '%s' is not supported by a %s state%s", k,
-                    json_string_value(json_object_get(st, "Type")),
+            problem(c, ptr, "Field '%s' is not supported by a %s state%s", k, type,
                     jsonata ? " using JSONata" : "");
     }
+}
+
+/* A field of a JSONata state; NULL when absent. */
+static fg__jx *get_jx(pctx *c, const json_t *st, const char *field, const char *ptr)
+{
+    const json_t *v = json_object_get(st, field);
+    if (!v)
+        return NULL;
+    char sub[600];
+    ptr_join(sub, sizeof sub, ptr, field);
+    return fg__jx_compile(v, sub, field, report_cb, c);
+}
+
+static bool is_jx_string(const json_t *v)
+{
+    return json_is_string(v) && fg__jx_is_expr_text(json_string_value(v), json_string_length(v));
+}
+
+static fg__assign *get_assign(pctx *c, const json_t *st, const char *ptr, bool jsonata)
+{
+    const json_t *v = json_object_get(st, "Assign");
+    if (!v)
+        return NULL;
+    char sub[600];
+    ptr_join(sub, sizeof sub, ptr, "Assign");
+    return fg__assign_compile(v, sub, jsonata, report_cb, c);
 }
 
 /* ---- small field readers ------------------------------------------------ */
@@ -185,6 +242,10 @@ static void get_num(pctx *c, const json_t *st, const char *field, const char *pt
     ptr_join(sub, sizeof sub, ptr, field);
     if (v && pv)
         problem(c, ptr, "Only one of '%s' and '%s' may be given", field, pathname);
+    if (v && c->jsonata && is_jx_string(v)) {
+        out->jx = fg__jx_compile(v, sub, field, report_cb, c);
+        return;
+    }
     if (v) {
         if (!json_is_number(v) || (integer && !is_integer(v))) {
             problem(c, sub, "The field '%s' must be %s", field, integer ? "an integer" : "a number");
@@ -264,6 +325,8 @@ static void parse_retry(pctx *c, const json_t *st, fg__state *s, const char *ptr
         return;
     }
     s->retry = calloc(json_array_size(r) + 1, sizeof(fg__retrier));
+    bool jsonata = c->jsonata;
+    c->jsonata = false; /* retrier fields are numbers in both query languages */
     for (size_t i = 0; i < json_array_size(r); i++) {
         const json_t *x = json_array_get(r, i);
         snprintf(sub, sizeof sub, "%s/%zu", base, i);
@@ -302,6 +365,7 @@ static void parse_retry(pctx *c, const json_t *st, fg__state *s, const char *ptr
             problem(c, sub, "JitterStrategy must be FULL or NONE");
         rt->jitter_full = j && json_is_string(j) && !strcmp(json_string_value(j), "FULL");
     }
+    c->jsonata = jsonata;
 }
 
 static void parse_catch(pctx *c, const json_t *st, fg__state *s, const char *ptr, json_t *nexts)
@@ -328,12 +392,22 @@ static void parse_catch(pctx *c, const json_t *st, fg__state *s, const char *ptr
         json_object_foreach((json_t *)x, k, v) {
             if (!in_words("ErrorEquals Next ResultPath Comment Assign Output", k))
                 problem(c, sub, "Field '%s' is not supported in a catcher", k);
+            else if (s->jsonata && !strcmp(k, "ResultPath"))
+                problem(c, sub, "The field 'ResultPath' is not supported for the JSONata query "
+                                "language: a JSONata catcher uses Output");
+            else if (!s->jsonata && !strcmp(k, "Output"))
+                problem(c, sub, "The field 'Output' is only supported for the JSONata query "
+                                "language");
         }
         fg__catcher *ct = &s->catch_[s->ncatch++];
         ct->next = -1;
         check_errors(c, json_object_get(x, "ErrorEquals"), sub, i + 1 == json_array_size(r));
         ct->errors = json_incref(json_object_get(x, "ErrorEquals"));
-        ct->result_path = get_path(c, x, "ResultPath", sub, true, &ct->result_path_null);
+        if (!s->jsonata)
+            ct->result_path = get_path(c, x, "ResultPath", sub, true, &ct->result_path_null);
+        else
+            ct->output = get_jx(c, x, "Output", sub);
+        ct->assign = get_assign(c, x, sub, s->jsonata);
         const json_t *n = json_object_get(x, "Next");
         if (!json_is_string(n)) {
             problem(c, sub, "These fields are required: [Next]");
@@ -416,11 +490,15 @@ static void parse_wait(pctx *c, const json_t *st, fg__state *s, const char *ptr)
 {
     int n = !!json_object_get(st, "Seconds") + !!json_object_get(st, "SecondsPath") +
             !!json_object_get(st, "Timestamp") + !!json_object_get(st, "TimestampPath");
-    if (n != 1 && !s->jsonata)
-        problem(c, ptr, "A Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath");
-    if (s->jsonata)
-        return;
+    if (n != 1)
+        problem(c, ptr, s->jsonata ? "A Wait state needs exactly one of Seconds, Timestamp"
+                                   : "A Wait state needs exactly one of Seconds, SecondsPath, "
+                                     "Timestamp, TimestampPath");
     get_num(c, st, "Seconds", ptr, 0, 99999999, true, &s->seconds);
+    if (s->jsonata && is_jx_string(json_object_get(st, "Timestamp"))) {
+        s->timestamp_jx = get_jx(c, st, "Timestamp", ptr);
+        return;
+    }
     s->timestamp = get_str(c, st, "Timestamp", ptr, false);
     if (s->timestamp && !fg__timestamp_parse(s->timestamp, NULL, NULL)) {
         char sub[600];
@@ -436,6 +514,10 @@ static void parse_fail(pctx *c, const json_t *st, fg__state *s, const char *ptr)
     for (int i = 0; i < 2; i++) {
         if (json_object_get(st, f[i][0]) && json_object_get(st, f[i][1]))
             problem(c, ptr, "Only one of '%s' and '%s' may be given", f[i][0], f[i][1]);
+        if (s->jsonata && is_jx_string(json_object_get(st, f[i][0]))) {
+            *(i == 0 ? &s->error_jx : &s->cause_jx) = get_jx(c, st, f[i][0], ptr);
+            continue;
+        }
         char *lit = get_str(c, st, f[i][0], ptr, false);
         const json_t *pv = json_object_get(st, f[i][1]);
         fg__jp *p = NULL;
@@ -458,6 +540,31 @@ static void parse_fail(pctx *c, const json_t *st, fg__state *s, const char *ptr)
     }
 }
 
+/* A JSONata Choice Rule: Condition, Next, and optionally Assign and Output. */
+static void parse_jsonata_rule(pctx *c, const json_t *r, fg__state *s, int i, const char *ptr)
+{
+    if (!json_is_object(r)) {
+        problem(c, ptr, "A Choice Rule must be an object");
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)r, k, v) {
+        if (!in_words("Condition Next Assign Output Comment", k))
+            problem(c, ptr, "The field '%s' is not supported in a Choice Rule of a JSONata "
+                            "state: it has Condition, Next, Assign and Output", k);
+    }
+    const json_t *cond = json_object_get(r, "Condition");
+    if (!cond)
+        problem(c, ptr, "These fields are required: [Condition]");
+    else if (!is_jx_string(cond) && !json_is_boolean(cond))
+        problem(c, ptr, "The field 'Condition' must be a JSONata expression \"{%% ... %%}\" "
+                        "or a boolean");
+    else
+        s->conditions[i] = get_jx(c, r, "Condition", ptr);
+    s->choice_output[i] = get_jx(c, r, "Output", ptr);
+}
+
 static void parse_choice(pctx *c, const json_t *st, fg__state *s, const char *ptr, json_t *nexts)
 {
     const json_t *ch = json_object_get(st, "Choices");
@@ -468,14 +575,22 @@ static void parse_choice(pctx *c, const json_t *st, fg__state *s, const char *pt
         problem(c, ptr, "A Choice state needs a non-empty 'Choices' array");
         return;
     }
-    s->choices = calloc(json_array_size(ch), sizeof(fg__rule *));
-    s->choice_next = calloc(json_array_size(ch), sizeof(int));
-    for (size_t i = 0; i < json_array_size(ch); i++) {
+    size_t nrules = json_array_size(ch);
+    s->choices = calloc(nrules, sizeof(fg__rule *));
+    s->choice_next = calloc(nrules, sizeof(int));
+    s->conditions = calloc(nrules, sizeof(fg__jx *));
+    s->choice_assign = calloc(nrules, sizeof(fg__assign *));
+    s->choice_output = calloc(nrules, sizeof(fg__jx *));
+    for (size_t i = 0; i < nrules; i++) {
         const json_t *r = json_array_get(ch, i);
         snprintf(sub, sizeof sub, "%s/%zu", base, i);
         s->choice_next[i] = -1;
         if (!s->jsonata)
             s->choices[i] = fg__rule_compile(r, sub, true, report_cb, c);
+        else
+            parse_jsonata_rule(c, r, s, (int)i, sub);
+        if (json_is_object(r))
+            s->choice_assign[i] = get_assign(c, r, sub, s->jsonata);
         s->nchoices++;
         const json_t *n = json_object_get(r, "Next");
         if (!json_is_string(n))
@@ -543,6 +658,8 @@ static void parse_map_processor(pctx *c, const json_t *st, fg__state *s, const c
     s->branches[0] = build_sm(c, ip, sub, s->jsonata);
     s->nbranches = 1;
     c->state = saved;
+    const json_t *mode = json_object_get(json_object_get(ip, "ProcessorConfig"), "Mode");
+    s->distributed = json_is_string(mode) && !strcmp(json_string_value(mode), "DISTRIBUTED");
     const json_t *label = json_object_get(st, "Label");
     if (label && (!json_is_string(label) || !label_ok(label)))
         problem(c, ptr, "The field 'Label' must be at most 40 characters without whitespace, "
@@ -558,6 +675,12 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
         if (items_null)
             problem(c, ptr, "The field \"ItemsPath\" must be a JSONPath, not null");
         s->item_selector = get_tmpl(c, st, "ItemSelector", ptr);
+    } else {
+        const json_t *items = json_object_get(st, "Items");
+        if (items && !json_is_array(items) && !is_jx_string(items))
+            problem(c, ptr, "The field 'Items' must be an array or a JSONata expression");
+        s->items = get_jx(c, st, "Items", ptr);
+        s->item_selector_jx = get_jx(c, st, "ItemSelector", ptr);
     }
     get_num(c, st, "MaxConcurrency", ptr, 0, 99999999, true, &s->max_concurrency);
     get_num(c, st, "ToleratedFailureCount", ptr, 0, 99999999, true, &s->tolerated_count);
@@ -576,7 +699,10 @@ static void parse_map(pctx *c, const json_t *st, fg__state *s, const char *ptr)
         }
         get_num(c, ib, "MaxItemsPerBatch", sub, 1, 99999999, true, &s->batch_max_items);
         get_num(c, ib, "MaxInputBytesPerBatch", sub, 1, 262144, true, &s->batch_max_bytes);
-        s->batch_input = get_tmpl(c, ib, "BatchInput", sub);
+        if (s->jsonata)
+            s->batch_input_jx = get_jx(c, ib, "BatchInput", sub);
+        else
+            s->batch_input = get_tmpl(c, ib, "BatchInput", sub);
     }
 }
 
@@ -596,6 +722,12 @@ static void parse_state_fields(pctx *c, const json_t *st, fg__state *s, const ch
     }
     if (s->type == FG__PASS && json_object_get(st, "Result"))
         s->result = json_incref(json_object_get(st, "Result"));
+    if (s->jsonata) {
+        s->output = get_jx(c, st, "Output", ptr);
+        s->arguments = get_jx(c, st, "Arguments", ptr);
+    }
+    if (s->type != FG__FAIL && s->type != FG__SUCCEED)
+        s->assign = get_assign(c, st, ptr, s->jsonata);
     if (s->type == FG__TASK || s->type == FG__PARALLEL || s->type == FG__MAP) {
         parse_retry(c, st, s, ptr);
         parse_catch(c, st, s, ptr, nexts);
@@ -668,6 +800,7 @@ static void parse_state(pctx *c, const char *name, const json_t *st, fg__state *
         s->type = FG__SUCCEED;
         return;
     }
+    c->jsonata = s->jsonata;
     check_fields(c, st, s->type, s->jsonata, ptr);
     parse_transition(c, st, s, ptr, nexts, idx);
     parse_state_fields(c, st, s, ptr, nexts);
@@ -816,6 +949,38 @@ static fg__sm *build_sm(pctx *c, const json_t *def, const char *ptr, bool jsonat
     return sm;
 }
 
+static void state_free_jsonata(fg__state *s)
+{
+    fg__assign_free(s->assign);
+    fg__jx_free(s->output);
+    fg__jx_free(s->arguments);
+    for (int i = 0; i < s->nchoices; i++) {
+        if (s->conditions)
+            fg__jx_free(s->conditions[i]);
+        if (s->choice_assign)
+            fg__assign_free(s->choice_assign[i]);
+        if (s->choice_output)
+            fg__jx_free(s->choice_output[i]);
+    }
+    free(s->conditions);
+    free(s->choice_assign);
+    free(s->choice_output);
+    fg__jx_free(s->timestamp_jx);
+    fg__jx_free(s->error_jx);
+    fg__jx_free(s->cause_jx);
+    fg__jx_free(s->items);
+    fg__jx_free(s->item_selector_jx);
+    fg__jx_free(s->timeout.jx);
+    fg__jx_free(s->heartbeat.jx);
+    fg__jx_free(s->seconds.jx);
+    fg__jx_free(s->max_concurrency.jx);
+    fg__jx_free(s->tolerated_count.jx);
+    fg__jx_free(s->tolerated_pct.jx);
+    fg__jx_free(s->batch_max_items.jx);
+    fg__jx_free(s->batch_max_bytes.jx);
+    fg__jx_free(s->batch_input_jx);
+}
+
 static void state_free(fg__state *s)
 {
     free(s->name);
@@ -831,6 +996,8 @@ static void state_free(fg__state *s)
     for (int i = 0; i < s->ncatch; i++) {
         json_decref(s->catch_[i].errors);
         fg__jp_free(s->catch_[i].result_path);
+        fg__assign_free(s->catch_[i].assign);
+        fg__jx_free(s->catch_[i].output);
     }
     free(s->catch_);
     free(s->resource);
@@ -861,6 +1028,7 @@ static void state_free(fg__state *s)
     fg__jp_free(s->batch_max_items.path);
     fg__jp_free(s->batch_max_bytes.path);
     fg__tmpl_free(s->batch_input);
+    state_free_jsonata(s);
 }
 
 void fg__sm_free(fg__sm *sm)
@@ -877,7 +1045,7 @@ fg__sm *fg__sm_build(const json_t *def, const fg_flow_registry *reg, json_t *pro
 {
     const json_t *ql = json_is_object(def) ? json_object_get(def, "QueryLanguage") : NULL;
     pctx c = {problems, NULL, reg, json_object(),
-              json_is_string(ql) && !strcmp(json_string_value(ql), "JSONata")};
+              json_is_string(ql) && !strcmp(json_string_value(ql), "JSONata"), false};
     fg__sm *sm = build_sm(&c, def, "", false);
     if (json_is_object(def)) {
         const json_t *t = json_object_get(def, "TimeoutSeconds");

@@ -29,6 +29,10 @@ static json_t *frame_json(const fg__frame *f)
                           "tolerated_pct", f->tolerated_pct);
     if (f->eff_input)
         json_object_set(o, "effective_input", f->eff_input);
+    if (json_object_size(f->vars))
+        json_object_set(o, "variables", f->vars);
+    if (f->entered_event)
+        json_object_set_new(o, "entered_event", json_integer(f->entered_event));
     if (f->items)
         json_object_set(o, "items", f->items);
     if (f->child_input)
@@ -107,6 +111,8 @@ static fg__frame *restore_frame(const json_t *fj, const fg__sm *sm, int level, f
 static int restore_fields(fg__frame *f, const json_t *fj, fg_errbuf *eb)
 {
     f->eff_input = take(fj, "effective_input");
+    f->vars = take(fj, "variables");
+    f->entered_event = (int)fg_json_int(fj, "entered_event", 0);
     if (f->ph != FG__PH_ENTER && !f->eff_input)
         f->eff_input = json_incref(f->raw_input);
     f->retry_total = (int)fg_json_int(fj, "retry_total", 0);

@@ -149,10 +149,30 @@ json_t *fg__context(fg__eval_ctx *cx)
     return cx->context;
 }
 
+json_t *fg__path_doc(const fg__jp *p, fg__eval_ctx *cx)
+{
+    if (fg__jp_is_context(p))
+        return fg__context(cx);
+    if (fg__jp_var(p))
+        return cx->vars ? json_object_get(cx->vars, fg__jp_var(p)) : NULL;
+    return cx->input;
+}
+
+/* A path that names a variable nobody assigned. */
+static json_t *unassigned(const fg__jp *p, fg__eval_ctx *cx)
+{
+    cx->error = "States.Runtime";
+    fg_failf(cx->eb, FG_ENOTFOUND, "The variable '$%s' referenced by '%s' is not assigned",
+             fg__jp_var(p), fg__jp_text(p));
+    return NULL;
+}
+
 json_t *fg__path_eval(const fg__jp *p, fg__eval_ctx *cx)
 {
     int err;
-    json_t *doc = fg__jp_is_context(p) ? fg__context(cx) : cx->input;
+    json_t *doc = fg__path_doc(p, cx);
+    if (!doc)
+        return unassigned(p, cx);
     json_t *r = fg__jp_eval(p, doc, cx->max_results, &err);
     if (r && doc == cx->context) {
         json_t *copy = json_deep_copy(r); /* the context object changes as the run goes on */
@@ -176,7 +196,9 @@ static json_t *eval_dynamic(const fg__tmpl *t, fg__eval_ctx *cx)
     if (t->kind == T_FN)
         return fg__fn_eval(t->fn, cx);
     int err;
-    json_t *doc = fg__jp_is_context(t->path) ? fg__context(cx) : cx->input;
+    json_t *doc = fg__path_doc(t->path, cx);
+    if (!doc)
+        return unassigned(t->path, cx);
     json_t *r = fg__jp_eval(t->path, doc, cx->max_results, &err);
     if (r && doc == cx->context) {
         json_t *copy = json_deep_copy(r);

@@ -32,6 +32,8 @@ struct fg_http_call {
     char *resp_headers;
     size_t resp_headers_len;
     size_t received, max_response;
+    bool (*allow_address)(const struct sockaddr *addr, void *ud);
+    void *allow_address_ud;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -252,6 +254,27 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return r;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: the caller's address policy sees the address the
+ * connection goes to, after name resolution. */
+static curl_socket_t open_checked_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    fg_http_call *call = ud;
+    if (purpose == CURLSOCKTYPE_IPCXN && !call->allow_address(&a->addr, call->allow_address_ud))
+        return CURL_SOCKET_BAD;
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static void set_address_policy(fg_http_call *call, const fg_http_call_opts *o)
+{
+    if (!o->allow_address)
+        return;
+    call->allow_address = o->allow_address;
+    call->allow_address_ud = o->allow_address_ud;
+    curl_easy_setopt(call->easy, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+    curl_easy_setopt(call->easy, CURLOPT_OPENSOCKETDATA, call);
+    curl_easy_setopt(call->easy, CURLOPT_PROXY, "");
+}
+
 int fg_http_call_start(fg_http_client *c, const fg_http_call_opts *o, const fg_http_call_cbs *cbs,
                        void *ud, fg_http_call **out)
 {
@@ -281,6 +304,7 @@ int fg_http_call_start(fg_http_client *c, const fg_http_call_opts *o, const fg_h
     if (o->timeout_ms)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_address_policy(call, o);
     if (o->body) {
         call->body = malloc(o->body_len + 1);
         if (!call->body) {
@@ -293,7 +317,9 @@ int fg_http_call_start(fg_http_client *c, const fg_http_call_opts *o, const fg_h
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
     }
-    if (o->method && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0)
+    if (o->method && strcmp(o->method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (o->method && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
     else if (o->method && strcmp(o->method, "GET") == 0)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 typedef struct fg_http_client fg_http_client;
@@ -34,6 +35,12 @@ typedef struct fg_http_call_opts {
     long connect_timeout_ms;
     long timeout_ms;              /* total; 0: none */
     size_t max_response_bytes;    /* 0: unlimited (streaming callers bound their own) */
+    /* Optional address policy: asked for every address a connection is about to
+     * be opened to (after DNS, so rebinding cannot slip past it); false refuses
+     * it and the call ends with FG_EUPSTREAM. Set, it also turns proxies off so
+     * the address checked is the one connected to. */
+    bool (*allow_address)(const struct sockaddr *addr, void *ud);
+    void *allow_address_ud;
 } fg_http_call_opts;
 
 fg_http_client *fg_http_client_create(uv_loop_t *loop);

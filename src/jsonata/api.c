@@ -71,9 +71,13 @@ void fg_jsonata_free(fg_jsonata_expr *e)
 static jenv *root_env(jctx *c, const fg_jsonata_env *env, jv *input)
 {
     jenv *root = jx_env_new(c, NULL);
+    if (env && env->parent)
+        root = root_env(c, env->parent, NULL);
     if (env)
         for (size_t i = 0; i < env->n; i++)
             jx_env_bind(c, root, env->names[i], jx_from_json(c, env->vals[i]));
+    if (!input)
+        return root;
     jx_env_bind(c, root, "$", input);
     return root;
 }
@@ -83,6 +87,7 @@ static void ctx_limits(jctx *c, const fg_jsonata_limits *lim)
     c->max_depth = lim && lim->max_depth > 0 ? lim->max_depth : DEFAULT_DEPTH;
     c->max_range = lim && lim->max_range ? lim->max_range : DEFAULT_RANGE;
     c->match_limit = lim && lim->regex_match_limit ? lim->regex_match_limit : DEFAULT_MATCH_LIMIT;
+    c->reject_functions = lim && lim->reject_functions;
     if (lim && lim->timeout_ms)
         c->deadline_ns = fg_clock_mono_ns() + lim->timeout_ms * 1000000ull;
 }
@@ -105,6 +110,11 @@ static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *i
     }
     c->root_input = in;
     jv *r = jx_eval(c, e->root, in, root);
+    if (r && c->reject_functions && r->kind == JV_FUNC) {
+        snprintf(c->err->code, sizeof c->err->code, "S0601");
+        snprintf(c->err->message, sizeof c->err->message, "the result is a function, not a JSON value");
+        return NULL;
+    }
     json_t *out = r ? jx_to_json(r) : fg_jsonata_undefined();
     if (!out) {
         snprintf(c->err->code, sizeof c->err->code, "U1001");
@@ -167,6 +177,11 @@ void fg_jsonata_env_free(fg_jsonata_env *env)
     free(env->vals);
     free(env->natives);
     free(env);
+}
+
+void fg_jsonata_env_set_parent(fg_jsonata_env *env, const fg_jsonata_env *parent)
+{
+    env->parent = parent;
 }
 
 int fg_jsonata_env_bind(fg_jsonata_env *env, const char *name, json_t *v)

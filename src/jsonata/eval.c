@@ -74,17 +74,17 @@ void jx_env_bind(jctx *c, jenv *e, const char *name, jv *v)
 
 static jv *native_value(jctx *c, const char *name)
 {
-    const fg_jsonata_env *u = c->uenv;
-    if (!u)
-        return NULL;
-    for (size_t i = 0; i < u->nnat; i++)
-        if (strcmp(u->natives[i]->name, name) == 0) {
+    for (const fg_jsonata_env *u = c->uenv; u; u = u->parent) {
+        for (size_t i = 0; i < u->nnat; i++) {
+            if (strcmp(u->natives[i]->name, name) != 0)
+                continue;
             jv *f = jx_func(c, FN_NATIVE);
             f->u.f->u.native = u->natives[i];
             f->u.f->sig = u->natives[i]->sig;
             f->u.f->arity = u->natives[i]->sig ? jx_sig_arity(u->natives[i]->sig) : 1;
             return f;
         }
+    }
     return NULL;
 }
 

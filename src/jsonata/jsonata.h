@@ -32,6 +32,7 @@ typedef struct fg_jsonata_limits {
     size_t max_memory;       /* bytes of working memory per evaluation; 0: default 256 MiB */
     size_t max_range;        /* largest [a..b] range; 0: default 10,000,000 (JSONata's) */
     uint32_t regex_match_limit; /* PCRE2 match limit per regex match; 0: default 1,000,000 */
+    bool reject_functions;   /* a function as the result is an error (code "S0601") */
 } fg_jsonata_limits;
 
 /* The value fg_jsonata_eval returns when the expression yields no value
@@ -59,6 +60,9 @@ fg_jsonata_env *fg_jsonata_env_new(void);
 void fg_jsonata_env_free(fg_jsonata_env *env);
 /* Binds $name to v (a reference is taken). Returns 0 or FG_ENOMEM. */
 int fg_jsonata_env_bind(fg_jsonata_env *env, const char *name, json_t *v);
+/* Names not found in env are looked up in parent (which must outlive env):
+ * a shared env of functions under a per-evaluation env of variables. */
+void fg_jsonata_env_set_parent(fg_jsonata_env *env, const fg_jsonata_env *parent);
 /* Registers $name. signature is a JSONata signature such as "<s-n?:s>" or NULL
  * (arguments unchecked). Returns 0, FG_EINVAL (bad signature) or FG_ENOMEM. */
 int fg_jsonata_env_add_function(fg_jsonata_env *env, const char *name, const char *signature,

@@ -189,6 +189,7 @@ bool jx_env_lookup(jctx *c, const jenv *e, const char *name, jv **out);
 /* ---- evaluation context -------------------------------------------------- */
 
 struct fg_jsonata_env {
+    const fg_jsonata_env *parent;
     char **names;
     json_t **vals;
     size_t n, cap;
@@ -213,6 +214,7 @@ struct jctx {
     size_t max_range;
     uint32_t match_limit;
     const fg_jsonata_env *uenv;
+    bool reject_functions;
     const jnode *cur; /* node being evaluated, for error positions */
     jv *root_input;
     int64_t now_ms;

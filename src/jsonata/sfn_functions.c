@@ -1,6 +1,7 @@
 /* Step Functions' own JSONata functions, an optional set added to an env:
  *   $partition(array, size)     chunks of `size` items (the last may be shorter)
- *   $range(start, end, step)    start, start+step, ... up to and including end
+ *   $range(start, end, step)    start, start+step, ... up to and including end (one
+ *                               value alone when there is only one)
  *   $hash(string, algorithm)    hex digest; MD5, SHA-1, SHA-256 (default), SHA-384, SHA-512
  *   $random([seed])             uniform in [0, 1); reproducible when seeded
  *   $randomSeeded(seed)         the seeded form under its own name
@@ -72,6 +73,11 @@ static json_t *sfn_range(void *ud, json_t *const *args, size_t n, fg_jsonata_err
             return fail(err, "D2014", "$range: the result would exceed 1000 items");
         }
         json_array_append_new(out, number(x));
+    }
+    if (count == 1) { /* a one-item sequence is its item, as in AWS */
+        json_t *only = json_incref(json_array_get(out, 0));
+        json_decref(out);
+        return only;
     }
     return out;
 }

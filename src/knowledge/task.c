@@ -32,7 +32,7 @@ static int retrieve_task(fg_flow_task *t, void *ud)
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     json_t *out = NULL;
-    int rc = base ? fg_knowledge_retrieve(kn, account ? account : "default", base, params, true,
+    int rc = base ? fg_knowledge_retrieve(kn, account && *account ? account : "default", base, params, true,
                                           &out, &eb)
                   : fg_failf(&eb, FG_EINVAL, "KnowledgeBaseId is required");
     if (rc) {

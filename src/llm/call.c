@@ -74,6 +74,7 @@ static void on_timer_closed(uv_handle_t *h)
 {
     fg_llm_call *call = h->data;
     json_decref(call->request);
+    fg_buf_free(&call->cache_text);
     free(call);
 }
 
@@ -85,7 +86,42 @@ static void call_free(fg_llm_call *call)
         return;
     }
     json_decref(call->request);
+    fg_buf_free(&call->cache_text);
     free(call);
+}
+
+void fg_llm_set_cache(fg_llm *llm, const fg_llm_cache_ops *ops, void *ud)
+{
+    llm->cache_ops = ops;
+    llm->cache_ud = ud;
+}
+
+/* The answer completed: hand its text to the cache (text answers only). */
+static void cache_store(fg_llm_call *call)
+{
+    if (!call->cache_ctx || call->cache_skip)
+        return;
+    double gen_ms = (double)(fg_clock_mono_ns() - call->start_ns) / 1e6;
+    call->llm->cache_ops->store(call->llm->cache_ud, call->cache_ctx,
+                                call->cache_text.data ? call->cache_text.data : "", call->cache_text.len,
+                                gen_ms);
+    call->cache_ctx = NULL;
+}
+
+static void cache_release(fg_llm_call *call)
+{
+    if (call->cache_ctx)
+        call->llm->cache_ops->release(call->llm->cache_ud, call->cache_ctx);
+    call->cache_ctx = NULL;
+}
+
+static void cache_note(fg_llm_call *call, const fg_llm_event *ev)
+{
+    if (!call->cache_ctx)
+        return;
+    if (ev->type == FG_LLM_EV_TOOL || (ev->type == FG_LLM_EV_TEXT &&
+                                       fg_buf_append(&call->cache_text, ev->text, ev->len)))
+        call->cache_skip = true;
 }
 
 static void note_failure(fg_llm_call *call, fg_llm_deployment *d)
@@ -109,6 +145,7 @@ static void release_req(fg_llm_call *call)
 /* After the sink ended the request. */
 static void call_finish(fg_llm_call *call, const char *outcome)
 {
+    cache_release(call);
     call->phase = CALL_DONE;
     snprintf(call->outcome, sizeof call->outcome, "%s", outcome);
     call->req = NULL;
@@ -225,6 +262,7 @@ void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev)
             commit(call);
         if (ev->type == FG_LLM_EV_FINISH && ev->finish_reason)
             snprintf(call->finish_reason, sizeof call->finish_reason, "%s", ev->finish_reason);
+        cache_note(call, ev);
         call->sink->event(call, ev);
         return;
     case FG_LLM_EV_USAGE:
@@ -249,6 +287,7 @@ void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev)
             commit(call);
         if (!call->finish_reason[0])
             snprintf(call->finish_reason, sizeof call->finish_reason, "stop");
+        cache_store(call);
         release_req(call);
         call->sink->end(call);
         call_finish(call, "ok");
@@ -323,26 +362,67 @@ void fg__llm_call_resume(fg_llm_call *call)
 }
 
 static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
-                         const char *route, json_t *request, const fg_llm_sink_ops *sink,
-                         void *sink_ud, bool embed, fg_llm_call **out);
+                         const char *route, const fg_llm_caller *caller, json_t *request,
+                         const fg_llm_sink_ops *sink, void *sink_ud, bool embed, fg_llm_call **out);
+
+/* A cached answer, replayed to the sink as if a provider had sent it at once. */
+static void replay_cached(fg_llm_call *call, const char *text, size_t len)
+{
+    call->committed = true;
+    call->status = 200;
+    call->first_token_ns = fg_clock_mono_ns();
+    snprintf(call->finish_reason, sizeof call->finish_reason, "stop");
+    fg_http_resp_header(call->req, "x-flowgate-cache", "hit");
+    call->sink->begin(call);
+    fg_llm_event ev = {.type = FG_LLM_EV_TEXT, .text = text, .len = len};
+    if (len)
+        call->sink->event(call, &ev);
+    fg_llm_event fin = {.type = FG_LLM_EV_FINISH, .finish_reason = "stop"};
+    call->sink->event(call, &fin);
+    release_req(call);
+    call->sink->end(call);
+    call_finish(call, "cached");
+}
+
+/* True when the cache ended the call (a hit replayed, or the request answered). */
+static bool ask_cache(fg_llm_call *call)
+{
+    fg_buf answer;
+    fg_buf_init(&answer, 0);
+    fg_llm_cache_result r = call->llm->cache_ops->lookup(call->llm->cache_ud, call->req, call->request,
+                                                         &answer, &call->cache_ctx);
+    if (r == FG_LLM_CACHE_HIT) {
+        replay_cached(call, answer.data ? answer.data : "", answer.len);
+    } else if (r == FG_LLM_CACHE_ANSWERED) {
+        cache_release(call);
+        call->phase = CALL_DONE;
+        call->req = NULL;
+        call_free(call);
+    } else if (call->cache_ctx) {
+        fg_buf_init(&call->cache_text, 64u << 20);
+        fg_http_resp_header(call->req, "x-flowgate-cache", "miss");
+    }
+    fg_buf_free(&answer);
+    return r != FG_LLM_CACHE_MISS;
+}
 
 static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const char *route,
-                      json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, bool embed,
-                      fg_llm_call **out)
+                      const fg_llm_caller *caller, json_t *request, const fg_llm_sink_ops *sink,
+                      void *sink_ud, bool embed, fg_llm_call **out)
 {
     return call_start_on(llm, w ? fg_http_worker_loop(w) : NULL, fg__llm_client(w), req, route,
-                         request, sink, sink_ud, embed, out);
+                         caller, request, sink, sink_ud, embed, out);
 }
 
 int fg__llm_embed_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, const char *route,
                            json_t *request, const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start_on(llm, loop, client, NULL, route, request, sink, sink_ud, true, NULL);
+    return call_start_on(llm, loop, client, NULL, route, NULL, request, sink, sink_ud, true, NULL);
 }
 
 static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
-                         const char *route, json_t *request, const fg_llm_sink_ops *sink,
-                         void *sink_ud, bool embed, fg_llm_call **out)
+                         const char *route, const fg_llm_caller *caller, json_t *request,
+                         const fg_llm_sink_ops *sink, void *sink_ud, bool embed, fg_llm_call **out)
 {
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
@@ -360,6 +440,10 @@ static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, f
     call->start_ns = req ? fg_http_req_start_ns(req) : fg_clock_mono_ns();
     call->created = (long)(fg_clock_wall_ms() / 1000);
     snprintf(call->route, sizeof call->route, "%s", route);
+    if (caller) {
+        snprintf(call->account_id, sizeof call->account_id, "%s", caller->account_id ? caller->account_id : "");
+        snprintf(call->key_id, sizeof call->key_id, "%s", caller->key_id ? caller->key_id : "");
+    }
     call->loop = loop;
     call->client = client;
     char rid[25];
@@ -392,6 +476,8 @@ static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, f
         call_free(call);
         return FG_OK;
     }
+    if (req && !embed && llm->cache_ops && ask_cache(call))
+        return FG_OK;
     if (out)
         *out = call;
     ensure_timer(call); /* also makes the call's free wait for the next loop turn */
@@ -408,27 +494,54 @@ static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, f
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
                        const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      false, NULL);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
+                      sink_ud, false, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
                         const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), request, sink, sink_ud,
-                      true, NULL);
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
+                      sink_ud, true, NULL);
 }
 
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
 {
-    return call_start(llm, w, NULL, route, request, sink, sink_ud, false, out);
+    return call_start(llm, w, NULL, route, NULL, request, sink, sink_ud, false, out);
+}
+
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, caller, request, sink, sink_ud, false, out);
+}
+
+bool fg_llm_has_model(fg_llm *llm, const char *name)
+{
+    for (size_t i = 0; name && i < llm->nmodels; i++)
+        if (strcmp(llm->models[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                            const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out)
+{
+    return call_start(llm, w, NULL, route, NULL, request, sink, sink_ud, true, out);
 }
 
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud)
 {
     return fg__llm_call_start(llm, req, request, sink, sink_ud);
+}
+
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller, request, sink,
+                      sink_ud, false, NULL);
 }
 
 void fg_llm_call_cancel(fg_llm_call *call)

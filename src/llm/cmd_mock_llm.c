@@ -1,7 +1,8 @@
 /* flowgate mock-llm: the mock model served over HTTP in the OpenAI protocol,
  * for tests and benchmarks (the gateway's upstream on loopback). It counts
  * requests and client disconnects at GET /mock/stats, so tests can prove that
- * the gateway cancels upstream requests. */
+ * the gateway cancels upstream requests; with --script it answers by rules
+ * and GET /mock/requests shows what it received (mock_script.h). */
 #include "cli/args.h"
 #include "core/base64.h"
 #include "core/clock.h"
@@ -11,6 +12,7 @@
 #include "config/config.h"
 #include "llm/llm.h"
 #include "llm/mock.h"
+#include "llm/mock_script.h"
 #include "llm/llm_int.h"
 #include "llm/surface.h"
 #include "wire/eventstream.h"
@@ -307,6 +309,12 @@ static void serve_mock(fg_http_req *req, mock_proto proto)
     } else {
         fg_mock_spec_apply_text(&m->spec, last_user_text(json_object_get(body, "messages"), &m->input_tokens));
     }
+    if (!m->spec.reply[0]) {
+        const char *scripted = fg__mock_script_reply(body);
+        if (scripted)
+            snprintf(m->spec.reply, sizeof m->spec.reply, "%s", scripted);
+    }
+    fg__mock_requests_record(fg_http_req_path(req), body);
     apply_headers(req, &m->spec);
     long max_tokens = (long)fg_json_int(body, "max_tokens",
                                         fg_json_int(json_object_get(body, "parameters"), "max_new_tokens", 0));
@@ -405,7 +413,9 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     long port = 8081, workers = 1, tokens = 16, ttft = 0, delay = 0;
     const char *host = "127.0.0.1";
     bool quiet = false;
+    const char *script = NULL;
     const fg_opt opts[] = {
+        {"script", FG_OPT_STR, &script, "FILE", "answer by rules matching the prompt text (JSON, see docs/assistants.md)"},
         {"port", FG_OPT_INT, &port, "N", "TCP port (default 8081; 0 picks a free one and prints it)"},
         {"host", FG_OPT_STR, &host, "ADDR", "address (default 127.0.0.1)"},
         {"workers", FG_OPT_INT, &workers, "N", "event-loop threads (default 1)"},
@@ -416,7 +426,7 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL},
     };
     const fg_cli cli = {
-        .usage = "flowgate mock-llm [--port N] [--tokens N] [--ttft-ms MS] [--delay-ms MS]",
+        .usage = "flowgate mock-llm [--port N] [--tokens N] [--ttft-ms MS] [--delay-ms MS] [--script FILE]",
         .summary = "Serves a deterministic mock model over HTTP in the OpenAI protocol\n"
                    "(POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models), Anthropic protocol\n"
                    "(POST /v1/messages) and Bedrock's (POST /model/ID/converse, converse-stream,\n"
@@ -427,12 +437,23 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
                    "or headers x-mock-tokens, x-mock-ttft-ms, x-mock-delay-ms, x-mock-fault,\n"
                    "x-mock-fault-after.\n"
                    "Faults: http-500, http-429, stream-error, truncate, hang.\n"
-                   "GET /mock/stats counts requests, completions and client disconnects.",
+                   "GET /mock/stats counts requests, completions and client disconnects.\n"
+                   "--script FILE answers by rules {\"rules\":[{\"match\":TEXT|[TEXT..],\"model\":M,\"reply\":R}]}\n"
+                   "(the first rule whose texts all occur in the prompt wins); GET /mock/requests\n"
+                   "lists the last 256 requests received (DELETE /mock/requests clears them).",
         .opts = opts, .max_positional = 0,
     };
     int rc = fg_cli_parse(&cli, argc, argv, NULL);
     if (rc != FG_CLI_RUN)
         return FG_CLI_EXIT(rc);
+    if (script) {
+        fg_errbuf seb;
+        fg_errbuf_clear(&seb);
+        if (fg__mock_script_load(script, &seb)) {
+            fprintf(stderr, "flowgate mock-llm: --script %s\n", seb.msg);
+            return 2;
+        }
+    }
     fg_mock_spec_default(&defaults);
     defaults.tokens = tokens;
     defaults.ttft_ms = ttft;
@@ -445,6 +466,8 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router_add(router, "POST", "/endpoints/{name}/invocations-response-stream", tgi_stream, NULL);
     fg_http_router_add(router, "GET", "/v1/models", models, NULL);
     fg_http_router_add(router, "GET", "/mock/stats", stats, NULL);
+    fg_http_router_add(router, "GET", "/mock/requests", fg__mock_requests_route, NULL);
+    fg_http_router_add(router, "DELETE", "/mock/requests", fg__mock_requests_route, NULL);
     fg_config *cfg = NULL;
     fg_llm *llm = bedrock_gateway(&cfg);
     if (!llm) {
@@ -484,5 +507,6 @@ int fg_llm_cmd_mock_llm(int argc, char **argv)
     fg_http_router_free(router);
     fg_llm_free(llm);
     fg_config_free(cfg);
+    fg__mock_script_free();
     return 0;
 }

@@ -45,10 +45,29 @@ typedef struct fg_llm_sink_ops {
  * NULL) stays valid until the sink's end or fail returns. */
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
                       const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* Who a call is made for, written into its usage record. */
+typedef struct fg_llm_caller {
+    const char *account_id; /* NULL or "": none */
+    const char *key_id;     /* the API key's id, NULL or "" */
+} fg_llm_caller;
+/* fg_llm_call_start for an account (workflow tasks, the assistants). */
+int fg_llm_call_start_as(fg_llm *llm, fg_http_worker *w, const char *route, const fg_llm_caller *caller,
+                         json_t *request, const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
+/* True when name is exactly a model or alias the router knows (a catch-all "*"
+ * model does not count). */
+bool fg_llm_has_model(fg_llm *llm, const char *name);
+/* An embeddings call from another part of flowgate (the semantic cache):
+ * request is {"model": ..., "input": [strings]}; each vector comes to the sink
+ * as an FG_LLM_EV_EMBEDDING event, then end. Same ownership rules as above. */
+int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
+                            const fg_llm_sink_ops *sink, void *sink_ud, fg_llm_call **out);
 /* The same for a call that answers an HTTP request: the worker and route come
  * from req, and the call is cancelled when the client goes away. */
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud);
+/* fg_llm_call_start_http for an account (the assistants' final answer). */
+int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
+                              const fg_llm_sink_ops *sink, void *sink_ud);
 /* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
 void fg_llm_call_cancel(fg_llm_call *call);
 /* Backpressure from a sink that cannot write: stop / continue the upstream. */
@@ -63,6 +82,30 @@ void *fg_llm_call_sink_data(const fg_llm_call *call);
  * cannot embed), with the message in eb. route labels the usage record. */
 int fg_llm_embed(fg_llm *llm, const char *route, const char *model, const char *const *texts,
                  size_t n, float **vectors, size_t *dim, fg_errbuf *eb);
+
+/* A response cache in front of the gateway's HTTP routes (set once, before the
+ * server starts). lookup runs when a chat call from an HTTP route starts, once
+ * its model is known; on FG_LLM_CACHE_HIT the answer's text is replayed to the
+ * surface (begin, one text event, finish, end: the surface renders it in its
+ * own format, SSE or JSON) with x-flowgate-cache: hit and no upstream request.
+ * On a miss *ctx (may stay NULL: no caching) goes to store when the answer
+ * completed with text only, and to release in every other case (cancel,
+ * error, tool calls). FG_LLM_CACHE_ANSWERED: lookup already answered the
+ * request (an authentication failure): the call ends without the sink. */
+typedef enum fg_llm_cache_result {
+    FG_LLM_CACHE_MISS = 0,
+    FG_LLM_CACHE_HIT,
+    FG_LLM_CACHE_ANSWERED
+} fg_llm_cache_result;
+
+typedef struct fg_llm_cache_ops {
+    fg_llm_cache_result (*lookup)(void *ud, fg_http_req *req, const json_t *request, fg_buf *answer,
+                                  void **ctx);
+    void (*store)(void *ud, void *ctx, const char *text, size_t len, double gen_ms);
+    void (*release)(void *ud, void *ctx);
+} fg_llm_cache_ops;
+
+void fg_llm_set_cache(fg_llm *llm, const fg_llm_cache_ops *ops, void *ud);
 long fg_llm_call_input_tokens(const fg_llm_call *call);
 long fg_llm_call_output_tokens(const fg_llm_call *call);
 const char *fg_llm_call_finish_reason(const fg_llm_call *call);

@@ -73,6 +73,8 @@ struct fg_llm {
     long backoff_ms, max_backoff_ms, cooldown_ms;
     int cooldown_failures;
     bool implicit_mock;      /* no providers configured */
+    const fg_llm_cache_ops *cache_ops; /* may be NULL */
+    void *cache_ud;
 };
 
 struct fg_llm_attempt {
@@ -91,6 +93,7 @@ struct fg_llm_call {
     fg_http_client *client;
     json_t *request;         /* canonical: OpenAI chat-completions shape */
     char route[96];
+    char account_id[64], key_id[64]; /* who the call is for (usage records) */
     const fg_llm_sink_ops *sink;
     void *sink_ud;
     fg_llm_model *model;
@@ -114,6 +117,9 @@ struct fg_llm_call {
     char error_msg[256];
     char id[40];
     long created;
+    void *cache_ctx;         /* a miss the cache wants to store */
+    fg_buf cache_text;       /* the answer's text for it */
+    bool cache_skip;         /* not cacheable (tool calls, too long) */
 };
 
 /* call.c */

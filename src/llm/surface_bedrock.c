@@ -2,8 +2,9 @@
  * flowgate as its endpoint: POST /model/{modelId}/converse and
  * /converse-stream (AWS event-stream framing), /invoke and
  * /invoke-with-response-stream with the native bodies of Anthropic-on-Bedrock,
- * Meta Llama and Amazon Titan text models. */
+ * Meta Llama, Amazon Titan text, Mistral and Cohere models (native.c). */
 #include "llm/llm_int.h"
+#include "llm/native.h"
 #include "llm/surface.h"
 #include "llm/translate.h"
 
@@ -12,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef enum { NATIVE_ANTHROPIC, NATIVE_LLAMA, NATIVE_TITAN, NATIVE_UNKNOWN } native_family;
 
 /* --- Converse ---------------------------------------------------------------- */
 
@@ -181,10 +180,10 @@ static void cv_fail(fg_llm_call *call, int status, const char *type, const char 
 
 static const fg_llm_sink_ops cv_sink_ops = {cv_begin, cv_event, cv_end, cv_fail};
 
-/* --- native Llama and Titan bodies ----------------------------------------- */
+/* --- native bodies other than Anthropic's ------------------------------------ */
 
 typedef struct nat_sink {
-    native_family family;
+    fg_llm_native_family family;
     bool stream;
     fg_buf text;
     long sent_tokens;
@@ -202,11 +201,19 @@ static void nat_chunk(fg_llm_call *call, nat_sink *s, const char *text, size_t l
 {
     fg_buf d;
     fg_buf_init(&d, 0);
-    if (s->family == NATIVE_LLAMA) {
+    if (s->family == FG_NATIVE_LLAMA) {
         fg_buf_puts(&d, "{\"generation\":");
         fg_json_escape(&d, text, len);
         fg_buf_printf(&d, ",\"prompt_token_count\":%ld,\"generation_token_count\":%ld,\"stop_reason\":",
                       call->input_tokens, last ? call->output_tokens : s->sent_tokens);
+    } else if (s->family == FG_NATIVE_MISTRAL) {
+        fg_buf_puts(&d, "{\"outputs\":[{\"text\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_puts(&d, ",\"stop_reason\":");
+    } else if (s->family == FG_NATIVE_COHERE) {
+        fg_buf_puts(&d, "{\"text\":");
+        fg_json_escape(&d, text, len);
+        fg_buf_printf(&d, ",\"is_finished\":%s,\"finish_reason\":", last ? "true" : "false");
     } else {
         fg_buf_puts(&d, "{\"outputText\":");
         fg_json_escape(&d, text, len);
@@ -218,6 +225,8 @@ static void nat_chunk(fg_llm_call *call, nat_sink *s, const char *text, size_t l
         fg_json_escape(&d, stop, strlen(stop));
     else
         fg_buf_puts(&d, "null");
+    if (s->family == FG_NATIVE_MISTRAL)
+        fg_buf_puts(&d, "}]");
     if (last)
         fg_buf_printf(&d, ",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":%ld,"
                           "\"outputTokenCount\":%ld,\"invocationLatency\":%ld,\"firstByteLatency\":%ld}",
@@ -243,8 +252,10 @@ static void nat_event(fg_llm_call *call, const fg_llm_event *ev)
 static const char *nat_stop(const nat_sink *s, const char *finish)
 {
     bool length = finish && strcmp(finish, "length") == 0;
-    if (s->family == NATIVE_LLAMA)
+    if (s->family == FG_NATIVE_LLAMA || s->family == FG_NATIVE_MISTRAL)
         return length ? "length" : "stop";
+    if (s->family == FG_NATIVE_COHERE)
+        return length ? "MAX_TOKENS" : "COMPLETE";
     return length ? "LENGTH" : "FINISH";
 }
 
@@ -258,19 +269,15 @@ static void nat_end(fg_llm_call *call)
         fg_http_stream_end(call->req);
         return;
     }
+    fg_llm_native_answer a = {.model = fg_json_str(call->request, "model", ""),
+                              .text = s->text.data ? s->text.data : "", .len = s->text.len,
+                              .finish = call->finish_reason, .input_tokens = call->input_tokens,
+                              .output_tokens = call->output_tokens, .id = call->id};
+    json_t *resp = fg_llm_native_response(s->family, &a);
     fg_buf d;
     fg_buf_init(&d, 0);
-    if (s->family == NATIVE_LLAMA) {
-        fg_buf_puts(&d, "{\"generation\":");
-        fg_json_escape(&d, s->text.data ? s->text.data : "", s->text.len);
-        fg_buf_printf(&d, ",\"prompt_token_count\":%ld,\"generation_token_count\":%ld,\"stop_reason\":\"%s\"}",
-                      call->input_tokens, call->output_tokens, stop);
-    } else {
-        fg_buf_printf(&d, "{\"inputTextTokenCount\":%ld,\"results\":[{\"tokenCount\":%ld,\"outputText\":",
-                      call->input_tokens, call->output_tokens);
-        fg_json_escape(&d, s->text.data ? s->text.data : "", s->text.len);
-        fg_buf_printf(&d, ",\"completionReason\":\"%s\"}]}", stop);
-    }
+    fg_json_dump(&d, resp, 0);
+    json_decref(resp);
     fg_buf_free(&s->text);
     fg_http_respond(call->req, 200, "application/json", d.data, d.len);
     fg_buf_free(&d);
@@ -291,92 +298,7 @@ static void nat_fail(fg_llm_call *call, int status, const char *type, const char
 
 static const fg_llm_sink_ops nat_sink_ops = {nat_begin, nat_event, nat_end, nat_fail};
 
-/* A Llama 3 chat prompt back into messages; any other prompt is one user
- * message. */
-static json_t *llama_prompt_messages(const char *prompt)
-{
-    json_t *msgs = json_array();
-    const char *p = strstr(prompt, "<|start_header_id|>");
-    if (!p) {
-        json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", prompt));
-        return msgs;
-    }
-    while (p) {
-        p += strlen("<|start_header_id|>");
-        const char *end_role = strstr(p, "<|end_header_id|>");
-        if (!end_role)
-            break;
-        char role[32];
-        snprintf(role, sizeof role, "%.*s", (int)(end_role - p), p);
-        const char *text = end_role + strlen("<|end_header_id|>");
-        while (*text == '\n')
-            text++;
-        const char *eot = strstr(text, "<|eot_id|>");
-        size_t len = eot ? (size_t)(eot - text) : strlen(text);
-        if (len || strcmp(role, "assistant") != 0)
-            json_array_append_new(msgs, json_pack("{s:s,s:s%}", "role", role, "content", text, len));
-        p = eot ? strstr(eot, "<|start_header_id|>") : NULL;
-    }
-    return msgs;
-}
-
-static json_t *native_to_canonical(native_family fam, const json_t *body, const char *model,
-                                   char *msg, size_t n)
-{
-    json_t *canon = json_pack("{s:s}", "model", model);
-    if (fam == NATIVE_LLAMA) {
-        const char *prompt = fg_json_str(body, "prompt", NULL);
-        if (!prompt) {
-            snprintf(msg, n, "prompt: required");
-            json_decref(canon);
-            return NULL;
-        }
-        json_object_set_new(canon, "messages", llama_prompt_messages(prompt));
-        if (json_is_integer(json_object_get(body, "max_gen_len")))
-            json_object_set(canon, "max_tokens", json_object_get(body, "max_gen_len"));
-        if (json_is_number(json_object_get(body, "temperature")))
-            json_object_set(canon, "temperature", json_object_get(body, "temperature"));
-        if (json_is_number(json_object_get(body, "top_p")))
-            json_object_set(canon, "top_p", json_object_get(body, "top_p"));
-        return canon;
-    }
-    const char *input = fg_json_str(body, "inputText", NULL);
-    if (!input) {
-        snprintf(msg, n, "inputText: required");
-        json_decref(canon);
-        return NULL;
-    }
-    json_object_set_new(canon, "messages", json_pack("[{s:s,s:s}]", "role", "user", "content", input));
-    const json_t *cfg = json_object_get(body, "textGenerationConfig");
-    if (json_is_integer(json_object_get(cfg, "maxTokenCount")))
-        json_object_set(canon, "max_tokens", json_object_get(cfg, "maxTokenCount"));
-    if (json_is_number(json_object_get(cfg, "temperature")))
-        json_object_set(canon, "temperature", json_object_get(cfg, "temperature"));
-    if (json_is_number(json_object_get(cfg, "topP")))
-        json_object_set(canon, "top_p", json_object_get(cfg, "topP"));
-    if (json_is_array(json_object_get(cfg, "stopSequences")))
-        json_object_set(canon, "stop", json_object_get(cfg, "stopSequences"));
-    return canon;
-}
-
 /* --- routes ------------------------------------------------------------------ */
-
-static native_family family_of(const char *model)
-{
-    /* Skip a cross-region inference profile prefix ("us.", "eu.", "apac.") and ARNs. */
-    const char *slash = strrchr(model, '/');
-    const char *m = slash ? slash + 1 : model;
-    const char *dot = strchr(m, '.');
-    if (dot && dot - m <= 4 && strncmp(m, "meta", 4) != 0)
-        m = dot + 1;
-    if (strncmp(m, "anthropic.", 10) == 0)
-        return NATIVE_ANTHROPIC;
-    if (strncmp(m, "meta.", 5) == 0)
-        return NATIVE_LLAMA;
-    if (strncmp(m, "amazon.titan-text", 17) == 0 || strncmp(m, "amazon.titan-tg", 15) == 0)
-        return NATIVE_TITAN;
-    return NATIVE_UNKNOWN;
-}
 
 static json_t *read_body(fg_http_req *req, bool any_type)
 {
@@ -416,23 +338,23 @@ static void converse(fg_http_req *req, fg_llm *llm, bool stream)
 static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
 {
     const char *model = fg_http_req_param(req, "modelId");
-    native_family fam = family_of(model);
-    if (fam == NATIVE_UNKNOWN) {
+    fg_llm_native_family fam = fg_llm_native_family_of(model);
+    if (fam == FG_NATIVE_UNKNOWN) {
         fg__llm_respond_aws_error(req, 400, "this model's native request format is not supported by "
-                                            "InvokeModel here: use Converse, or an anthropic., meta. "
-                                            "or amazon.titan-text model id");
+                                            "InvokeModel here: use Converse, or an anthropic., meta., "
+                                            "amazon.titan-text, mistral. or cohere.command model id");
         return;
     }
     json_t *body = read_body(req, true);
     if (!body)
         return;
-    if (fam == NATIVE_ANTHROPIC) {
+    if (fam == FG_NATIVE_ANTHROPIC) {
         json_object_set_new(body, "model", json_string(model));
         fg__llm_anthropic_start(llm, req, body, stream, true);
         return;
     }
     char msg[300];
-    json_t *canon = native_to_canonical(fam, body, model, msg, sizeof msg);
+    json_t *canon = fg_llm_native_to_canonical(fam, body, model, msg, sizeof msg);
     json_decref(body);
     if (!canon) {
         fg__llm_respond_aws_error(req, 400, msg);

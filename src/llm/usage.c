@@ -19,6 +19,7 @@ typedef struct usage_row {
     char id[37];
     int64_t created_ms;
     char route[96], model[160], deployment[160], provider[64], outcome[16];
+    char account_id[64], key_id[64]; /* "" when the call was made for no account */
     int status;
     long input_tokens, output_tokens;
     double ttft_ms, total_ms, upstream_ms, cost;
@@ -52,19 +53,21 @@ static struct {
 
 static void insert_row(fg_store *store, const usage_row *u)
 {
-    fg_sval p[14] = {
+    fg_sval p[16] = {
         FG_STEXT(u->id), FG_SINT(u->created_ms), FG_STEXT(u->route), FG_STEXT(u->model),
         FG_STEXT(u->deployment), FG_STEXT(u->provider), FG_SINT(u->status), FG_STEXT(u->outcome),
         FG_SINT(u->input_tokens), FG_SINT(u->output_tokens),
         u->has_ttft ? FG_SREAL(u->ttft_ms) : FG_SNULL, FG_SREAL(u->total_ms),
-        FG_SREAL(u->upstream_ms), FG_SREAL(u->cost)};
+        FG_SREAL(u->upstream_ms), FG_SREAL(u->cost),
+        u->account_id[0] ? FG_STEXT(u->account_id) : FG_SNULL, u->key_id[0] ? FG_STEXT(u->key_id) : FG_SNULL};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     if (fg_store_exec(store,
                       "INSERT INTO usage_records (id, created_ms, route, model, deployment, provider, "
                       "status, outcome, input_tokens, output_tokens, ttft_ms, total_ms, upstream_ms, "
-                      "cost) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-                      p, 14, NULL, &eb))
+                      "cost, account_id, key_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,"
+                      "$15,$16)",
+                      p, 16, NULL, &eb))
         fg_warn("usage record not written: %s", eb.msg);
 }
 
@@ -186,6 +189,8 @@ void fg__llm_record_usage(fg_llm_call *call)
     snprintf(u->deployment, sizeof u->deployment, "%s", d ? d->label : "");
     snprintf(u->provider, sizeof u->provider, "%s", d ? d->provider->name : "");
     snprintf(u->outcome, sizeof u->outcome, "%s", call->outcome);
+    snprintf(u->account_id, sizeof u->account_id, "%s", call->account_id);
+    snprintf(u->key_id, sizeof u->key_id, "%s", call->key_id);
     u->status = call->status;
     u->input_tokens = call->input_tokens;
     u->output_tokens = call->output_tokens;

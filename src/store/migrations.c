@@ -102,6 +102,34 @@ const fg_migration fg_store_migrations[] = {
      "  messages TEXT NOT NULL,\n"
      "  updated_ms INTEGER NOT NULL\n"
      ")"},
+    {5, "chat history and the question-answer cache",
+     "CREATE TABLE chat_messages (\n"
+     "  account_id TEXT NOT NULL,\n"
+     "  chat_id TEXT NOT NULL,\n"
+     "  seq INTEGER NOT NULL,\n"
+     "  role TEXT NOT NULL,\n"
+     "  content TEXT NOT NULL,\n"
+     "  model TEXT,\n"
+     "  input_tokens INTEGER NOT NULL DEFAULT 0,\n"
+     "  output_tokens INTEGER NOT NULL DEFAULT 0,\n"
+     "  cached INTEGER NOT NULL DEFAULT 0,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (account_id, chat_id, seq)\n"
+     ");\n"
+     "CREATE INDEX chat_messages_recent ON chat_messages (account_id, created_ms);\n"
+     "CREATE TABLE cache_entries (\n"
+     "  account_id TEXT NOT NULL,\n"
+     "  mode TEXT NOT NULL,\n"
+     "  namespace TEXT NOT NULL,\n"
+     "  cache_key TEXT NOT NULL,\n"
+     "  response TEXT NOT NULL,\n"
+     "  model TEXT,\n"
+     "  gen_ms REAL NOT NULL DEFAULT 0,\n"
+     "  embedding BLOB,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  expires_ms INTEGER NOT NULL DEFAULT 0,\n"
+     "  PRIMARY KEY (account_id, mode, namespace, cache_key)\n"
+     ")"},
     {0, NULL, NULL},
 };
 

@@ -12,7 +12,7 @@ static char *call(const char *text)
     json_error_t je;
     json_t *in = json_loads("{\"s\":\"a,b,,c\",\"n\":1.5,\"arr\":[1,2,2,3],\"o\":{\"k\":\"v\"}}", 0, &je);
     json_t *ctx = json_pack("{s:{s:s}}", "Execution", "Name", "exec-1");
-    fg__eval_ctx cx = {in, ctx, 1000, &eb, NULL, NULL, NULL};
+    fg__eval_ctx cx = {.input = in, .context = ctx, .max_results = 1000, .eb = &eb};
     json_t *r = fg__fn_eval(f, &cx);
     char *s;
     if (r) {

@@ -7,7 +7,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 
 const dir = process.argv[2];
 const runs = Number(process.argv[3] || 5);
-const plan = { chain: 200, map: 1, parallel: 500 };
+const plan = { chain: 200, map: 1, parallel: 500, jsonata: 100 };
 
 const load = (f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
 
@@ -15,8 +15,14 @@ for (const [name, execs] of Object.entries(plan)) {
   const def = load(`${name}.asl.json`);
   const input = load(`${name}.input.json`);
   const { output: want, transitions } = load(`${name}.output.json`);
-  const sm = new StateMachine(def, { validationOptions: { checkPaths: false } });
-  const got = await sm.run(input).result;
+  let sm, got;
+  try {
+    sm = new StateMachine(def, { validationOptions: { checkPaths: false } });
+    got = await sm.run(input).result;
+  } catch (err) {
+    console.log(`${name.padEnd(9)} not run by this engine: ${String(err.message || err).slice(0, 120)}`);
+    continue;
+  }
   const same = isDeepStrictEqual(got, want);
   const rates = [];
   for (let r = 0; r < runs; r++) {

@@ -1,0 +1,189 @@
+/* In-process cache lookups over a large cache: exact hits and semantic hits
+ * (HNSW and exact scan) against a peer that keeps the same entries only in
+ * SQLite and reads one row per lookup by its primary key (what a cache without
+ * a memory index does). Prints p50/p99 per lookup in microseconds, medians of
+ * RUNS runs.
+ *
+ *   bench_cache ENTRIES RUNS DIM */
+#include "cache/cache.h"
+#include "core/clock.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOOKUPS 20000
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    return (double)v[(size_t)(p * (double)(n - 1))] / 1000.0;
+}
+
+static void random_vec(float *v, size_t dim, unsigned *seed)
+{
+    for (size_t d = 0; d < dim; d++)
+        v[d] = (float)(rand_r(seed) % 20001 - 10000) / 10000.0f;
+}
+
+static void key_of(char *out, size_t n, size_t i)
+{
+    snprintf(out, n, "node-%zuWhat is the answer to question number %zu?", i % 100, i);
+}
+
+static int fill(fg_cache *c, size_t entries, size_t dim, float *vecs)
+{
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    unsigned seed = 42;
+    char key[128];
+    for (size_t i = 0; i < entries; i++) {
+        key_of(key, sizeof key, i);
+        fg_cache_entry e = {.account_id = "default", .mode = FG_CACHE_EXACT, .ns = "", .key = key,
+                            .key_len = strlen(key), .response = "An answer of a realistic length, a "
+                            "sentence or two that the model produced once.", .response_len = 80,
+                            .model = "m", .gen_ms = 800};
+        if (fg_cache_put(c, &e, &eb))
+            return fprintf(stderr, "put: %s\n", eb.msg), -1;
+        random_vec(vecs + i * dim, dim, &seed);
+        e.mode = FG_CACHE_SEMANTIC;
+        e.ns = "geo";
+        e.vec = vecs + i * dim;
+        e.dim = dim;
+        if (fg_cache_put(c, &e, &eb))
+            return fprintf(stderr, "put: %s\n", eb.msg), -1;
+    }
+    return 0;
+}
+
+typedef struct peer_row {
+    int found;
+} peer_row;
+
+static int peer_cb(void *ctx, int ncols, const char *const *names, const fg_sval *cols)
+{
+    ((peer_row *)ctx)->found = cols[0].type == FG_SV_TEXT && cols[0].v.s.n > 0;
+    return 0;
+}
+
+static void run_exact(fg_cache *c, size_t entries, uint64_t *lat)
+{
+    char key[128];
+    unsigned seed = 7;
+    for (size_t i = 0; i < LOOKUPS; i++) {
+        key_of(key, sizeof key, (size_t)rand_r(&seed) % entries);
+        uint64_t t = fg_clock_mono_ns();
+        fg_cache_hit h;
+        if (fg_cache_get(c, "default", FG_CACHE_EXACT, "", key, strlen(key), &h))
+            fg_cache_hit_free(&h);
+        else
+            abort();
+        lat[i] = fg_clock_mono_ns() - t;
+    }
+}
+
+static void run_semantic(fg_cache *c, size_t entries, size_t dim, const float *vecs, uint64_t *lat, size_t n)
+{
+    unsigned seed = 9;
+    for (size_t i = 0; i < n; i++) {
+        const float *q = vecs + ((size_t)rand_r(&seed) % entries) * dim;
+        uint64_t t = fg_clock_mono_ns();
+        fg_cache_hit h;
+        if (fg_cache_get_similar(c, "default", "geo", q, dim, &h))
+            fg_cache_hit_free(&h);
+        lat[i] = fg_clock_mono_ns() - t;
+    }
+}
+
+static void run_peer(fg_store *s, size_t entries, uint64_t *lat)
+{
+    char key[128];
+    unsigned seed = 7;
+    fg_errbuf eb;
+    for (size_t i = 0; i < LOOKUPS; i++) {
+        key_of(key, sizeof key, (size_t)rand_r(&seed) % entries);
+        uint64_t t = fg_clock_mono_ns();
+        fg_sval p[4] = {FG_STEXT("default"), FG_STEXT("exact"), FG_STEXT(""), FG_STEXT(key)};
+        peer_row row = {0};
+        fg_store_query(s, "SELECT response FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
+                          "namespace = $3 AND cache_key = $4", p, 4, peer_cb, &row, &eb);
+        if (!row.found)
+            abort();
+        lat[i] = fg_clock_mono_ns() - t;
+    }
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return v[n / 2];
+}
+
+int main(int argc, char **argv)
+{
+    size_t entries = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    int runs = argc > 2 ? atoi(argv[2]) : 5;
+    size_t dim = argc > 3 ? strtoul(argv[3], NULL, 10) : 256;
+    char dir[] = "/tmp/fg-bench-cache-XXXXXX";
+    if (!mkdtemp(dir) || runs < 1 || runs > 50)
+        return 1;
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/bench.db", dir);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *store = NULL;
+    fg_cache *cache = NULL, *scan = NULL;
+    fg_cache_opts o = {.threshold = 0.95, .hnsw_min_entries = 20000, .max_entries = 4 * entries};
+    fg_cache_opts so = o;
+    so.hnsw_min_entries = 0; /* the exact scan, for comparison */
+    float *vecs = malloc(entries * dim * sizeof *vecs);
+    if (!vecs || fg_store_open(url, &store, &eb) || fg_cache_open(store, &o, &cache, &eb))
+        return fprintf(stderr, "open: %s\n", eb.msg), 1;
+    uint64_t t0 = fg_clock_mono_ns();
+    if (fill(cache, entries, dim, vecs))
+        return 1;
+    double fill_s = (double)(fg_clock_mono_ns() - t0) / 1e9;
+    if (fg_cache_open(NULL, &so, &scan, &eb) || fill(scan, entries, dim, vecs))
+        return 1;
+    uint64_t *lat = malloc(LOOKUPS * sizeof *lat);
+    double ex50[50], ex99[50], se50[50], se99[50], sc50[50], sc99[50], pe50[50], pe99[50];
+    for (int r = 0; r < runs; r++) {
+        run_exact(cache, entries, lat);
+        ex50[r] = pct(lat, LOOKUPS, 0.5), ex99[r] = pct(lat, LOOKUPS, 0.99);
+        run_semantic(cache, entries, dim, vecs, lat, LOOKUPS);
+        se50[r] = pct(lat, LOOKUPS, 0.5), se99[r] = pct(lat, LOOKUPS, 0.99);
+        run_semantic(scan, entries, dim, vecs, lat, 500);
+        sc50[r] = pct(lat, 500, 0.5), sc99[r] = pct(lat, 500, 0.99);
+        run_peer(store, entries, lat);
+        pe50[r] = pct(lat, LOOKUPS, 0.5), pe99[r] = pct(lat, LOOKUPS, 0.99);
+    }
+    printf("entries %zu exact + %zu semantic (dim %zu), %d runs, %d lookups each; filled (with store "
+           "writes) in %.1f s\n", entries, entries, dim, runs, LOOKUPS, fill_s);
+    printf("| lookup | p50 µs | p99 µs |\n|---|---|---|\n");
+    printf("| exact, memory index | %.1f | %.1f |\n", median(ex50, runs), median(ex99, runs));
+    printf("| exact, peer: one SQLite row by primary key | %.1f | %.1f |\n", median(pe50, runs), median(pe99, runs));
+    printf("| semantic, HNSW | %.1f | %.1f |\n", median(se50, runs), median(se99, runs));
+    printf("| semantic, exact SIMD scan | %.1f | %.1f |\n", median(sc50, runs), median(sc99, runs));
+    fg_cache_free(scan);
+    fg_cache_free(cache);
+    fg_store_close(store);
+    free(lat);
+    free(vecs);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

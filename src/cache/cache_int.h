@@ -1,0 +1,74 @@
+/* Private to src/cache. */
+#ifndef FG_CACHE_CACHE_INT_H
+#define FG_CACHE_CACHE_INT_H
+
+#include "cache/cache.h"
+
+#include "kb/strmap.h"
+#include "kb/vector.h"
+
+#include <pthread.h>
+
+typedef struct cache_entry {
+    uint64_t hash;
+    fg_cache_mode mode;
+    char *account_id, *ns, *key; /* one allocation with the entry */
+    size_t key_len;
+    char *response;
+    size_t response_len;
+    char model[128];
+    double gen_ms;
+    int64_t created_ms, expires_ms; /* expires_ms 0: never */
+    uint32_t group, vec_id;         /* semantic: the namespace's vector */
+    struct cache_entry *next;       /* bucket chain */
+    struct cache_entry *older, *newer;
+} cache_entry;
+
+/* The vectors of one account's namespace (semantic entries). */
+typedef struct sem_group {
+    fg_kb_vectors *vectors;
+    fg_kb_hnsw *hnsw;        /* built once the group reaches hnsw_min_entries */
+    cache_entry **by_id;     /* vector id -> entry; NULL once replaced or removed */
+    size_t cap;
+} sem_group;
+
+struct fg_cache {
+    fg_store *store;
+    fg_cache_opts opts;
+    pthread_rwlock_t lock;
+    uint64_t seed;
+    cache_entry **buckets;
+    size_t nbuckets, count, bytes;
+    size_t per_mode[FG_CACHE_NMODES];
+    cache_entry *oldest, *newest;
+    fg_kb_strmap group_ids; /* account \0 namespace -> group */
+    sem_group *groups;
+    size_t ngroups, groups_cap;
+    unsigned puts_since_sweep;
+};
+
+/* Memory index (index.c); callers hold the write lock for changes. */
+uint64_t fg__cache_hash(const fg_cache *c, const char *account_id, fg_cache_mode mode,
+                        const char *ns, const char *key, size_t key_len);
+cache_entry *fg__cache_find(const fg_cache *c, uint64_t h, const char *account_id,
+                            fg_cache_mode mode, const char *ns, const char *key, size_t key_len);
+int fg__cache_insert(fg_cache *c, const fg_cache_entry *e, int64_t created_ms, int64_t expires_ms);
+void fg__cache_remove(fg_cache *c, cache_entry *e);
+bool fg__cache_live(const cache_entry *e, int64_t now_ms);
+
+/* Semantic groups (semantic.c). */
+int fg__cache_sem_add(fg_cache *c, cache_entry *e, const float *vec, size_t dim);
+void fg__cache_sem_forget(fg_cache *c, cache_entry *e);
+cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char *ns,
+                                const float *vec, size_t dim, int64_t now_ms, float *score);
+void fg__cache_sem_free(fg_cache *c);
+
+/* Store rows (persist.c). */
+int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms,
+                          int64_t expires_ms, fg_errbuf *eb);
+int fg__cache_persist_delete(fg_cache *c, const char *account_id, fg_cache_mode mode,
+                             const char *ns, const char *key, size_t key_len, fg_errbuf *eb);
+int fg__cache_persist_clear(fg_cache *c, const char *account_id, fg_errbuf *eb);
+int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb);
+
+#endif

@@ -1,0 +1,129 @@
+/* Cache entries in the store (table cache_entries, migration 5): written
+ * through on every change, read back whole at open. Embeddings are float32
+ * little-endian blobs. */
+#include "cache/cache_int.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms,
+                          int64_t expires_ms, fg_errbuf *eb)
+{
+    if (!c->store)
+        return FG_OK;
+    fg_sval p[10] = {
+        FG_STEXT(e->account_id), FG_STEXT(fg_cache_mode_name(e->mode)), FG_STEXT(e->ns),
+        FG_STEXTN(e->key, e->key_len), FG_STEXTN(e->response, e->response_len),
+        e->model ? FG_STEXT(e->model) : FG_SNULL, FG_SREAL(e->gen_ms),
+        e->vec ? FG_SBLOB(e->vec, e->dim * sizeof(float)) : FG_SNULL, FG_SINT(created_ms),
+        FG_SINT(expires_ms)};
+    int rc = fg_store_begin(c->store, eb);
+    if (rc)
+        return rc;
+    rc = fg_store_exec(c->store,
+                       "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
+                       "namespace = $3 AND cache_key = $4",
+                       p, 4, NULL, eb);
+    if (!rc)
+        rc = fg_store_exec(c->store,
+                           "INSERT INTO cache_entries (account_id, mode, namespace, cache_key, "
+                           "response, model, gen_ms, embedding, created_ms, expires_ms) VALUES "
+                           "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                           p, 10, NULL, eb);
+    if (rc) {
+        fg_store_rollback(c->store);
+        return rc;
+    }
+    return fg_store_commit(c->store, eb);
+}
+
+int fg__cache_persist_delete(fg_cache *c, const char *account_id, fg_cache_mode mode,
+                             const char *ns, const char *key, size_t key_len, fg_errbuf *eb)
+{
+    if (!c->store)
+        return FG_OK;
+    fg_sval p[4] = {FG_STEXT(account_id), FG_STEXT(fg_cache_mode_name(mode)), FG_STEXT(ns),
+                    FG_STEXTN(key, key_len)};
+    return fg_store_exec(c->store,
+                         "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
+                         "namespace = $3 AND cache_key = $4",
+                         p, 4, NULL, eb);
+}
+
+int fg__cache_persist_clear(fg_cache *c, const char *account_id, fg_errbuf *eb)
+{
+    if (!c->store)
+        return FG_OK;
+    if (!account_id)
+        return fg_store_exec(c->store, "DELETE FROM cache_entries", NULL, 0, NULL, eb);
+    fg_sval p[1] = {FG_STEXT(account_id)};
+    return fg_store_exec(c->store, "DELETE FROM cache_entries WHERE account_id = $1", p, 1, NULL, eb);
+}
+
+static const char *col_text(const fg_sval *v, size_t *n)
+{
+    if (v->type != FG_SV_TEXT && v->type != FG_SV_BLOB) {
+        *n = 0;
+        return "";
+    }
+    *n = v->v.s.n;
+    return v->v.s.p;
+}
+
+/* One stored row into memory; a row that does not fit (a bad mode, a
+ * vector of another size) is skipped with a warning. */
+static int load_row(void *ctx, int ncols, const char *const *names, const fg_sval *cols)
+{
+    fg_cache *c = ctx;
+    size_t n;
+    char account[256], ns[1024], model[128], mode_name[32];
+    const char *s = col_text(&cols[0], &n);
+    snprintf(account, sizeof account, "%.*s", (int)n, s);
+    s = col_text(&cols[1], &n);
+    snprintf(mode_name, sizeof mode_name, "%.*s", (int)n, s);
+    s = col_text(&cols[2], &n);
+    snprintf(ns, sizeof ns, "%.*s", (int)n, s);
+    s = col_text(&cols[5], &n);
+    snprintf(model, sizeof model, "%.*s", (int)n, s);
+    fg_cache_entry e = {.account_id = account, .ns = ns, .model = model};
+    int mode = fg_cache_mode_parse(mode_name);
+    e.key = col_text(&cols[3], &e.key_len);
+    e.response = col_text(&cols[4], &e.response_len);
+    e.gen_ms = cols[6].type == FG_SV_REAL ? cols[6].v.d : cols[6].type == FG_SV_INT ? (double)cols[6].v.i : 0;
+    float *vec = NULL;
+    if (cols[7].type == FG_SV_BLOB && cols[7].v.s.n % sizeof(float) == 0 && cols[7].v.s.n) {
+        vec = malloc(cols[7].v.s.n);
+        if (vec)
+            memcpy(vec, cols[7].v.s.p, cols[7].v.s.n);
+        e.dim = cols[7].v.s.n / sizeof(float);
+        e.vec = vec;
+    }
+    if (mode < 0 || (mode == FG_CACHE_SEMANTIC && !vec)) {
+        fg_log(FG_LOG_WARN, NULL, "cache: skipping a stored entry with mode '%s'", mode_name);
+    } else {
+        e.mode = (fg_cache_mode)mode;
+        if (fg__cache_insert(c, &e, cols[8].v.i, cols[9].v.i))
+            fg_log(FG_LOG_WARN, NULL, "cache: skipping a stored entry of namespace '%s'", ns);
+    }
+    free(vec);
+    return 0;
+}
+
+int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb)
+{
+    if (!c->store)
+        return FG_OK;
+    int64_t now = fg_clock_wall_ms();
+    fg_sval p[1] = {FG_SINT(now)};
+    int rc = fg_store_exec(c->store, "DELETE FROM cache_entries WHERE expires_ms <> 0 AND expires_ms <= $1",
+                           p, 1, NULL, eb);
+    if (rc)
+        return rc;
+    return fg_store_query(c->store,
+                          "SELECT account_id, mode, namespace, cache_key, response, model, gen_ms, "
+                          "embedding, created_ms, expires_ms FROM cache_entries ORDER BY created_ms",
+                          NULL, 0, load_row, c, eb);
+}
