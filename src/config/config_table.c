@@ -187,7 +187,8 @@ const fg_conf_key fg_config_table[] = {
      "How long a failing deployment is skipped."},
 
     {"knowledge", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
-     "Knowledge bases: ingestion limits, the address policy for URL sources, search."},
+     "Knowledge bases: ingestion limits, embeddings, search. URL sources follow the fetch.* "
+     "address policy."},
     {"knowledge.max_document_bytes", FG_CT_INT, "33554432", 1024, 1073741824, NULL, 0,
      "Largest document (uploaded file, fetched page, PDF) ingested; a larger one is a "
      "per-document error."},
@@ -201,9 +202,6 @@ const fg_conf_key fg_config_table[] = {
      "Default overlap between chunks for new bases (less than chunk_tokens)."},
     {"knowledge.url_timeout_ms", FG_CT_INT, "30000", 100, 600000, NULL, 0,
      "Time allowed to fetch one URL source."},
-    {"knowledge.allow_private_urls", FG_CT_BOOL, "false", 0, 0, NULL, 0,
-     "Allow URL sources that resolve to private, loopback or link-local addresses "
-     "(tests and intranets); refused by default."},
     {"knowledge.max_results", FG_CT_INT, "100", 1, 1000, NULL, 0,
      "Most results one search or Retrieve call returns (numberOfResults is capped)."},
     {"knowledge.embedding_batch", FG_CT_INT, "32", 1, 2048, NULL, 0,

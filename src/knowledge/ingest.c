@@ -152,7 +152,7 @@ void fg__kn_ingest_url(kn_job_ctx *j, const char *url, const json_t *metadata)
     kn_fetched f;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (fg__kn_fetch_url(&j->kn->limits, url, &f, &eb) != 0) {
+    if (fg__kn_fetch_url(&j->kn->limits, j->kn->policy, url, &f, &eb) != 0) {
         kn_doc_in in = {.base_id = j->base_id, .source = url, .source_type = "WEB",
                         .metadata = metadata};
         fg__kn_job_error(j, url, eb.msg);

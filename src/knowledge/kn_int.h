@@ -10,6 +10,7 @@
 #include "kb/extract.h"
 #include "kb/index.h"
 #include "kb/vector.h"
+#include "fetch/policy.h"
 
 #include <pthread.h>
 #include <sys/socket.h>
@@ -55,7 +56,6 @@ typedef struct kn_limits {
     size_t max_job_documents;
     size_t max_chunks_per_document;
     long url_timeout_ms;
-    bool allow_private_urls;
     size_t max_results;
     size_t embedding_batch;
     size_t hnsw_min_chunks;
@@ -67,6 +67,7 @@ struct fg_knowledge {
     fg_llm *llm;
     fg_auth *auth;
     kn_limits limits;
+    fg_fetch_policy *policy; /* for URL sources (the fetch.* keys) */
     pthread_rwlock_t lock; /* guards the bases array */
     kn_base **bases;
     size_t nbases, cap;
@@ -129,10 +130,9 @@ typedef struct kn_fetched {
     char etag[256], last_modified[64];
     int status;
 } kn_fetched;
-int fg__kn_fetch_url(const kn_limits *lim, const char *url, kn_fetched *out, fg_errbuf *eb);
+int fg__kn_fetch_url(const kn_limits *lim, const fg_fetch_policy *policy, const char *url,
+                     kn_fetched *out, fg_errbuf *eb);
 void fg__kn_fetched_free(kn_fetched *f);
-/* True when addr (an IPv4/IPv6 address) is private, loopback, link-local... */
-bool fg__kn_addr_is_private(const struct sockaddr *sa);
 
 /* ingest.c: one source of a job. */
 typedef struct kn_job_ctx {

@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "fetch/policy.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -154,7 +155,6 @@ static void read_limits(fg_knowledge *kn)
     kn->limits.max_chunks_per_document =
         (size_t)fg_config_int(c, "knowledge.max_chunks_per_document");
     kn->limits.url_timeout_ms = (long)fg_config_int(c, "knowledge.url_timeout_ms");
-    kn->limits.allow_private_urls = fg_config_bool(c, "knowledge.allow_private_urls");
     kn->limits.max_results = (size_t)fg_config_int(c, "knowledge.max_results");
     kn->limits.embedding_batch = (size_t)fg_config_int(c, "knowledge.embedding_batch");
     kn->limits.hnsw_min_chunks = (size_t)fg_config_int(c, "knowledge.hnsw_min_chunks");
@@ -174,7 +174,8 @@ int fg_knowledge_create(const fg_config *cfg, fg_store *store, fg_llm *llm, fg_a
     pthread_rwlock_init(&kn->lock, NULL);
     pthread_mutex_init(&kn->jmu, NULL);
     pthread_cond_init(&kn->jcv, NULL);
-    int rc = open_bases(kn, eb);
+    kn->policy = fg_fetch_policy_from_config(cfg, eb);
+    int rc = kn->policy ? open_bases(kn, eb) : FG_EINVAL;
     if (rc) {
         fg_knowledge_free(kn);
         return rc;
@@ -191,6 +192,7 @@ void fg_knowledge_free(fg_knowledge *kn)
     for (size_t i = 0; i < kn->nbases; i++)
         fg__kn_base_free(kn->bases[i]);
     free(kn->bases);
+    fg_fetch_policy_free(kn->policy);
     pthread_rwlock_destroy(&kn->lock);
     pthread_mutex_destroy(&kn->jmu);
     pthread_cond_destroy(&kn->jcv);

@@ -1,43 +1,19 @@
-/* One URL source: the address policy (private, loopback and link-local
- * addresses refused unless knowledge.allow_private_urls), then a GET through
- * flowgate's HTTP client on a loop of the calling thread, following at most a
- * few redirects (each target checked again), with a size ceiling. */
+/* One URL source: a GET through flowgate's HTTP client on a loop of the
+ * calling thread, every connection checked against the fetch policy
+ * (src/fetch/policy.h: private, loopback, link-local... refused unless the
+ * configuration's fetch.* keys allow them) on the address actually connected
+ * to, following at most a few redirects, with a size ceiling. */
 #include "knowledge/kn_int.h"
 
+#include "fetch/policy.h"
 #include "http/client.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define MAX_REDIRECTS 5
-
-bool fg__kn_addr_is_private(const struct sockaddr *sa)
-{
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
-               (a >> 16) == 0xA9FE /* 169.254 */ || (a >> 20) == 0xAC1 /* 172.16/12 */ ||
-               (a >> 16) == 0xC0A8 /* 192.168 */ || (a >> 22) == 0x191 /* 100.64/10 */ ||
-               (a >> 28) >= 0xE /* multicast, reserved */;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a)) {
-            struct sockaddr_in v4 = {.sin_family = AF_INET};
-            memcpy(&v4.sin_addr, a->s6_addr + 12, 4);
-            return fg__kn_addr_is_private((const struct sockaddr *)&v4);
-        }
-        return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LINKLOCAL(a) ||
-               IN6_IS_ADDR_SITELOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
-               (a->s6_addr[0] & 0xFE) == 0xFC /* unique local fc00::/7 */;
-    }
-    return true;
-}
 
 /* Host of an http(s) URL into host (brackets of IPv6 literals removed). */
 static int url_host(const char *url, char *host, size_t n, fg_errbuf *eb)
@@ -71,28 +47,12 @@ static int url_host(const char *url, char *host, size_t n, fg_errbuf *eb)
     return 0;
 }
 
-static int check_policy(const kn_limits *lim, const char *url, fg_errbuf *eb)
-{
-    char host[256];
-    int rc = url_host(url, host, sizeof host, eb);
-    if (rc || lim->allow_private_urls)
-        return rc;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    int gai = getaddrinfo(host, NULL, &hints, &res);
-    if (gai != 0)
-        return fg_failf(eb, FG_EUPSTREAM, "cannot resolve %s: %s", host, gai_strerror(gai));
-    for (struct addrinfo *a = res; a && !rc; a = a->ai_next)
-        if (fg__kn_addr_is_private(a->ai_addr))
-            rc = fg_failf(eb, FG_EDENIED,
-                          "%s resolves to a private or loopback address, which the address "
-                          "policy refuses (knowledge.allow_private_urls)",
-                          host);
-    freeaddrinfo(res);
-    return rc;
-}
-
 typedef struct get_ctx {
     kn_fetched *out;
+    const fg_fetch_policy *policy;
+    char host[256];
+    char why[256];
+    bool refused;
     size_t max;
     char location[2048];
     int err;
@@ -164,6 +124,15 @@ static void on_done(fg_http_call *call, int err, const char *msg, void *ud)
     g->done = true;
 }
 
+static bool check_address(const struct sockaddr *sa, void *ud)
+{
+    get_ctx *g = ud;
+    if (fg_fetch_policy_allows(g->policy, g->host, sa, g->why, sizeof g->why))
+        return true;
+    g->refused = true;
+    return false;
+}
+
 static int get_once(const kn_limits *lim, const char *url, get_ctx *g, fg_errbuf *eb)
 {
     uv_loop_t loop;
@@ -174,7 +143,8 @@ static int get_once(const kn_limits *lim, const char *url, get_ctx *g, fg_errbuf
                              "User-Agent: flowgate-knowledge", NULL};
     fg_http_call_opts o = {.method = "GET", .url = url, .headers = headers,
                            .timeout_ms = lim->url_timeout_ms,
-                           .max_response_bytes = lim->max_document_bytes + 1};
+                           .max_response_bytes = lim->max_document_bytes + 1,
+                           .allow_address = check_address, .allow_address_ud = g};
     static const fg_http_call_cbs cbs = {on_headers, on_data, on_done};
     int rc = c ? fg_http_call_start(c, &o, &cbs, g, NULL) : FG_ENOMEM;
     if (rc == 0)
@@ -186,6 +156,8 @@ static int get_once(const kn_limits *lim, const char *url, get_ctx *g, fg_errbuf
     uv_loop_close(&loop);
     if (rc)
         return fg_failf(eb, rc, "cannot start fetching %s", url);
+    if (g->refused)
+        return fg_failf(eb, FG_EDENIED, "%s", g->why);
     if (g->too_big || g->err == FG_ELIMIT)
         return fg_failf(eb, FG_ELIMIT, "%s is larger than %zu bytes", url, g->max);
     if (!g->done || g->err)
@@ -210,15 +182,16 @@ static int resolve_location(const char *base, const char *loc, char *out, size_t
     return snprintf(out, n, "%.*s%s%s", (int)dir, base, slash ? "" : "/", loc) < (int)n ? 0 : -1;
 }
 
-int fg__kn_fetch_url(const kn_limits *lim, const char *url, kn_fetched *out, fg_errbuf *eb)
+int fg__kn_fetch_url(const kn_limits *lim, const fg_fetch_policy *policy, const char *url,
+                     kn_fetched *out, fg_errbuf *eb)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->final_url, sizeof out->final_url, "%s", url);
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-        int rc = check_policy(lim, out->final_url, eb);
+        get_ctx g = {.out = out, .policy = policy, .max = lim->max_document_bytes};
+        int rc = url_host(out->final_url, g.host, sizeof g.host, eb);
         if (rc)
             return rc;
-        get_ctx g = {.out = out, .max = lim->max_document_bytes};
         free(out->body);
         out->body = NULL;
         out->len = 0;

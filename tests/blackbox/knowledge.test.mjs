@@ -17,8 +17,9 @@ log:
   access: false
 server:
   max_body_bytes: 16777216
+fetch:
+  allow_loopback: true
 knowledge:
-  allow_private_urls: true
   max_document_bytes: 2000000
 providers:
   - name: inproc
@@ -43,6 +44,11 @@ const PAGES = {
   '/old': null, // redirect
   '/missing': undefined,
   '/big.txt': ['text/plain', 'x '.repeat(1_500_000)],
+  '/site/index.html': ['text/html', `<html><head><title>Lab</title></head><body><article><h1>Lab</h1>
+    <p>The lab studies tidal pools and the creatures that live in them, from anemones to crabs.</p>
+    <a href="/site/crabs.html">Crabs</a> <a href="/site/gone.html">Gone</a></article></body></html>`],
+  '/site/crabs.html': ['text/html', `<html><head><title>Crabs</title></head><body><article><h1>Crabs</h1>
+    <p>Hermit crabs borrow empty snail shells and move to a larger one as they grow.</p></article></body></html>`],
 };
 
 function startSite() {
@@ -175,7 +181,7 @@ test('uploads and URLs are ingested; bad documents each get an error and nothing
   assert.ok(jobs.json.ingestionJobs.length >= 3);
 });
 
-test('private addresses are refused unless the configuration allows them', async () => {
+test('loopback and private addresses are refused unless the fetch policy allows them', async () => {
   const strict = await startServer('log:\n  level: info\n  access: false\n');
   try {
     const c = await (await fetch(`${strict.url}/knowledgebases`, { method: 'POST',
@@ -190,7 +196,7 @@ test('private addresses are refused unless the configuration allows them', async
       await sleep(50);
     }
     assert.equal(j.failed, 1);
-    assert.match(j.errors[0].message, /private or loopback/);
+    assert.match(j.errors[0].message, /refused by the fetch policy/);
   } finally {
     await strict.stop();
   }
@@ -323,4 +329,25 @@ test('a base with an embedding model: chunks embedded through the gateway, seman
   const j2 = await waitJob(bad.json.knowledgeBaseId, up2.json.jobId);
   assert.equal(j2.status, 'failed');
   assert.match(j2.errors[0].message, /no-such-model/);
+});
+
+test('a crawl source: pages become documents, a re-crawl skips unchanged pages', async () => {
+  const c = await api('POST', '/knowledgebases', { name: 'crawled' });
+  const id = c.json.knowledgeBaseId;
+  const crawl = { start_urls: [`${siteUrl}/site/index.html`], CRAWLER_DEPTH: 2, ROBOTSTXT_OBEY: false };
+  const first = await api('POST', `/knowledgebases/${id}/ingestionjobs`, { crawl });
+  assert.equal(first.status, 202);
+  const j1 = await waitJob(id, first.json.jobId);
+  assert.equal(j1.done, 3, JSON.stringify(j1));
+  assert.equal(j1.failed, 1, JSON.stringify(j1.errors)); // gone.html is a 404
+  const hit = await api('POST', `/knowledgebases/${id}/search`, { query: 'hermit crabs shells' });
+  assert.equal(hit.json.results[0].source, `${siteUrl}/site/crabs.html`);
+  assert.equal(hit.json.results[0].location.type, 'WEB');
+  const docs1 = await api('GET', `/knowledgebases/${id}/documents`);
+  const second = await api('POST', `/knowledgebases/${id}/ingestionjobs`, { crawl });
+  const j2 = await waitJob(id, second.json.jobId);
+  assert.equal(j2.done, 3);
+  const docs2 = await api('GET', `/knowledgebases/${id}/documents`);
+  const ready = (d) => d.json.documents.filter((x) => x.status === 'ready').map((x) => [x.source, x.updatedMs]).sort();
+  assert.deepEqual(ready(docs2), ready(docs1), 'unchanged pages were not re-ingested');
 });

@@ -13,9 +13,7 @@
 #include "knowledge/knowledge.h"
 #include "store/store.h"
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 
 typedef struct fixture {
@@ -533,29 +531,23 @@ FG_TEST(pdf_text_and_errors)
     free(pdf);
 }
 
-FG_TEST(address_policy_refuses_private_ranges)
+FG_TEST(url_sources_follow_the_fetch_address_policy)
 {
-    const char *priv[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1"};
-    const char *pub[] = {"8.8.8.8", "1.1.1.1", "172.32.0.1"};
-    for (size_t i = 0; i < sizeof priv / sizeof *priv; i++) {
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        inet_pton(AF_INET, priv[i], &a.sin_addr);
-        FG_CHECK(fg__kn_addr_is_private((struct sockaddr *)&a));
-    }
-    for (size_t i = 0; i < sizeof pub / sizeof *pub; i++) {
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        inet_pton(AF_INET, pub[i], &a.sin_addr);
-        FG_CHECK(!fg__kn_addr_is_private((struct sockaddr *)&a));
-    }
-    const char *priv6[] = {"::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"};
-    for (size_t i = 0; i < sizeof priv6 / sizeof *priv6; i++) {
-        struct sockaddr_in6 a = {.sin6_family = AF_INET6};
-        inet_pton(AF_INET6, priv6[i], &a.sin6_addr);
-        FG_CHECK(fg__kn_addr_is_private((struct sockaddr *)&a));
-    }
-    struct sockaddr_in6 g = {.sin6_family = AF_INET6};
-    inet_pton(AF_INET6, "2606:4700::1111", &g.sin6_addr);
-    FG_CHECK(!fg__kn_addr_is_private((struct sockaddr *)&g));
+    fixture f;
+    FG_REQUIRE(setup(&f) == 0);
+    kn_fetched out;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    /* loopback is refused before anything is sent (the default policy) */
+    FG_CHECK_INT(fg__kn_fetch_url(&f.kn->limits, f.kn->policy, "http://127.0.0.1:9/x", &out, &eb),
+                 FG_EDENIED);
+    FG_CHECK(strstr(eb.msg, "refused by the fetch policy") != NULL);
+    fg__kn_fetched_free(&out);
+    fg_errbuf_clear(&eb);
+    FG_CHECK_INT(fg__kn_fetch_url(&f.kn->limits, f.kn->policy, "ftp://example.com/x", &out, &eb),
+                 FG_EINVAL);
+    fg__kn_fetched_free(&out);
+    teardown(&f);
 }
 
 FG_TEST(pdf_documents_are_ingested)
