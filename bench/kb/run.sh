@@ -7,7 +7,7 @@ data=${1:-${FG_SHARED_DIR:-../shared}/datasets/scifact}
 runs=${2:-5}
 [ -f "$data/corpus.jsonl" ] || { echo "no dataset at $data"; exit 1; }
 cmake --preset release >/dev/null
-cmake --build --preset release -j2 >/dev/null
+cmake --build build/release -j2 >/dev/null
 b=build/release
 mkdir -p $b/bench
 # Link against every module as flowgate itself is linked (the service engine

@@ -189,8 +189,11 @@ int fg_knowledge_job_start(fg_knowledge *kn, const char *account, const char *ba
 
 /* ---- running a job --------------------------------------------------------------- */
 
-void fg__kn_job_progress(kn_job_ctx *j)
+#define PROGRESS_MS 200
+
+static void save_progress(kn_job_ctx *j)
 {
+    j->saved_ms = fg_clock_mono_ms();
     char *errors = json_dumps(j->errors, JSON_COMPACT);
     fg_sval p[5] = {kn_text(j->job_id), FG_SINT(j->done), FG_SINT(j->total), FG_SINT(j->failed),
                     kn_text(errors ? errors : "[]")};
@@ -200,6 +203,12 @@ void fg__kn_job_progress(kn_job_ctx *j)
                   "UPDATE kb_jobs SET done = $2, total = $3, failed = $4, errors = $5 WHERE id = $1",
                   p, 5, NULL, &eb);
     free(errors);
+}
+
+void fg__kn_job_progress(kn_job_ctx *j)
+{
+    if (j->done >= j->total || fg_clock_mono_ms() - j->saved_ms >= PROGRESS_MS)
+        save_progress(j);
     if (j->progress)
         j->progress(j->job_id, j->done, j->total, j->progress_ud);
 }
@@ -297,7 +306,7 @@ static void finish_job(kn_job_ctx *j, json_t *sources)
     fg_sval q[2] = {p[0], kn_text(src ? src : "{}")};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    fg__kn_job_progress(j);
+    save_progress(j);
     if (fg_store_exec(j->kn->store, "UPDATE kb_job_sources SET sources = $2 WHERE job_id = $1", q,
                       2, NULL, &eb) ||
         fg_store_exec(j->kn->store,

@@ -142,6 +142,7 @@ typedef struct kn_job_ctx {
     json_t *errors; /* [{source, message}] */
     fg_knowledge_progress_fn progress;
     void *progress_ud;
+    uint64_t saved_ms; /* when progress was last written to the store */
 } kn_job_ctx;
 /* Ingests bytes as the document source (one per-document error on failure). */
 void fg__kn_ingest_bytes(kn_job_ctx *j, const char *source, const char *source_type,
@@ -151,6 +152,8 @@ void fg__kn_ingest_bytes(kn_job_ctx *j, const char *source, const char *source_t
 void fg__kn_ingest_url(kn_job_ctx *j, const char *url, const json_t *metadata);
 void fg__kn_ingest_crawl(kn_job_ctx *j, const json_t *options);
 void fg__kn_job_error(kn_job_ctx *j, const char *source, const char *message);
+/* Reports progress: to the caller's callback every time, to the store at most
+ * every PROGRESS_MS (and always when the job ends). */
 void fg__kn_job_progress(kn_job_ctx *j);
 
 /* jobs.c */
