@@ -35,12 +35,14 @@ typedef struct rag {
     fg_buf text;
 } rag;
 
+/* r is not in the request's arena: answering frees that arena. */
 static void rag_free(rag *r)
 {
     json_decref(r->history);
     json_decref(r->references);
     free(r->question);
     fg_buf_free(&r->text);
+    free(r);
 }
 
 /* ---- sessions --------------------------------------------------------------- */
@@ -113,17 +115,19 @@ static void g_end(fg_llm_call *call)
                             "retrievedReferences", r->references);
     char *s = json_dumps(out, JSON_COMPACT);
     json_decref(out);
-    fg_http_respond(r->req, 200, "application/json", s ? s : "{}", s ? strlen(s) : 2);
-    free(s);
+    fg_http_req *req = r->req;
     rag_free(r);
+    fg_http_respond(req, 200, "application/json", s ? s : "{}", s ? strlen(s) : 2);
+    free(s);
 }
 
 static void g_fail(fg_llm_call *call, int status, const char *type, const char *msg)
 {
     (void)type;
     rag *r = fg_llm_call_sink_data(call);
-    fg__kn_respond_aws_status(r->req, status, msg);
+    fg_http_req *req = r->req;
     rag_free(r);
+    fg__kn_respond_aws_status(req, status, msg);
 }
 
 static const fg_llm_sink_ops gen_ops = {g_begin, g_event, g_end, g_fail};
@@ -285,8 +289,9 @@ static void rag_generate(uv_work_t *w, int status)
     if (status != 0 && !rw->rc)
         rw->rc = fg_failf(&rw->eb, FG_ECANCELED, "the server is stopping");
     if (rw->rc) {
-        fg__kn_respond_aws_error(r->req, rw->rc, rw->eb.msg);
+        fg_http_req *req = r->req;
         rag_free(r);
+        fg__kn_respond_aws_error(req, rw->rc, rw->eb.msg);
     } else {
         const json_t *tpl = json_object_get(
             json_object_get(json_object_get(rw->kbc, "generationConfiguration"), "promptTemplate"),
@@ -310,11 +315,12 @@ static void h_rag(fg_http_req *req, void *ud)
     size_t len;
     const char *b = fg_http_req_body(req, &len);
     json_t *body = b && len ? fg_json_parse(b, len, NULL) : NULL;
-    rag *r = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *r);
+    rag *r = calloc(1, sizeof *r);
     rag_work *rw = calloc(1, sizeof *rw);
     if (!json_is_object(body) || !r || !rw) {
         json_decref(body);
         free(rw);
+        free(r);
         fg__kn_respond_aws_error(req, FG_EINVAL, "the body must be a JSON object");
         return;
     }
