@@ -35,7 +35,7 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 }
 
 static bool base_settings(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opts *o,
-                          char *model, size_t model_len)
+                          char *model, size_t model_len, char prefix[64])
 {
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
@@ -44,13 +44,14 @@ static bool base_settings(fg_knowledge *kn, const char *base_id, fg_kb_chunk_opt
         return false;
     *o = b->chunking;
     snprintf(model, model_len, "%s", fg__kn_base_semantic(b) ? b->embedding_model : "");
+    snprintf(prefix, 64, "%s", b->document_prefix);
     fg__kn_unlock_bases(kn);
     return true;
 }
 
 /* The chunks' embeddings, in batches of knowledge.embedding_batch. */
-static int embed_chunks(fg_knowledge *kn, const char *model, const fg_kb_chunks *ch, float **out,
-                        size_t *dim, fg_errbuf *eb)
+static int embed_chunks(fg_knowledge *kn, const char *model, const char *prefix,
+                        const fg_kb_chunks *ch, float **out, size_t *dim, fg_errbuf *eb)
 {
     *out = NULL;
     *dim = 0;
@@ -58,17 +59,20 @@ static int embed_chunks(fg_knowledge *kn, const char *model, const fg_kb_chunks 
         return fg_failf(eb, FG_EUNSUPPORTED,
                         "the base embeds with %s, which needs the gateway's providers", model);
     size_t batch = kn->limits.embedding_batch ? kn->limits.embedding_batch : 32;
-    const char **texts = malloc(ch->n * sizeof *texts);
+    char **texts = calloc(ch->n, sizeof *texts);
     if (!texts)
         return fg_failf(eb, FG_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ch->n; i++)
-        texts[i] = ch->items[i].text;
-    float *all = NULL;
     int rc = 0;
+    for (size_t i = 0; i < ch->n && !rc; i++)
+        if (asprintf(&texts[i], "%s%s", prefix, ch->items[i].text) < 0) {
+            texts[i] = NULL;
+            rc = fg_failf(eb, FG_ENOMEM, "out of memory");
+        }
+    float *all = NULL;
     for (size_t i = 0; !rc && i < ch->n; i += batch) {
         size_t n = ch->n - i < batch ? ch->n - i : batch, d = 0;
         float *v = NULL;
-        rc = fg_llm_embed(kn->llm, "knowledge", model, texts + i, n, &v, &d, eb);
+        rc = fg_llm_embed(kn->llm, "knowledge", model, (const char *const *)texts + i, n, &v, &d, eb);
         if (!rc && *dim && d != *dim)
             rc = fg_failf(eb, FG_EUPSTREAM, "%s answered %zu dimensions, then %zu", model, *dim, d);
         if (!rc && !all && !(all = malloc(ch->n * d * sizeof *all)))
@@ -79,6 +83,8 @@ static int embed_chunks(fg_knowledge *kn, const char *model, const fg_kb_chunks 
         }
         free(v);
     }
+    for (size_t i = 0; i < ch->n; i++)
+        free(texts[i]);
     free(texts);
     if (rc) {
         free(all);
@@ -92,8 +98,8 @@ static int chunk_and_commit(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc 
                             fg_errbuf *eb)
 {
     fg_kb_chunk_opts o;
-    char model[256];
-    if (!base_settings(j->kn, j->base_id, &o, model, sizeof model))
+    char model[256], prefix[64];
+    if (!base_settings(j->kn, j->base_id, &o, model, sizeof model, prefix))
         return fg_failf(eb, FG_ENOTFOUND, "the knowledge base was deleted");
     o.max_chunks = j->kn->limits.max_chunks_per_document;
     fg_kb_chunks ch;
@@ -105,7 +111,7 @@ static int chunk_and_commit(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc 
     if (ch.n == 0)
         rc = fg_failf(eb, FG_EINVAL, "the document has no text");
     else if (model[0])
-        rc = embed_chunks(j->kn, model, &ch, &vecs, &dim, eb);
+        rc = embed_chunks(j->kn, model, prefix, &ch, &vecs, &dim, eb);
     kn_base *b = rc ? NULL : fg__kn_find_base(j->kn, NULL, j->base_id, eb);
     if (b) {
         char id[40];

@@ -36,6 +36,7 @@ typedef struct kn_base {
     char id[40];
     char account[64];
     char *name, *description, *embedding_model;
+    char query_prefix[64], document_prefix[64]; /* put before texts to embed (e5's "query: ") */
     fg_kb_chunk_opts chunking;
     fg_kb_bm25_params bm25;
     int64_t created_ms, updated_ms;

@@ -138,8 +138,9 @@ static int query_vector(fg_knowledge *kn, const char *account, const char *base,
     kn_base *b = fg__kn_find_base(kn, account, base, eb);
     if (!b)
         return FG_ENOTFOUND;
-    char model[256];
+    char model[256], prefix[64];
     snprintf(model, sizeof model, "%s", fg__kn_base_semantic(b) ? b->embedding_model : "");
+    snprintf(prefix, sizeof prefix, "%s", b->query_prefix);
     fg__kn_unlock_bases(kn);
     if (!model[0] || q->mode == KN_LEXICAL)
         return 0;
@@ -148,7 +149,12 @@ static int query_vector(fg_knowledge *kn, const char *account, const char *base,
                    ? fg_failf(eb, FG_EUNSUPPORTED, "semantic search needs the gateway (flowgate serve)")
                    : 0;
     size_t dim = 0;
-    int rc = fg_llm_embed(kn->llm, "knowledge", model, &q->text, 1, qvec, &dim, eb);
+    char *text = NULL;
+    if (asprintf(&text, "%s%s", prefix, q->text) < 0)
+        return fg_failf(eb, FG_ENOMEM, "out of memory");
+    const char *texts[1] = {text};
+    int rc = fg_llm_embed(kn->llm, "knowledge", model, texts, 1, qvec, &dim, eb);
+    free(text);
     if (!rc && (dim == 0 || !fg_kb_normalize(*qvec, dim))) {
         free(*qvec);
         *qvec = NULL;

@@ -45,15 +45,32 @@ static void read_settings(kn_base *b, const char *text)
         (size_t)fg_json_num(c, "overlapTokens", (double)b->chunking.overlap_tokens);
     b->bm25.k1 = (float)fg_json_num(m, "k1", b->bm25.k1);
     b->bm25.b = (float)fg_json_num(m, "b", b->bm25.b);
+    json_t *e = json_object_get(s, "embeddingPrefixes");
+    snprintf(b->query_prefix, sizeof b->query_prefix, "%s", fg_json_str(e, "query", ""));
+    snprintf(b->document_prefix, sizeof b->document_prefix, "%s", fg_json_str(e, "document", ""));
     json_decref(s);
 }
 
 static json_t *settings_json(const kn_base *b)
 {
-    return json_pack("{s:{s:I,s:I},s:{s:f,s:f}}", "chunking", "maxTokens",
+    return json_pack("{s:{s:I,s:I},s:{s:f,s:f},s:{s:s,s:s}}", "chunking", "maxTokens",
                      (json_int_t)b->chunking.max_tokens, "overlapTokens",
-                     (json_int_t)b->chunking.overlap_tokens, "bm25", "k1", round((double)b->bm25.k1 * 1e4) / 1e4,
-                     "b", round((double)b->bm25.b * 1e4) / 1e4);
+                     (json_int_t)b->chunking.overlap_tokens, "bm25", "k1",
+                     round((double)b->bm25.k1 * 1e4) / 1e4, "b", round((double)b->bm25.b * 1e4) / 1e4,
+                     "embeddingPrefixes", "query", b->query_prefix, "document", b->document_prefix);
+}
+
+static int read_prefixes(kn_base *b, const json_t *e, fg_errbuf *eb)
+{
+    const json_t *q = json_object_get(e, "query"), *d = json_object_get(e, "document");
+    if ((e && !json_is_object(e)) || (q && !json_is_string(q)) || (d && !json_is_string(d)) ||
+        json_string_length(q) >= sizeof b->query_prefix ||
+        json_string_length(d) >= sizeof b->document_prefix)
+        return fg_failf(eb, FG_EINVAL,
+                        "embeddingPrefixes: {query, document}, strings of at most 63 bytes");
+    snprintf(b->query_prefix, sizeof b->query_prefix, "%s", q ? json_string_value(q) : "");
+    snprintf(b->document_prefix, sizeof b->document_prefix, "%s", d ? json_string_value(d) : "");
+    return 0;
 }
 
 json_t *fg__kn_base_json(const kn_base *b)
@@ -303,6 +320,8 @@ static int base_from_spec(fg_knowledge *kn, kn_base *b, const json_t *spec, fg_e
     double k1 = fg_json_num(m, "k1", 1.2), bb = fg_json_num(m, "b", 0.75);
     if (k1 < 0 || k1 > 10 || bb < 0 || bb > 1)
         return fg_failf(eb, FG_EINVAL, "bm25: k1 0..10 and b 0..1");
+    if (read_prefixes(b, json_object_get(spec, "embeddingPrefixes"), eb))
+        return FG_EINVAL;
     b->chunking.max_tokens = (size_t)mt;
     b->chunking.overlap_tokens = (size_t)ot;
     b->bm25.k1 = (float)k1;

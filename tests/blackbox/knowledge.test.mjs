@@ -301,10 +301,14 @@ test('deleting a document and a base', async () => {
 });
 
 test('a base with an embedding model: chunks embedded through the gateway, semantic and hybrid search', async () => {
-  const c = await api('POST', '/knowledgebases', { name: 'semantic', embeddingModel: 'hash-embed' });
+  assert.equal((await api('POST', '/knowledgebases', { name: 'p', embeddingModel: 'hash-embed',
+    embeddingPrefixes: { query: 7 } })).status, 400);
+  const c = await api('POST', '/knowledgebases', { name: 'semantic', embeddingModel: 'hash-embed',
+    embeddingPrefixes: { query: 'query: ', document: 'passage: ' } });
   assert.equal(c.status, 201);
   const id = c.json.knowledgeBaseId;
   assert.equal(c.json.embeddingModel, 'hash-embed');
+  assert.deepEqual(c.json.embeddingPrefixes, { query: 'query: ', document: 'passage: ' });
   const up = await api('POST', `/knowledgebases/${id}/documents`, { documents: [
     { name: 'cats.md', content: '# Cats\n\nFelines purr and nap in sunny spots.\n' },
     { name: 'dogs.md', content: '# Dogs\n\nCanines bark and fetch balls in the park.\n' },
