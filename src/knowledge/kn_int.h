@@ -13,7 +13,6 @@
 #include "fetch/policy.h"
 
 #include <pthread.h>
-#include <sys/socket.h>
 #include <stdint.h>
 #include <string.h>
 
