@@ -4,6 +4,7 @@
 #include "fetch/url.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fg_fetch_url_normalize(base, ref, 4096, &url) == 0) {
         char *again = NULL;
         fg_fetch_url_parts parts;
-        if (fg_fetch_url_normalize(NULL, url, 4096, &again) != 0 || strcmp(again, url) != 0)
+        if (fg_fetch_url_normalize(NULL, url, 4096, &again) != 0 || strcmp(again, url) != 0) {
+            fprintf(stderr, "not stable: %s -> %s\n", url, again ? again : "(refused)");
             abort();
-        if (fg_fetch_url_split(url, &parts) != 0)
+        }
+        if (fg_fetch_url_split(url, &parts) != 0) {
+            fprintf(stderr, "does not split: %s\n", url);
             abort();
+        }
         (void)fg_fetch_url_query_params(url);
         free(again);
     }

@@ -31,13 +31,23 @@ echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  commit: $(git rev-parse --short HEAD)  
 echo "## 1. in process"
 $b/bench/bench_cache "$entries" "$runs" 256
 
-MOCK=18911 FG=18912
 tmp=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-$b/flowgate mock-llm --port $MOCK --quiet >"$tmp/mock.log" 2>&1 &
+# The port a server printed in its log ("listening on http://HOST:PORT/"), waiting up to 10 minutes
+# (a large semantic cache builds its HNSW graph at start).
+port_of() {
+  for _ in $(seq 6000); do
+    p=$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$1" 2>/dev/null | sed 's/.*://' || true)
+    [ -n "$p" ] && { echo "$p"; return; }
+    sleep 0.1
+  done
+  echo "no server in $1" >&2; exit 1
+}
+$b/flowgate mock-llm --port 0 --quiet >"$tmp/mock.log" 2>&1 &
+MOCK=$(port_of "$tmp/mock.log")
 cat >"$tmp/flowgate.yaml" <<YAML
-log: { level: warn, access: false }
+log: { level: info, access: false }
 server: { workers: 1, max_connections: 20000 }
 providers:
   - { name: up, type: openai, base_url: "http://127.0.0.1:$MOCK/v1" }
@@ -49,9 +59,11 @@ chat: { default_model: mock }
 cache: { mode: semantic, embedding_model: embed, semantic_threshold: 0.95 }
 YAML
 start_fg() {
-  $b/flowgate serve --config "$tmp/flowgate.yaml" --port $FG --data "$tmp/data" >"$tmp/fg.log" 2>&1 &
+  $b/flowgate serve --config "$tmp/flowgate.yaml" --port 0 --data "$tmp/data" >"$tmp/fg.log" 2>&1 &
   FG_PID=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$FG/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
+  t0=$(date +%s.%N)
+  FG=$(port_of "$tmp/fg.log")
+  echo "flowgate ready in $(echo "$(date +%s.%N) - $t0" | bc) s"
 }
 start_fg
 curl -sf "http://127.0.0.1:$FG/v1/embeddings" -H 'content-type: application/json' \

@@ -21,6 +21,8 @@ for _ in $(seq 50); do grep -q listening "$work/site.log" 2>/dev/null && break; 
 port=$(awk '{print $2}' "$work/site.log")
 base="http://127.0.0.1:$port"
 
+printf 'fetch:\n  allow_loopback: true\n  max_pages: 1000000\n' >"$work/flowgate.yaml"
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now() { date +%s.%N; }
 
@@ -30,7 +32,7 @@ for conc in 8 1; do
   : >"$work/fg$conc"
   for _ in $(seq "$runs"); do
     t0=$(now)
-    n=$($bin crawl "$work/c$conc.json" --allow-loopback --quiet | sed -n 's/.*pages=\([0-9]*\).*/\1/p')
+    n=$($bin crawl "$work/c$conc.json" --config "$work/flowgate.yaml" --quiet | sed -n 's/.*pages=\([0-9]*\).*/\1/p')
     t1=$(now)
     echo "$n / ($t1 - $t0)" | bc -l >>"$work/fg$conc"
   done
@@ -52,7 +54,6 @@ cat >"$work/machine.json" <<JSON
  "ResultSelector":{"n.\$":"States.ArrayLength($)"},"End":true}}}
 JSON
 python3 -c "import json; print(json.dumps({'items': list(range($tasks))}))" >"$work/input.json"
-printf 'fetch:\n  allow_loopback: true\n' >"$work/flowgate.yaml"
 : >"$work/task"
 : >"$work/curl"
 for _ in $(seq "$runs"); do

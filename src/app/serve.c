@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "knowledge/knowledge.h"
 #include "llm/llm.h"
+#include "sfn/sfn.h"
 #include "store/store.h"
 #include "tasks/llm_tasks.h"
 #include "tasks/http_tasks.h"
@@ -40,6 +41,7 @@ typedef struct app {
     fg_chat *chat;
     fg_knowledge *knowledge;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
+    fg_sfn *sfn;             /* the Step Functions service */
     fg_assist *assist;
     fg_tasks_http *http_tasks;
     fg_http_router *router;
@@ -55,6 +57,7 @@ static void on_worker_start(fg_http_worker *w, void *ud)
 static void on_worker_stop(fg_http_worker *w, void *ud)
 {
     app *a = ud;
+    fg_sfn_worker_stop(a->sfn, w);
     fg_tasks_http_worker_stop(a->http_tasks, w);
     fg_llm_worker_stop(a->llm, w);
 }
@@ -134,8 +137,8 @@ static int register_tasks(app *a, fg_errbuf *eb)
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
     if (fg_knowledge_register_tasks(a->tasks, a->knowledge) != 0)
         return fg_failf(eb, FG_ENOMEM, "out of memory registering the knowledge tasks");
-    /* 5. Step Functions tasks: states:startExecution (added by the service)   */
-    return 0;
+    /* 5. Step Functions tasks: states:startExecution and activities          */
+    return fg_sfn_create(a->cfg, a->store, a->auth, a->tasks, &a->sfn, eb);
 }
 
 static int wait_for_signal(void)
@@ -176,6 +179,7 @@ static int run(app *a)
     a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
     fg_knowledge_register_routes(a->knowledge, a->router);
+    fg_sfn_register_routes(a->sfn, a->router);
     if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
@@ -198,6 +202,8 @@ static int run(app *a)
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
+    if (fg_sfn_start(a->sfn, a->server, &eb))
+        fg_log(FG_LOG_ERROR, NULL, "workflow executions were not resumed: %s", eb.msg);
     fg_log(FG_LOG_INFO, NULL, "flowgate listening on http://%s:%d/ (data in %s, config %s)",
            o.host, fg_http_server_port(a->server), fg_config_str(a->cfg, "data_dir"),
            fg_config_source(a->cfg));
@@ -205,6 +211,7 @@ static int run(app *a)
     fg_log(FG_LOG_INFO, NULL, "received %s: finishing in-flight requests (up to %lld ms)",
            sig == SIGTERM ? "SIGTERM" : "SIGINT", fg_config_int(a->cfg, "server.shutdown_grace_ms"));
     fg_http_server_shutdown(a->server);
+    fg_sfn_stop(a->sfn);
     fg_http_server_join(a->server);
     fg_log(FG_LOG_INFO, NULL, "flowgate stopped");
     return 0;
@@ -247,6 +254,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     }
     rc = run(&a);
     fg_http_router_free(a.router);
+    fg_sfn_free(a.sfn);
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
     fg_knowledge_free(a.knowledge);

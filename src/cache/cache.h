@@ -63,6 +63,11 @@ typedef struct fg_cache_entry {
  * max_response_bytes, FG_EINVAL for a bad semantic vector. */
 int fg_cache_put(fg_cache *c, const fg_cache_entry *e, fg_errbuf *eb);
 
+/* Bulk writes (import): the store writes of the puts between begin and end
+ * share one transaction. Single-threaded use only (commands, benchmarks). */
+int fg_cache_batch_begin(fg_cache *c, fg_errbuf *eb);
+int fg_cache_batch_end(fg_cache *c, fg_errbuf *eb);
+
 typedef struct fg_cache_hit {
     char *response; /* malloc'd, NUL-terminated; fg_cache_hit_free */
     size_t len;

@@ -30,6 +30,7 @@ typedef struct sem_group {
     fg_kb_hnsw *hnsw;        /* built once the group reaches hnsw_min_entries */
     cache_entry **by_id;     /* vector id -> entry; NULL once replaced or removed */
     size_t cap;
+    size_t dead, expiring;   /* vectors of removed entries; entries with a TTL */
 } sem_group;
 
 struct fg_cache {
@@ -45,6 +46,7 @@ struct fg_cache {
     sem_group *groups;
     size_t ngroups, groups_cap;
     unsigned puts_since_sweep;
+    bool batch;             /* inside fg_cache_batch_begin/end: one store transaction */
 };
 
 /* Memory index (index.c); callers hold the write lock for changes. */

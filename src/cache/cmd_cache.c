@@ -36,6 +36,8 @@ static int open_cache(const common_opts *o, fg_config **cfg, fg_store **store, f
         return -1;
     }
     fg_buf_free(&problems);
+    /* A command only adds and counts: no HNSW graph to build. */
+    fg_config_set(*cfg, "cache.hnsw_min_entries", json_integer(0));
     const char *dir = o->data ? o->data : fg_config_str(*cfg, "data_dir");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "flowgate cache %s: cannot create data folder %s: %s\n", cmd, dir, strerror(errno));
@@ -102,11 +104,18 @@ static void progress(import_run *r, size_t index)
         fprintf(stderr, "  %zu of %zu items\n", index + 1, r->total);
 }
 
+#define BATCH 5000
+
 static int on_entry(void *ud, size_t index, const fg_cache_entry *e)
 {
     import_run *r = ud;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
+    if ((r->imported + 1) % BATCH == 0 &&
+        (fg_cache_batch_end(r->cache, &eb) || fg_cache_batch_begin(r->cache, &eb))) {
+        fprintf(stderr, "flowgate cache import: %s\n", eb.msg);
+        return -1;
+    }
     if (fg_cache_put(r->cache, e, &eb)) {
         if (r->invalid + r->failed < MAX_LISTED_INVALID)
             fprintf(stderr, "item %zu: %s\n", index, eb.msg);
@@ -169,7 +178,11 @@ static int cmd_import(int argc, char **argv)
     fg_errbuf_clear(&eb);
     fg_cache_import_format format;
     const fg_cache_import_cbs cbs = {on_entry, on_invalid};
-    rc = fg_cache_import_parse(data, len, o.account, &cbs, &r, &format, &r.total, &eb);
+    rc = fg_cache_batch_begin(r.cache, &eb);
+    if (!rc)
+        rc = fg_cache_import_parse(data, len, o.account, &cbs, &r, &format, &r.total, &eb);
+    if (fg_cache_batch_end(r.cache, &eb) && !rc)
+        rc = FG_EIO;
     free(data);
     if (rc) {
         fprintf(stderr, "flowgate cache import: %s: %s\n", path, eb.msg);

@@ -20,7 +20,7 @@ int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_
         e->model ? FG_STEXT(e->model) : FG_SNULL, FG_SREAL(e->gen_ms),
         e->vec ? FG_SBLOB(e->vec, e->dim * sizeof(float)) : FG_SNULL, FG_SINT(created_ms),
         FG_SINT(expires_ms)};
-    int rc = fg_store_begin(c->store, eb);
+    int rc = c->batch ? FG_OK : fg_store_begin(c->store, eb);
     if (rc)
         return rc;
     rc = fg_store_exec(c->store,
@@ -33,10 +33,29 @@ int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_
                            "response, model, gen_ms, embedding, created_ms, expires_ms) VALUES "
                            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                            p, 10, NULL, eb);
+    if (c->batch)
+        return rc;
     if (rc) {
         fg_store_rollback(c->store);
         return rc;
     }
+    return fg_store_commit(c->store, eb);
+}
+
+int fg_cache_batch_begin(fg_cache *c, fg_errbuf *eb)
+{
+    if (!c->store || c->batch)
+        return FG_OK;
+    int rc = fg_store_begin(c->store, eb);
+    c->batch = rc == FG_OK;
+    return rc;
+}
+
+int fg_cache_batch_end(fg_cache *c, fg_errbuf *eb)
+{
+    if (!c->batch)
+        return FG_OK;
+    c->batch = false;
     return fg_store_commit(c->store, eb);
 }
 

@@ -74,7 +74,8 @@ static int index_vector(fg_cache *c, sem_group *g, uint32_t id)
         return fg_kb_hnsw_add(g->hnsw, id);
     if (n < c->opts.hnsw_min_entries || c->opts.hnsw_min_entries == 0)
         return FG_OK;
-    g->hnsw = fg_kb_hnsw_new(g->vectors, NULL);
+    fg_kb_hnsw_opts o = {.m = 16, .ef_construction = 100, .seed = 42};
+    g->hnsw = fg_kb_hnsw_new(g->vectors, &o);
     if (!g->hnsw)
         return FG_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
@@ -103,6 +104,8 @@ int fg__cache_sem_add(fg_cache *c, cache_entry *e, const float *vec, size_t dim)
         return rc;
     if ((rc = remember(g, id, e)))
         return rc;
+    if (e->expires_ms)
+        g->expiring++;
     e->group = gid;
     e->vec_id = id;
     return index_vector(c, g, id);
@@ -111,8 +114,10 @@ int fg__cache_sem_add(fg_cache *c, cache_entry *e, const float *vec, size_t dim)
 void fg__cache_sem_forget(fg_cache *c, cache_entry *e)
 {
     if (e->group < c->ngroups && c->groups[e->group].by_id && e->vec_id < c->groups[e->group].cap &&
-        c->groups[e->group].by_id[e->vec_id] == e)
+        c->groups[e->group].by_id[e->vec_id] == e) {
         c->groups[e->group].by_id[e->vec_id] = NULL;
+        c->groups[e->group].dead++;
+    }
 }
 
 typedef struct live_filter {
@@ -140,9 +145,12 @@ cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char 
     fg_kb_hit hits[SEARCH_K];
     size_t nhits = 0;
     live_filter f = {g, now_ms};
-    int rc = g->hnsw ? fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, is_live, &f, hits, &nhits)
-                     : fg_kb_vectors_search(g->vectors, vec, SEARCH_K, is_live, &f, hits, &nhits);
-    if (rc || nhits == 0)
+    /* Every vector is live unless some were removed or can expire: then no
+     * filter, which keeps the graph walk short. */
+    fg_kb_filter_fn filter = g->dead || g->expiring ? is_live : NULL;
+    int rc = g->hnsw ? fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, filter, &f, hits, &nhits)
+                     : fg_kb_vectors_search(g->vectors, vec, SEARCH_K, filter, &f, hits, &nhits);
+    if (rc || nhits == 0 || !is_live(hits[0].doc, &f))
         return NULL;
     *score = hits[0].score;
     return g->by_id[hits[0].doc];

@@ -210,6 +210,19 @@ const fg_conf_key fg_config_table[] = {
      "A base with at least this many embedded chunks gets an HNSW index (approximate "
      "search); smaller bases are searched exactly. 0: never."},
 
+    {"sfn", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "The Step Functions service (the AWS JSON 1.0 API on POST /)."},
+    {"sfn.region", FG_CT_STR, "us-east-1", 0, 0, NULL, 0,
+     "Region in the ARNs of state machines, executions and activities."},
+    {"sfn.account_id", FG_CT_STR, "123456789012", 0, 0, NULL, 0,
+     "AWS account id in those ARNs."},
+    {"sfn.activity_poll_seconds", FG_CT_INT, "60", 0, 600, NULL, 0,
+     "How long GetActivityTask waits for a task before answering with none."},
+    {"sfn.max_transitions", FG_CT_INT, "1000000", 1, 1000000000, NULL, 0,
+     "State transitions one execution may make before it fails."},
+    {"sfn.max_history_events", FG_CT_INT, "25000", 10, 10000000, NULL, 0,
+     "History events kept per execution (AWS keeps 25,000)."},
+
     {"prices", FG_CT_LIST, NULL, 0, 0, NULL, 0,
      "Prices for cost accounting, per million tokens."},
     {"prices[].model", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,

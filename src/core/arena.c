@@ -52,6 +52,29 @@ void fg_arena_destroy(fg_arena *a)
     free(a);
 }
 
+void fg_arena_reset(fg_arena *a, size_t max)
+{
+    for (cleanup *c = a->cleanups; c; c = c->next)
+        c->fn(c->data);
+    a->cleanups = NULL;
+    chunk *keep = NULL;
+    for (chunk *ch = a->head, *next; ch; ch = next) {
+        next = ch->next;
+        if (!next && ch->cap == ARENA_CHUNK) {
+            keep = ch; /* the first chunk, of the usual size: kept for reuse */
+        } else {
+            free(ch);
+        }
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+    a->used = 0;
+    a->max = max ? max : SIZE_MAX / 2;
+}
+
 static chunk *arena_new_chunk(fg_arena *a, size_t n)
 {
     size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;

@@ -12,6 +12,9 @@ typedef void (*fg_cleanup_fn)(void *data);
 /* max: ceiling on the bytes the arena may hand out (0: unlimited). */
 fg_arena *fg_arena_create(size_t max);
 void fg_arena_destroy(fg_arena *a);
+/* Runs the cleanup hooks and frees everything but one chunk, which later
+ * allocations reuse; max is the new ceiling. For arenas reused by a loop. */
+void fg_arena_reset(fg_arena *a, size_t max);
 /* Returns NULL when out of memory or over the ceiling. Aligned for any type. */
 void *fg_arena_alloc(fg_arena *a, size_t n);
 void *fg_arena_calloc(fg_arena *a, size_t count, size_t size);

@@ -64,17 +64,19 @@ static int on_page(const fg_fetch_page *p, void *ud)
         printf("page %d %zu %s\n", p->depth, p->body_len, p->url);
     if (!cc->out_dir)
         return 0;
-    char url_hash[65], body_hash[65], file[64];
+    char url_hash[65], file[64];
     hex_sha256(p->url, strlen(p->url), url_hash);
-    hex_sha256(p->body, p->body_len, body_hash);
     snprintf(file, sizeof file, "%.16s.%s", url_hash, extension(p->content_type));
     write_page(cc, p, file);
+    json_t *links = json_array();
+    for (size_t i = 0; i < p->n_links; i++)
+        json_array_append_new(links, json_string(p->links[i]));
     json_object_set_new(cc->index, p->url,
-                        json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?, s:s?}", "url", p->url,
+                        json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?, s:s?, s:o}", "url", p->url,
                                   "file", file, "content_type", p->content_type, "depth", p->depth,
-                                  "sha256", body_hash, "link_text", p->link_text ? p->link_text : "",
+                                  "sha256", p->sha256, "link_text", p->link_text ? p->link_text : "",
                                   "referrer", p->referrer, "etag", p->etag,
-                                  "last_modified", p->last_modified));
+                                  "last_modified", p->last_modified, "links", links));
     return 0;
 }
 

@@ -69,6 +69,9 @@ typedef struct fetch {
     fg_buf body;
     fg_fetch_seen prev;
     bool has_prev;
+    char host[256];   /* of the URL requested, for the address policy */
+    char *robots_url; /* robots.txt: the URL asked for (redirects resolve against it) */
+    int robots_hops;
 } fetch;
 
 static void pump(crawl *c);
@@ -183,7 +186,7 @@ static site *site_for(crawl *c, const char *url)
 static bool check_address(const struct sockaddr *sa, void *ud)
 {
     fetch *f = ud;
-    if (fg_fetch_policy_allows(f->c->policy, f->s->host, sa, f->why, sizeof f->why))
+    if (fg_fetch_policy_allows(f->c->policy, f->host, sa, f->why, sizeof f->why))
         return true;
     f->refused = true;
     return false;
@@ -251,6 +254,7 @@ static void fetch_free(fetch *f)
     free(f->etag);
     free(f->last_modified);
     free(f->location);
+    free(f->robots_url);
     fg_buf_free(&f->body);
     free(f);
 }
@@ -285,6 +289,9 @@ static int start_request(crawl *c, fetch *f, const char *url)
         .allow_address_ud = f,
     };
     static const fg_http_call_cbs cbs = {on_headers, on_data, on_done};
+    fg_fetch_url_parts parts;
+    if (fg_fetch_url_split(url, &parts) == 0)
+        snprintf(f->host, sizeof f->host, "%s", parts.host);
     uv_update_time(&c->loop);
     f->s->next_ms = uv_now(&c->loop) + (uint64_t)f->s->delay_ms;
     c->active++;
@@ -295,21 +302,29 @@ static int start_request(crawl *c, fetch *f, const char *url)
     return rc;
 }
 
-static void start_robots(crawl *c, site *s)
+/* Fetches robots.txt at url (the site's, or where it redirected to). */
+static void start_robots_at(crawl *c, site *s, const char *url, int hops)
 {
     fetch *f = calloc(1, sizeof *f);
-    char url[320];
-    snprintf(url, sizeof url, "%s/robots.txt", s->origin);
     s->rstate = ROBOTS_LOADING;
     if (f) {
-        f->c = c, f->s = s;
+        f->c = c, f->s = s, f->robots_hops = hops;
+        f->robots_url = strdup(url);
         fg_buf_init(&f->body, ROBOTS_MAX_BYTES);
     }
-    if (!f || start_request(c, f, url)) {
-        free(f);
+    if (!f || !f->robots_url || start_request(c, f, url)) {
+        if (f)
+            fetch_free(f);
         s->robots = fg_fetch_robots_allow_all();
         s->rstate = ROBOTS_READY;
     }
+}
+
+static void start_robots(crawl *c, site *s)
+{
+    char url[320];
+    snprintf(url, sizeof url, "%s/robots.txt", s->origin);
+    start_robots_at(c, s, url, 0);
 }
 
 /* Conditional headers only where a 304 loses nothing: pages whose links are
@@ -343,10 +358,21 @@ static void start_page(crawl *c, site *s, item *it)
 
 /* ---- results ---------------------------------------------------------------- */
 
+#define ROBOTS_MAX_REDIRECTS 5
+
 static void robots_done(fetch *f, int err)
 {
     site *s = f->s;
     fg_fetch_robots *r = NULL;
+    char *next = NULL;
+    bool redirected = !err && f->location && f->status >= 301 && f->status <= 308 &&
+                      f->status != 304 && f->status != 305 && f->status != 306;
+    if (redirected && f->robots_hops < ROBOTS_MAX_REDIRECTS &&
+        fg_fetch_url_normalize(f->robots_url, f->location, 2048, &next) == 0) {
+        start_robots_at(f->c, s, next, f->robots_hops + 1); /* RFC 9309 follows up to five */
+        free(next);
+        return;
+    }
     if (err == FG_ELIMIT || (!err && f->status >= 200 && f->status < 300))
         r = fg_fetch_robots_parse(f->body.data ? f->body.data : "", f->body.len,
                                   f->c->o->agent_token);
@@ -363,23 +389,45 @@ static void robots_done(fetch *f, int err)
     s->rstate = ROBOTS_READY;
 }
 
-static void enqueue_link(crawl *c, const char *base, const char *href, const char *text,
-                         const item *from)
+/* The links of one page, resolved and normalised, in document order. */
+typedef struct link_list {
+    char **urls, **hrefs, **texts;
+    size_t n, cap;
+} link_list;
+
+static void links_free(link_list *l)
 {
-    char *url = NULL;
-    const char *why = NULL;
-    if (fg_fetch_url_normalize(base, href, c->o->max_url_length, &url))
-        why = "not an http(s) URL or too long";
-    else if (!(why = fg__crawl_link_rejected(c->o, url, href)) && !mark_seen(c, url))
-        why = "seen";
-    else if (!why && c->queued >= c->max_queued)
-        why = "queue full";
-    item *it = why ? NULL : item_new(url, from->url, text, from->depth + 1);
-    if (it)
-        push_back(c, it);
-    else if (!why || strcmp(why, "seen") != 0)
-        c->stats->skipped++;
-    free(url);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->urls[i]);
+        free(l->hrefs[i]);
+        free(l->texts[i]);
+    }
+    free(l->urls);
+    free(l->hrefs);
+    free(l->texts);
+    memset(l, 0, sizeof *l);
+}
+
+static int links_add(link_list *l, char *url, const char *href, const char *text)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **u = realloc(l->urls, cap * sizeof *u);
+        if (u)
+            l->urls = u;
+        char **h = u ? realloc(l->hrefs, cap * sizeof *h) : NULL;
+        if (h)
+            l->hrefs = h;
+        char **t = h ? realloc(l->texts, cap * sizeof *t) : NULL;
+        if (!t)
+            return FG_ENOMEM;
+        l->texts = t, l->cap = cap;
+    }
+    l->urls[l->n] = url;
+    l->hrefs[l->n] = strdup(href);
+    l->texts[l->n] = strdup(text);
+    l->n++;
+    return FG_OK;
 }
 
 typedef struct link_ctx {
@@ -387,6 +435,7 @@ typedef struct link_ctx {
     const item *from;
     const fg_fetch_links_result *res;
     char *base; /* <base href> resolved against the page, once seen */
+    link_list *out;
 } link_ctx;
 
 static int on_link(const char *href, const char *text, void *ud)
@@ -395,8 +444,16 @@ static int on_link(const char *href, const char *text, void *ud)
     if (l->res->base && !l->base &&
         fg_fetch_url_normalize(l->from->url, l->res->base, l->c->o->max_url_length, &l->base))
         l->base = strdup(l->from->url);
-    enqueue_link(l->c, l->base ? l->base : l->from->url, href, text, l->from);
-    return l->c->stopping;
+    char *url = NULL;
+    if (fg_fetch_url_normalize(l->base ? l->base : l->from->url, href, l->c->o->max_url_length, &url)) {
+        l->c->stats->skipped++; /* mailto:, javascript:, too long */
+        return 0;
+    }
+    if (links_add(l->out, url, href, text)) {
+        free(url);
+        return 1;
+    }
+    return 0;
 }
 
 static bool is_html(const char *ctype)
@@ -404,14 +461,31 @@ static bool is_html(const char *ctype)
     return !ctype || strcmp(ctype, "text/html") == 0 || strcmp(ctype, "application/xhtml+xml") == 0;
 }
 
-static void follow_links(crawl *c, fetch *f)
+/* Every link of an HTML page (followed or not: the page hook sees them all). */
+static void page_links(crawl *c, fetch *f, link_list *out)
 {
+    if (!is_html(f->ctype))
+        return;
     fg_fetch_links_result res = {0};
-    link_ctx l = {c, f->it, &res, NULL};
+    link_ctx l = {c, f->it, &res, NULL, out};
     fg_fetch_links_extract(f->body.data ? f->body.data : "", f->body.len, c->o->max_links_per_page,
                            on_link, &l, &res);
     free(res.base);
     free(l.base);
+}
+
+static void follow(crawl *c, const item *from, const char *url, const char *href, const char *text)
+{
+    const char *why = fg__crawl_link_rejected(c->o, url, href);
+    if (!why && !mark_seen(c, url))
+        return; /* seen before */
+    if (!why && c->queued >= c->max_queued)
+        why = "queue full";
+    item *it = why ? NULL : item_new(url, from->url, text, from->depth + 1);
+    if (it)
+        push_back(c, it);
+    else
+        c->stats->skipped++;
 }
 
 static void sha256_hex(const char *data, size_t len, char out[65])
@@ -434,6 +508,8 @@ static void unchanged(crawl *c, const char *url)
 static void deliver(crawl *c, fetch *f)
 {
     char hash[65];
+    link_list links = {0};
+    page_links(c, f, &links);
     sha256_hex(f->body.data ? f->body.data : "", f->body.len, hash);
     if (f->has_prev && strcmp(hash, f->prev.content_sha256) == 0) {
         unchanged(c, f->it->url);
@@ -443,13 +519,16 @@ static void deliver(crawl *c, fetch *f)
             .body = f->body.data ? f->body.data : "", .body_len = f->body.len,
             .etag = f->etag, .last_modified = f->last_modified, .depth = f->it->depth,
             .link_text = f->it->link_text, .referrer = f->it->referrer, .status = f->status,
+            .links = (const char *const *)links.urls, .n_links = links.n,
         };
+        memcpy(p.sha256, hash, sizeof p.sha256);
         c->stats->pages++;
         if (c->hooks->page && c->hooks->page(&p, c->hooks->ud))
             c->stopping = true;
     }
-    if (!c->stopping && f->it->depth < c->o->depth && is_html(f->ctype))
-        follow_links(c, f);
+    for (size_t i = 0; !c->stopping && f->it->depth < c->o->depth && i < links.n; i++)
+        follow(c, f->it, links.urls[i], links.hrefs[i], links.texts[i]);
+    links_free(&links);
 }
 
 static void redirect(crawl *c, fetch *f)
@@ -603,7 +682,7 @@ static void pump(crawl *c)
     if (c->active == 0 && (!c->head || c->stopping || c->started >= c->o->max_pages)) {
         drop_queue(c);
         finish_soon(c);
-    } else if (wake && c->active == 0)
+    } else if (wake) /* a site waits for its delay: come back then, busy or not */
         uv_timer_start(&c->timer, on_timer, wake - now, 0);
 }
 

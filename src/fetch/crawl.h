@@ -23,6 +23,9 @@ typedef struct fg_fetch_page {
     const char *link_text;     /* text of the link that led here ("" for start URLs) */
     const char *referrer;      /* the page that linked here, NULL for start URLs */
     int status;                /* HTTP status (200) */
+    const char *const *links;  /* the page's links, resolved and normalised (HTML only) */
+    size_t n_links;
+    char sha256[65];           /* of the body, lowercase hex (for fg_fetch_seen next time) */
 } fg_fetch_page;
 
 /* What an earlier crawl saw of a URL: sent as If-None-Match/If-Modified-Since,

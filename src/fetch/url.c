@@ -66,10 +66,15 @@ static int put_encoded(fg_buf *b, const char *s)
         if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
             int c = hi * 16 + lo;
             char enc[3] = {'%', hex[hi], hex[lo]};
-            int rc = unreserved(c) ? fg_buf_putc(b, (char)c) : fg_buf_append(b, enc, 3);
+            /* %2E stays encoded: decoded it could form a dot segment after
+             * libcurl has already removed those. */
+            int rc = unreserved(c) && c != '.' ? fg_buf_putc(b, (char)c) : fg_buf_append(b, enc, 3);
             if (rc)
                 return rc;
             s += 2;
+        } else if (*s == '%') { /* a stray '%' is spelled %25, so no new escape can form */
+            if (fg_buf_append(b, "%25", 3))
+                return FG_ELIMIT;
         } else if (fg_buf_putc(b, *s))
             return FG_ELIMIT;
     }
@@ -92,6 +97,16 @@ static void parts_free(url_parts *p)
     curl_free(p->port), curl_free(p->path), curl_free(p->query);
 }
 
+/* Host names as DNS has them (IDN hosts must come in their xn-- form) or an
+ * IP literal; anything else is refused rather than guessed at. */
+static bool host_chars_ok(const char *h)
+{
+    for (; *h; h++)
+        if (!isalnum((unsigned char)*h) && !strchr(".-_[]:", *h))
+            return false;
+    return true;
+}
+
 static int get_parts(CURLU *u, url_parts *p)
 {
     memset(p, 0, sizeof *p);
@@ -107,7 +122,7 @@ static int get_parts(CURLU *u, url_parts *p)
     for (char *c = p->host; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     if ((strcmp(p->scheme, "http") != 0 && strcmp(p->scheme, "https") != 0) || p->user ||
-        !p->host[0])
+        !p->host[0] || strlen(p->host) > 255 || !host_chars_ok(p->host))
         return FG_EINVAL;
     return FG_OK;
 }
@@ -152,8 +167,9 @@ int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, ch
 {
     *out = NULL;
     char *clean = clean_ref(ref);
-    if (clean && base && (clean[0] == '#' || clean[0] == '?')) {
-        char *abs = same_document_ref(base, clean);
+    char *clean_base = base ? clean_ref(base) : NULL;
+    if (clean && clean_base && (clean[0] == '#' || clean[0] == '?')) {
+        char *abs = same_document_ref(clean_base, clean);
         free(clean);
         clean = abs;
     }
@@ -161,9 +177,9 @@ int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, ch
     url_parts p = {0};
     fg_buf b;
     fg_buf_init(&b, max_len ? max_len : 0);
-    int rc = clean && u ? FG_OK : FG_ENOMEM;
+    int rc = clean && u && (!base || clean_base) ? FG_OK : FG_ENOMEM;
     if (!rc && base)
-        rc = set_url(u, base);
+        rc = set_url(u, clean_base);
     if (!rc)
         rc = clean[0] ? set_url(u, clean) : FG_OK;
     if (!rc)
@@ -176,6 +192,7 @@ int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, ch
     parts_free(&p);
     curl_url_cleanup(u);
     free(clean);
+    free(clean_base);
     return rc;
 }
 

@@ -112,17 +112,28 @@ json_t *fg__assign_eval(const fg__assign *a, fg__eval_ctx *cx)
     return r;
 }
 
-json_t *fg__vars_apply(json_t *vars, const json_t *assigned, fg_errbuf *eb)
+json_t *fg__vars_apply(json_t *vars, const json_t *assigned, size_t *bytes, fg_errbuf *eb)
 {
     json_t *nv = vars ? json_copy(vars) : json_object();
     if (!nv)
         return NULL;
-    json_object_update(nv, (json_t *)assigned);
-    if (fg__json_size_over(nv, FG__VARS_MAX_BYTES)) {
+    /* the total is kept up to date from the sizes of the replaced and new values,
+     * so a small Assign does not measure every variable again */
+    size_t total = *bytes == FG__VARS_SIZE_UNKNOWN ? fg__json_size(nv) : *bytes;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)assigned, k, v) {
+        json_t *old = json_object_get(nv, k);
+        size_t old_size = old ? fg__json_size(old) + strlen(k) + 4 : 0;
+        total = total - (old_size < total ? old_size : total) + fg__json_size(v) + strlen(k) + 4;
+        json_object_set(nv, k, v);
+    }
+    if (total > FG__VARS_MAX_BYTES) {
         json_decref(nv);
         fg_failf(eb, FG_ELIMIT, "The workflow variables are larger than the limit of 10 MiB "
                                 "together");
         return NULL;
     }
+    *bytes = total;
     return nv;
 }

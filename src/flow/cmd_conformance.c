@@ -230,14 +230,26 @@ static json_t *named_state(const json_t *c, json_t *def)
     const json_t *req = json_object_get(json_object_get(c, "meta"), "test_state_request");
     const char *name = fg_json_str(req, "stateName", NULL);
     json_t *st = name ? json_object_get(json_object_get(def, "States"), name) : NULL;
-    if (!json_is_object(st) || json_object_get(req, "variables") || json_object_get(req, "mock"))
+    if (!json_is_object(st) || json_object_get(req, "mock"))
         return def;
     json_t *copy = json_deep_copy(st);
     const json_t *ql = json_object_get(def, "QueryLanguage");
     if (ql && !json_object_get(copy, "QueryLanguage"))
         json_object_set(copy, "QueryLanguage", (json_t *)ql);
     json_decref(def);
-    return wrap_state(copy);
+    json_t *m = wrap_state(copy);
+    json_error_t je;
+    const json_t *vs = json_object_get(req, "variables");
+    json_t *vars = json_is_string(vs) ? json_loads(json_string_value(vs), 0, &je) : NULL;
+    if (json_is_object(vars)) { /* TestState's variables: assigned by a Pass state first */
+        json_t *pre = json_pack("{s:s,s:O,s:s}", "Type", "Pass", "Assign", vars, "Next", "State");
+        if (ql)
+            json_object_set(pre, "QueryLanguage", (json_t *)ql);
+        json_object_set_new(json_object_get(m, "States"), "TestStateVariables", pre);
+        json_object_set_new(m, "StartAt", json_string("TestStateVariables"));
+    }
+    json_decref(vars);
+    return m;
 }
 
 static json_t *case_definition(const json_t *c)
@@ -257,7 +269,60 @@ static json_t *case_definition(const json_t *c)
     return def;
 }
 
-static bool check_exec_result(const json_t *exp, fg_flow_exec *e, bool ph, char *why, size_t n)
+/* ---- the paths AWS's own test skips ------------------------------------------ */
+
+/* Removes the member path segs[0].segs[1]... wherever it starts inside v. */
+static void remove_path(json_t *v, char **segs, int nseg, int depth)
+{
+    if (depth > 64 || nseg == 0)
+        return;
+    if (json_is_object(v)) {
+        json_t *at = v;
+        for (int i = 0; i < nseg - 1 && at; i++)
+            at = json_object_get(at, segs[i]);
+        if (json_is_object(at))
+            json_object_del(at, segs[nseg - 1]);
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) remove_path(x, segs, nseg, depth + 1);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) remove_path(x, segs, nseg, depth + 1);
+    }
+}
+
+/* The recorded case lists paths ("$..RoleArn", "$..output.a.b") that AWS's own test
+ * does not compare: they are removed from both values before comparing. Paths
+ * with indexes or inner ".." are left alone (they concern histories). */
+static void drop_skipped(const json_t *c, json_t *exp, json_t *act)
+{
+    size_t i, j;
+    json_t *m, *p;
+    json_array_foreach(json_object_get(json_object_get(c, "meta"), "markers"), i, m) {
+        if (strcmp(fg_json_str(m, "marker", ""), "snapshot.skip_snapshot_verify") != 0)
+            continue;
+        json_array_foreach(json_object_get(json_object_get(m, "kwargs"), "paths"), j, p) {
+            const char *path = json_string_value(p);
+            if (!path || strncmp(path, "$..", 3) != 0 || strpbrk(path + 3, "[*") ||
+                strstr(path + 3, ".."))
+                continue;
+            char *copy = strdup(path + 3), *segs[16], *save = NULL;
+            int nseg = 0;
+            for (char *t = strtok_r(copy, ".", &save); t && nseg < 16; t = strtok_r(NULL, ".", &save))
+                segs[nseg++] = t;
+            bool from_output = nseg > 1 && !strcmp(segs[0], "output");
+            for (int k = 0; k < 2; k++) {
+                json_t *v = k ? act : exp;
+                remove_path(v, from_output ? segs + 1 : segs, from_output ? nseg - 1 : nseg, 0);
+            }
+            free(copy);
+        }
+    }
+}
+
+static bool check_exec_result(const json_t *exp, fg_flow_exec *e, bool ph, char *why, size_t n,
+                              const json_t *c)
 {
     const char *est = fg_json_str(exp, "status", "SUCCEEDED");
     const char *st = fg_flow_status_name(fg_flow_exec_status(e));
@@ -268,16 +333,20 @@ static bool check_exec_result(const json_t *exp, fg_flow_exec *e, bool ph, char 
         return false;
     }
     if (!strcmp(st, "SUCCEEDED")) {
-        const json_t *eo = json_object_get(exp, "output");
-        if (eo && !json_match(eo, fg_flow_exec_output(e), ph)) {
-            char *a = json_dumps(fg_flow_exec_output(e), JSON_COMPACT | JSON_ENCODE_ANY);
+        json_t *eo = json_deep_copy(json_object_get(exp, "output"));
+        json_t *ao = json_deep_copy(fg_flow_exec_output(e));
+        drop_skipped(c, eo, ao);
+        bool same = !eo || json_match(eo, ao, ph);
+        if (!same) {
+            char *a = json_dumps(ao, JSON_COMPACT | JSON_ENCODE_ANY);
             char *b = json_dumps(eo, JSON_COMPACT | JSON_ENCODE_ANY);
             snprintf(why, n, "output %.150s, expected %.150s", a ? a : "", b ? b : "");
             free(a);
             free(b);
-            return false;
         }
-        return true;
+        json_decref(eo);
+        json_decref(ao);
+        return same;
     }
     const char *ee = fg_json_str(exp, "error", NULL);
     const char *ae = fg_flow_exec_error(e);
@@ -334,7 +403,10 @@ static bool run_execution(const json_t *c, char *why, size_t n)
         fg_flow_limits lim;
         fg_flow_limits_default(&lim);
         lim.max_transitions = 20000;
-        const char *type = fg_json_str(json_object_get(c, "meta"), "state_machine_type", "STANDARD");
+        /* TestState runs a state the way an Express execution would (express ARNs) */
+        const char *type = fg_json_str(json_object_get(c, "meta"), "state_machine_type",
+                                       strcmp(fg_json_str(c, "kind", ""), "test_state") ? "STANDARD"
+                                                                                      : "EXPRESS");
         fg_flow_exec_opts o = {.clock = &vc, .limits = &lim, .machine_name = "StateMachine",
                                .express = !strcmp(type, "EXPRESS"), .history = compare_history};
         const json_t *in = json_object_get(c, "input");
@@ -342,7 +414,7 @@ static bool run_execution(const json_t *c, char *why, size_t n)
         fg_flow_exec *e = fg_flow_exec_create(m, input, &o);
         fg_flow_exec_run(e);
         bool ph = true; /* recorded values hold placeholders for ARNs, dates and UUIDs */
-        ok = check_exec_result(exp, e, ph, why, n);
+        ok = check_exec_result(exp, e, ph, why, n, c);
         if (compare_history && ok)
             check_history(c, e);
         fg_flow_exec_free(e);

@@ -50,7 +50,7 @@ static void frame_clear_state(fg__frame *f)
     f->tolerance_set = false;
     free_kids(f);
     if (f->task) {
-        if (f->task->completed) {
+        if (f->task->completed || f->task->released) {
             json_decref(f->task->params);
             json_decref(f->task->result);
             free(f->task->error);
@@ -74,6 +74,7 @@ void fg__frame_free(fg__frame *f)
     if (!f)
         return;
     frame_clear_state(f);
+    free(f->resume_token);
     json_decref(f->raw_input);
     json_decref(f->vars);
     json_decref(f->out);
@@ -91,6 +92,7 @@ fg__frame *fg__frame_new(const fg__sm *sm, json_t *input, int index, int level)
     f->cur = sm->start;
     f->ph = FG__PH_ENTER;
     f->raw_input = input;
+    f->vars_bytes = FG__VARS_SIZE_UNKNOWN;
     f->index_in_parent = index;
     f->level = level;
     return f;
@@ -187,6 +189,7 @@ static void state_exited(fg_flow_exec *e, fg__frame *f, const json_t *out)
 static void go_to(fg_flow_exec *e, fg__frame *f, int next, json_t *out)
 {
     frame_clear_state(f);
+    free(f->resume_token);
     json_decref(f->raw_input);
     f->raw_input = out;
     f->cur = next;
@@ -444,7 +447,7 @@ static bool commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned)
 {
     if (!assigned)
         return true;
-    json_t *nv = fg__vars_apply(f->vars, assigned, &e->eb);
+    json_t *nv = fg__vars_apply(f->vars, assigned, &f->vars_bytes, &e->eb);
     if (e->history && nv) {
         json_decref(e->assigned);
         e->assigned = json_incref(assigned);
@@ -956,13 +959,18 @@ static json_t *task_input(fg_flow_exec *e, fg__frame *f)
 static void run_task(fg_flow_exec *e, fg__frame *f)
 {
     const fg__state *s = cur_state(f);
-    char token[80] = "";
-    if (s->pattern == FG_FLOW_WAIT_FOR_TOKEN) {
+    char token[FG_FLOW_TOKEN_MAX];
+    if (f->resume_token) {
+        snprintf(token, sizeof token, "%s", f->resume_token);
+        free(f->resume_token);
+        f->resume_token = NULL;
+    } else {
         char u[37];
         fg_rand_uuid(u);
-        snprintf(token, sizeof token, "%s", u);
-        json_object_set_new(e->context, "Task", json_pack("{s:s}", "Token", token));
+        snprintf(token, sizeof token, "%s%s", e->token_prefix ? e->token_prefix : "", u);
     }
+    if (s->pattern == FG_FLOW_WAIT_FOR_TOKEN)
+        json_object_set_new(e->context, "Task", json_pack("{s:s}", "Token", token));
     json_t *params = task_input(e, f);
     if (!params)
         return;
@@ -982,6 +990,7 @@ static void run_task(fg_flow_exec *e, fg__frame *f)
     fg_flow_task *t = calloc(1, sizeof *t);
     t->exec = e;
     t->resource = strdup(s->resource_base);
+    snprintf(t->suffix, sizeof t->suffix, "%s", s->resource + strlen(s->resource_base));
     t->state_name = strdup(s->name);
     t->pattern = s->pattern;
     t->params = params;
@@ -1364,8 +1373,10 @@ static void start_child(fg_flow_exec *e, fg__frame *f)
                                                          : NULL;
     /* outer variables are readable inside (not in the child workflows of a distributed
      * Map); inner assignments stay inside */
-    if (kid && !(s->type == FG__MAP && s->distributed))
+    if (kid && !(s->type == FG__MAP && s->distributed)) {
         kid->vars = json_incref(f->vars);
+        kid->vars_bytes = f->vars_bytes;
+    }
     if (!kid || fg__frame_add_kid(f, kid) != 0) {
         if (kid)
             fg__frame_free(kid);
@@ -1681,6 +1692,11 @@ void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause)
         notify_task_done(t);
 }
 
+void fg_flow_task_release(fg_flow_task *t)
+{
+    t->released = true;
+}
+
 void fg_flow_task_heartbeat(fg_flow_task *t)
 {
     if (t->completed || !t->exec || !t->heartbeat_ms)
@@ -1690,6 +1706,7 @@ void fg_flow_task_heartbeat(fg_flow_task *t)
 
 const char *fg_flow_task_resource(const fg_flow_task *t) { return t->resource; }
 fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t) { return t->pattern; }
+const char *fg_flow_task_resource_suffix(const fg_flow_task *t) { return t->suffix; }
 const json_t *fg_flow_task_parameters(const fg_flow_task *t) { return t->params; }
 const char *fg_flow_task_state_name(const fg_flow_task *t) { return t->state_name; }
 const char *fg_flow_task_token(const fg_flow_task *t) { return t->token; }
@@ -1768,12 +1785,14 @@ static json_t *make_context(fg_flow_exec *e, const fg_flow_exec_opts *o)
     fg_clock_format_iso8601(e->start_ms, ts, sizeof ts);
     const char *mname = o && o->machine_name ? o->machine_name : "StateMachine";
     char marn[300], earn[500];
+    bool express = o && o->express;
     if (o && o->machine_arn)
         snprintf(marn, sizeof marn, "%s", o->machine_arn);
     else
         snprintf(marn, sizeof marn, "arn:aws:states:us-east-1:111111111111:stateMachine:%s", mname);
-    bool express = o && o->express;
-    if (express) { /* express:MACHINE:NAME:ID, as StartSyncExecution reports it */
+    if (o && o->execution_arn) {
+        snprintf(earn, sizeof earn, "%s", o->execution_arn);
+    } else if (express) { /* express:MACHINE:NAME:ID, as StartSyncExecution reports it */
         char u[37];
         fg_rand_uuid(u);
         snprintf(earn, sizeof earn, "arn:aws:states:us-east-1:111111111111:express:%s:%s:%s",
@@ -1808,6 +1827,8 @@ fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *
         e->host = opts->host;
         e->task_done = opts->task_done;
         e->task_done_ud = opts->task_done_ud;
+        if (opts->token_prefix)
+            e->token_prefix = strndup(opts->token_prefix, 400);
         if (opts->account_id)
             snprintf(e->account_id, sizeof e->account_id, "%s", opts->account_id);
     }
@@ -1861,6 +1882,7 @@ void fg_flow_exec_free(fg_flow_exec *e)
     json_decref(e->output);
     json_decref(e->context);
     json_decref(e->history);
+    free(e->token_prefix);
     json_decref(e->assigned);
     free(e->error);
     free(e->cause);
@@ -1889,6 +1911,23 @@ const char *fg_flow_exec_error(const fg_flow_exec *e) { return e->error; }
 const char *fg_flow_exec_cause(const fg_flow_exec *e) { return e->cause; }
 const json_t *fg_flow_exec_history(const fg_flow_exec *e) { return e->history; }
 uint64_t fg_flow_exec_transitions(const fg_flow_exec *e) { return e->transitions; }
+
+static fg_flow_task *frame_task_by_token(fg__frame *f, const char *token)
+{
+    if (f->ph == FG__PH_TASK && f->task && !f->task->completed && !strcmp(f->task->token, token))
+        return f->task;
+    for (int k = 0; k < f->nkids; k++) {
+        fg_flow_task *t = frame_task_by_token(f->kids[k], token);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+fg_flow_task *fg_flow_exec_task_by_token(fg_flow_exec *e, const char *token)
+{
+    return e->root && token ? frame_task_by_token(e->root, token) : NULL;
+}
 
 const char *fg_flow_status_name(fg_flow_status s)
 {

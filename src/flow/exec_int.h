@@ -16,10 +16,12 @@ struct fg_flow_task {
     fg_flow_exec *exec;     /* NULL once the execution is gone */
     char *resource;
     char *state_name;
-    char token[80];
+    char token[FG_FLOW_TOKEN_MAX];
     fg_flow_pattern pattern;
+    char suffix[24];        /* ".sync:2", ".sync", ".waitForTaskToken" or "" */
     json_t *params;
     bool completed;
+    bool released;          /* the handler keeps no pointer to it */
     int64_t heartbeat_ms;    /* 0: no HeartbeatSeconds */
     int64_t heartbeat_due;   /* wall time by which the next heartbeat must come */
     json_t *result;
@@ -40,6 +42,7 @@ struct fg__frame {
     int64_t entered_ms;
     int entered_event;      /* id of the StateEntered event (0 without a history) */
     json_t *vars;           /* the workflow variables of this scope (shared, never changed in place) */
+    size_t vars_bytes;      /* their size (FG__VARS_SIZE_UNKNOWN until measured) */
     int64_t wake_at;
     /* Map / Parallel progress */
     json_t *items;          /* Map: the items (or batches); Parallel: NULL */
@@ -55,6 +58,7 @@ struct fg__frame {
     /* Task */
     fg_flow_task *task;
     int64_t deadline;
+    char *resume_token;     /* a restored Task reuses the token it had */
     int index_in_parent;
     int level;              /* nesting depth: 0 for the root */
     /* set when this child's state machine ended */
@@ -87,6 +91,7 @@ struct fg_flow_exec {
     int64_t exec_deadline;
     fg_errbuf eb;
     char name[128];
+    char *token_prefix;
     void *host;
     void (*task_done)(fg_flow_exec *e, void *ud);
     void *task_done_ud;

@@ -65,9 +65,14 @@ int fg_flow_registry_add(fg_flow_registry *r, const char *pattern, fg_flow_task_
 /* What a handler sees. Strings and JSON are owned by the task. */
 const char *fg_flow_task_resource(const fg_flow_task *t);   /* without the suffix */
 fg_flow_pattern fg_flow_task_pattern(const fg_flow_task *t);
+/* What the registry stripped: ".sync:2", ".sync", ".waitForTaskToken" or "". */
+const char *fg_flow_task_resource_suffix(const fg_flow_task *t);
 const json_t *fg_flow_task_parameters(const fg_flow_task *t);
 const char *fg_flow_task_state_name(const fg_flow_task *t);
-const char *fg_flow_task_token(const fg_flow_task *t);      /* for .waitForTaskToken */
+/* Every Task gets a token (token_prefix + a UUID), in $$.Task.Token for
+ * .waitForTaskToken; a Task that runs again after a restore keeps it. */
+const char *fg_flow_task_token(const fg_flow_task *t);
+#define FG_FLOW_TOKEN_MAX 512
 /* The execution's host (fg_flow_exec_opts.host); NULL once the execution is gone. */
 void *fg_flow_task_host(const fg_flow_task *t);
 /* The execution's name and ARN-less identity, for handlers that log or nest. */
@@ -84,6 +89,11 @@ void fg_flow_task_on_cancel(fg_flow_task *t, fg_flow_task_cancel_fn cb, void *ud
  * releases its own). Later calls are ignored. */
 void fg_flow_task_succeed(fg_flow_task *t, json_t *result);
 void fg_flow_task_fail(fg_flow_task *t, const char *error, const char *cause);
+/* For a handler that returns without keeping the task (it is completed later
+ * through fg_flow_exec_task_by_token): the execution frees the task when it
+ * stops waiting for it, instead of leaving that to the handler. Call it from
+ * inside the handler, before completing the task if it does. */
+void fg_flow_task_release(fg_flow_task *t);
 /* SendTaskHeartbeat: restarts the HeartbeatSeconds countdown. */
 void fg_flow_task_heartbeat(fg_flow_task *t);
 
@@ -120,6 +130,8 @@ typedef struct fg_flow_exec_opts {
     const char *role_arn;
     bool history;               /* keep the event history */
     bool express;               /* an EXPRESS execution (ARN and context differ) */
+    const char *execution_arn;  /* for $$.Execution.Id (made up when NULL) */
+    const char *token_prefix;   /* task tokens start with it (at most 400 bytes) */
     const fg_flow_clock *clock; /* NULL: real clock */
     const fg_flow_limits *limits; /* NULL: defaults */
     /* The runtime that drives the execution: task handlers read host with
@@ -162,6 +174,9 @@ json_t *fg_flow_exec_snapshot(const fg_flow_exec *e);
  * NULL with a message in eb when the snapshot does not fit the machine. */
 fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snapshot,
                                    const fg_flow_exec_opts *opts, fg_errbuf *eb);
+
+/* The pending (not yet completed) task whose token is token, or NULL. */
+fg_flow_task *fg_flow_exec_task_by_token(fg_flow_exec *e, const char *token);
 
 const char *fg_flow_status_name(fg_flow_status s);
 

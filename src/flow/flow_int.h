@@ -107,8 +107,11 @@ fg__assign *fg__assign_compile(const json_t *v, const char *pointer, bool jsonat
 void fg__assign_free(fg__assign *a);
 /* The assignments as an object of name -> value; NULL with cx->error set. */
 json_t *fg__assign_eval(const fg__assign *a, fg__eval_ctx *cx);
-/* A new variables object: vars (may be NULL) with assigned applied; NULL over the limit. */
-json_t *fg__vars_apply(json_t *vars, const json_t *assigned, fg_errbuf *eb);
+#define FG__VARS_SIZE_UNKNOWN ((size_t)-1)
+/* A new variables object: vars (may be NULL) with assigned applied; NULL over the
+ * limit. *bytes is the size of vars (FG__VARS_SIZE_UNKNOWN: measure it) and becomes
+ * the size of the result. */
+json_t *fg__vars_apply(json_t *vars, const json_t *assigned, size_t *bytes, fg_errbuf *eb);
 
 /* ---- Choice rules -------------------------------------------------------- */
 

@@ -30,6 +30,7 @@ struct fg__jx {
     char **keys;              /* JX_OBJ */
     fg__jx **kids;            /* JX_OBJ, JX_ARR */
     size_t n;
+    bool reads_context;       /* some expression inside may read $states.context */
 };
 
 /* ---- the shared function environment -------------------------------------- */
@@ -95,6 +96,9 @@ static fg__jx *compile_expr(const json_t *v, const char *pointer, const char *fi
         e--;
     memmove(x->source, b, (size_t)(e - b));
     x->source[e - b] = 0;
+    /* bringing the context up to date costs more than most expressions: only for
+     * expressions that name it (or could, through $eval) */
+    x->reads_context = strstr(x->source, "context") || strstr(x->source, "$eval");
     fg_jsonata_error err;
     x->expr = fg_jsonata_compile(x->source, strlen(x->source), &err);
     if (!x->expr) {
@@ -148,7 +152,10 @@ static fg__jx *compile_container(const json_t *v, const char *pointer, const cha
         }
         sub_pointer(ptr, sizeof ptr, pointer, k);
         snprintf(sub, sizeof sub, "%s/%s", field, k);
-        x->kids[x->n++] = compile_at(item, ptr, sub, report, ud);
+        x->kids[x->n] = compile_at(item, ptr, sub, report, ud);
+        if (x->kids[x->n] && x->kids[x->n]->reads_context)
+            x->reads_context = true;
+        x->n++;
     }
     return x;
 }
@@ -214,11 +221,11 @@ const char *fg__jx_field(const fg__jx *x)
 /* ---- evaluating ------------------------------------------------------------ */
 
 /* $states for this evaluation: input, context, and result / errorOutput when set. */
-static json_t *states_binding(fg__eval_ctx *cx)
+static json_t *states_binding(fg__eval_ctx *cx, bool sync_context)
 {
     json_t *st = json_object();
     json_object_set(st, "input", cx->input ? cx->input : json_null());
-    json_object_set(st, "context", fg__context(cx));
+    json_object_set(st, "context", sync_context ? fg__context(cx) : cx->context);
     if (cx->result)
         json_object_set(st, "result", cx->result);
     if (cx->error_output)
@@ -226,7 +233,7 @@ static json_t *states_binding(fg__eval_ctx *cx)
     return st;
 }
 
-static fg_jsonata_env *make_env(fg__eval_ctx *cx)
+static fg_jsonata_env *make_env(fg__eval_ctx *cx, bool sync_context)
 {
     pthread_once(&sfn_once, sfn_env_init);
     fg_jsonata_env *env = fg_jsonata_env_new();
@@ -236,7 +243,7 @@ static fg_jsonata_env *make_env(fg__eval_ctx *cx)
     const char *k;
     json_t *v;
     json_object_foreach(cx->vars, k, v) fg_jsonata_env_bind(env, k, v);
-    json_t *st = states_binding(cx);
+    json_t *st = states_binding(cx, sync_context);
     fg_jsonata_env_bind(env, "states", st);
     json_decref(st);
     return env;
@@ -303,7 +310,7 @@ json_t *fg__jx_eval(const fg__jx *x, fg__eval_ctx *cx)
 {
     if (x->kind == JX_LIT)
         return json_incref(x->lit);
-    fg_jsonata_env *env = make_env(cx);
+    fg_jsonata_env *env = make_env(cx, x->reads_context);
     if (!env)
         return query_error(cx, "out of memory");
     json_t *r = eval_node(x, cx, env);

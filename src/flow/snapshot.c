@@ -41,6 +41,10 @@ static json_t *frame_json(const fg__frame *f)
         json_object_set(o, "results", f->results);
     json_object_set_new(o, "child_total", json_integer((json_int_t)f->child_total));
     json_object_set_new(o, "concurrency", json_integer(f->concurrency));
+    if (f->ph == FG__PH_TASK && f->task && f->task->token[0])
+        json_object_set_new(o, "task_token", json_string(f->task->token));
+    else if (f->resume_token)
+        json_object_set_new(o, "task_token", json_string(f->resume_token));
     if (f->done) {
         json_object_set_new(o, "done", json_true());
         json_object_set_new(o, "failed", json_boolean(f->failed));
@@ -136,6 +140,9 @@ static int restore_fields(fg__frame *f, const json_t *fj, fg_errbuf *eb)
     f->tolerance_set = fg_json_bool(fj, "tolerance_set", false);
     f->tolerated_count = fg_json_num(fj, "tolerated_count", -1);
     f->tolerated_pct = fg_json_num(fj, "tolerated_pct", -1);
+    const char *token = fg_json_str(fj, "task_token", NULL);
+    if (token)
+        f->resume_token = strndup(token, FG_FLOW_TOKEN_MAX - 1);
     if (fg_json_bool(fj, "done", false)) {
         f->done = true;
         f->failed = fg_json_bool(fj, "failed", false);

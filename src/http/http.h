@@ -61,6 +61,15 @@ int fg_http_worker_index(const fg_http_worker *w);
 void fg_http_worker_set_data(fg_http_worker *w, const char *key, void *data);
 void *fg_http_worker_data(fg_http_worker *w, const char *key);
 bool fg_http_worker_stopping(const fg_http_worker *w);
+/* Runs fn(w, ud) on w's loop thread soon, in the order posted. Safe from any
+ * thread. Returns 0, or FG_ECANCELED once the worker has stopped (fn will not
+ * run: the caller releases ud). Work posted before the stop still runs, after
+ * on_worker_stop. */
+typedef void (*fg_http_worker_fn)(fg_http_worker *w, void *ud);
+int fg_http_worker_post(fg_http_worker *w, fg_http_worker_fn fn, void *ud);
+/* The workers of a started server (for services that spread work over them). */
+int fg_http_server_nworkers(const fg_http_server *s);
+fg_http_worker *fg_http_server_worker(fg_http_server *s, int i);
 
 /* --- requests ------------------------------------------------------------ */
 

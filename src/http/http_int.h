@@ -26,6 +26,10 @@ struct fg_http_worker {
     uv_tcp_t listener;
     uv_async_t wakeup;
     uv_timer_t grace;
+    uv_async_t posted;          /* post.c: callbacks from other threads */
+    pthread_mutex_t post_lock;
+    struct fg__http_post *post_head, *post_tail;
+    bool post_closed;
     pthread_t thread;
     fg_http_conn *conns; /* every open connection, for shutdown */
     size_t nconns;
@@ -132,6 +136,12 @@ int fg__h2_stream_write(fg_http_req *r, const void *data, size_t len);
 void fg__h2_stream_end(fg_http_req *r);
 void fg__h2_req_released(fg_http_req *r);
 void fg__h2_cut(fg_http_req *r);
+
+/* post.c */
+void fg__http_post_init(fg_http_worker *w);
+/* Runs what is still queued and refuses later posts (on the loop thread). */
+void fg__http_post_close(fg_http_worker *w);
+void fg__http_post_destroy(fg_http_worker *w);
 
 /* router.c */
 const fg_http_router *fg__http_router(const fg_http_worker *w);

@@ -79,6 +79,7 @@ static void worker_finish(fg_http_worker *w)
     w->stopped_callbacks = true;
     if (w->server->opts.on_worker_stop)
         w->server->opts.on_worker_stop(w, w->server->opts.ud);
+    fg__http_post_close(w);
     uv_timer_stop(&w->grace);
     uv_close((uv_handle_t *)&w->grace, on_closed_quietly);
     uv_close((uv_handle_t *)&w->wakeup, on_closed_quietly);
@@ -133,6 +134,7 @@ static int worker_init(fg_http_server *s, fg_http_worker *w, int fd, fg_errbuf *
     w->listener.data = w;
     uv_async_init(&w->loop, &w->wakeup, on_wakeup);
     w->wakeup.data = w;
+    fg__http_post_init(w);
     uv_timer_init(&w->loop, &w->grace);
     w->grace.data = w;
     int rc = uv_tcp_open(&w->listener, fd);
@@ -193,6 +195,7 @@ void fg_http_server_join(fg_http_server *s)
     for (int i = 0; i < s->nworkers; i++) {
         pthread_join(s->workers[i].thread, NULL);
         uv_loop_close(&s->workers[i].loop);
+        fg__http_post_destroy(&s->workers[i]);
     }
     free(s->workers);
     free(s);

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,8 @@ static void ctx_limits(jctx *c, const fg_jsonata_limits *lim)
     c->max_range = lim && lim->max_range ? lim->max_range : DEFAULT_RANGE;
     c->match_limit = lim && lim->regex_match_limit ? lim->regex_match_limit : DEFAULT_MATCH_LIMIT;
     c->reject_functions = lim && lim->reject_functions;
-    if (lim && lim->timeout_ms)
-        c->deadline_ns = fg_clock_mono_ns() + lim->timeout_ms * 1000000ull;
+    if (lim && lim->timeout_ms) /* the clock starts at the first check (jx_check_limits) */
+        c->timeout_ns = lim->timeout_ms * 1000000ull;
 }
 
 /* Runs the evaluation under setjmp; a thrown error returns NULL. */
@@ -124,6 +125,43 @@ static json_t *eval_protected(jctx *c, const fg_jsonata_expr *e, const json_t *i
     return out;
 }
 
+/* One spare evaluation arena per thread: most evaluations are small, and a fresh
+ * arena per call costs more in malloc than the evaluation itself. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *a)
+{
+    fg_arena_destroy(a);
+}
+
+static void spare_init(void)
+{
+    pthread_key_create(&spare_key, spare_free);
+}
+
+static fg_arena *arena_take(size_t max)
+{
+    pthread_once(&spare_once, spare_init);
+    fg_arena *a = pthread_getspecific(spare_key);
+    if (!a)
+        return fg_arena_create(max);
+    pthread_setspecific(spare_key, NULL); /* a nested evaluation makes its own */
+    fg_arena_reset(a, max);
+    return a;
+}
+
+static void arena_give_back(fg_arena *a)
+{
+    if (pthread_getspecific(spare_key)) {
+        fg_arena_destroy(a);
+        return;
+    }
+    fg_arena_reset(a, 0);
+    if (pthread_setspecific(spare_key, a) != 0)
+        fg_arena_destroy(a);
+}
+
 json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_jsonata_env *env,
                         const fg_jsonata_limits *lim, fg_jsonata_error *err)
 {
@@ -134,22 +172,19 @@ json_t *fg_jsonata_eval(const fg_jsonata_expr *e, const json_t *input, const fg_
     jctx c;
     memset(&c, 0, sizeof c);
     ctx_limits(&c, lim);
-    c.arena = fg_arena_create(lim && lim->max_memory ? lim->max_memory : DEFAULT_MEMORY);
+    c.arena = arena_take(lim && lim->max_memory ? lim->max_memory : DEFAULT_MEMORY);
     if (!c.arena) {
-        fg_arena_destroy(c.arena);
-        pcre2_match_data_free(c.md);
         snprintf(err->code, sizeof err->code, "U1002");
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
     }
     c.err = err;
     c.uenv = env;
-    c.now_ms = fg_clock_wall_ms();
     jctx *outer = jx_tls_ctx;
     json_t *out = eval_protected(&c, e, input, env);
     jx_tls_ctx = outer;
     pcre2_match_data_free(c.md);
-    fg_arena_destroy(c.arena);
+    arena_give_back(c.arena);
     return out;
 }
 

@@ -127,14 +127,14 @@ static bool parse_iso(const char *s, size_t n, double *out)
 
 jv *jx_fn_now(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 {
-    jv *ms = jx_num(c, (double)c->now_ms);
+    jv *ms = jx_num(c, (double)jx_now_ms(c));
     jv *args[3] = {ms, ARG(0), ARG(1)};
     return jx_fn_from_millis(c, args, 3, in, env);
 }
 
 jv *jx_fn_millis(jctx *c, jv **a, size_t n, jv *in, jenv *env)
 {
-    return jx_num(c, (double)c->now_ms);
+    return jx_num(c, (double)jx_now_ms(c));
 }
 
 static bool parse_tz(const jv *tz, int *minutes)
@@ -627,7 +627,7 @@ static jv *compose(jctx *c, const int64_t *val, const bool *has, int tzm, bool a
     for (int i = first; i <= last; i++)
         if (!has[seq[i]])
             jx_fail(c, "D3136", "the date/time picture string is missing components needed to make a timestamp");
-    dt now = split_ms((double)c->now_ms, 0);
+    dt now = split_ms((double)jx_now_ms(c), 0);
     int64_t nowv[P_COUNT] = {now.year, now.month, now.day, 0, now.hour, now.minute, now.second, now.ms};
     nowv[P_d] = days_from_civil(now.year, now.month, now.day) - days_from_civil(now.year, 1, 1) + 1;
     int64_t v[P_COUNT];

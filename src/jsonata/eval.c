@@ -33,10 +33,25 @@ void jx_fail(jctx *c, const char *code, const char *fmt, ...)
     jx_throw(c, code, c->cur ? c->cur->pos : 0, NULL, "%s", msg);
 }
 
+/* The time budget is checked every 256 steps; the clock is read only then, so a
+ * short evaluation never reads it (the budget starts at the first check). */
 void jx_check_limits(jctx *c)
 {
-    if (c->deadline_ns && (++c->tick & 255) == 0 && fg_clock_mono_ns() > c->deadline_ns)
+    if (!c->timeout_ns || (++c->tick & 255) != 0)
+        return;
+    uint64_t now = fg_clock_mono_ns();
+    if (!c->deadline_ns)
+        c->deadline_ns = now + c->timeout_ns;
+    else if (now > c->deadline_ns)
         jx_fail(c, "U1001", "expression evaluation timeout: check for an infinite loop");
+}
+
+/* Now for $now() and $millis(): read once, on first use, the same for the whole evaluation. */
+int64_t jx_now_ms(jctx *c)
+{
+    if (!c->now_ms)
+        c->now_ms = fg_clock_wall_ms();
+    return c->now_ms;
 }
 
 /* ---- environment ---------------------------------------------------------- */

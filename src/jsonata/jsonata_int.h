@@ -210,6 +210,7 @@ struct jctx {
     fg_jsonata_error *err;
     int depth, max_depth;
     uint64_t deadline_ns;
+    uint64_t timeout_ns;  /* the time budget; 0: none */
     unsigned tick;
     size_t max_range;
     uint32_t match_limit;
@@ -222,6 +223,7 @@ struct jctx {
     jv *thunk; /* the one tail-call thunk: consumed by jx_apply before another is made */
 };
 
+int64_t jx_now_ms(jctx *c);
 _Noreturn void jx_throw(jctx *c, const char *code, int pos, const char *token, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Throws with the position of the node being evaluated. */

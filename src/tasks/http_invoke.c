@@ -386,6 +386,6 @@ int fg__tasks_http_invoke(fg_flow_task *task, void *ud)
         fg_flow_task_fail(task, "States.Runtime", "could not start the HTTP request");
     }
     if (rt)
-        fg__task_rt_finish(rt);
+        fg__task_rt_finish(t, rt);
     return 0;
 }

@@ -79,6 +79,12 @@ void fg__task_op_fail(fg__task_op *op, const char *error, const char *cause)
     op->task = NULL;
 }
 
+void fg__task_op_release(fg__task_op *op)
+{
+    op_unlink(op);
+    op->task = NULL;
+}
+
 /* ---- runtimes --------------------------------------------------------------- */
 
 static fg__task_rt *rt_new(uv_loop_t *loop, bool sync)
@@ -124,27 +130,49 @@ static void rt_close(fg__task_rt *rt)
     uv_close((uv_handle_t *)&rt->watch, on_rt_closed);
 }
 
+/* A private loop for tasks without a host: the thread that first needs one
+ * keeps it (with its connections) until fg_tasks_http_free. */
+static fg__task_rt *sync_rt(fg_tasks_http *t)
+{
+    if (t->sync_rt && pthread_equal(t->sync_owner, pthread_self()) && !t->sync_rt->running)
+        return t->sync_rt;
+    fg__task_rt *rt = rt_new(NULL, true);
+    if (rt && !t->sync_rt) {
+        t->sync_rt = rt;
+        t->sync_owner = pthread_self();
+    }
+    return rt;
+}
+
 fg__task_rt *fg__task_rt_get(fg_tasks_http *t, fg_flow_task *task)
 {
     fg_http_worker *w = fg_flow_task_host(task);
     if (!w)
-        return rt_new(NULL, true);
+        return sync_rt(t);
     fg__task_rt *rt = fg_http_worker_data(w, RT_KEY);
     if (!rt && (rt = rt_new(fg_http_worker_loop(w), false)))
         fg_http_worker_set_data(w, RT_KEY, rt);
     return rt;
 }
 
-void fg__task_rt_finish(fg__task_rt *rt)
+static void rt_free_sync(fg__task_rt *rt)
 {
-    if (!rt->sync)
-        return;
-    while (rt->pending)
-        uv_run(rt->loop, UV_RUN_ONCE);
     rt_close(rt);
     uv_run(rt->loop, UV_RUN_DEFAULT);
     uv_loop_close(rt->loop);
     free(rt);
+}
+
+void fg__task_rt_finish(fg_tasks_http *t, fg__task_rt *rt)
+{
+    if (!rt->sync)
+        return;
+    rt->running = true;
+    while (rt->pending)
+        uv_run(rt->loop, UV_RUN_ONCE);
+    rt->running = false;
+    if (rt != t->sync_rt)
+        rt_free_sync(rt);
 }
 
 void fg_tasks_http_worker_stop(fg_tasks_http *t, fg_http_worker *w)
@@ -196,6 +224,8 @@ void fg_tasks_http_free(fg_tasks_http *t)
 {
     if (!t)
         return;
+    if (t->sync_rt)
+        rt_free_sync(t->sync_rt);
     fg_fetch_policy_free(t->policy);
     free(t);
 }

@@ -56,6 +56,10 @@ static json_t *wrap_result(const invocation *inv, json_t *payload)
 
 static void succeed(fg__task_op *op, const invocation *inv, json_t *payload)
 {
+    if (op->task && fg_flow_task_pattern(op->task) == FG_FLOW_WAIT_FOR_TOKEN) {
+        fg__task_op_release(op); /* the function was handed the token; it answers later */
+        return;
+    }
     json_t *out = inv->wrap ? wrap_result(inv, payload) : json_incref(payload);
     fg__task_op_succeed(op, out);
     json_decref(out);
@@ -160,7 +164,7 @@ static int start_endpoint(fg_tasks_http *t, fg__task_rt *rt, fg_flow_task *task,
     if (!x)
         return FG_ENOMEM;
     x->ud = inv;
-    x->free_ud = NULL;
+    x->free_ud = free;
     x->done = endpoint_done;
     const char *headers[34];
     char *owned[32];
@@ -185,8 +189,10 @@ static int start_endpoint(fg_tasks_http *t, fg__task_rt *rt, fg_flow_task *task,
     int rc = fg__exchange_start(rt, x, task, &o);
     for (int i = 0; i < n; i++)
         free(owned[i]);
-    if (rc)
+    if (rc) {
+        x->free_ud = NULL; /* the caller still owns inv */
         fg__exchange_free(x);
+    }
     return rc;
 }
 
@@ -219,7 +225,7 @@ static void invoke(fg_tasks_http *t, fg_flow_task *task, const char *ref, const 
     }
     free(text);
     if (rt)
-        fg__task_rt_finish(rt);
+        fg__task_rt_finish(t, rt);
 }
 
 int fg__tasks_lambda_invoke(fg_flow_task *task, void *ud)

@@ -31,6 +31,8 @@ static void on_closed(uv_handle_t *h)
 {
     proc *p = h->data;
     if (--p->open_handles == 0) {
+        if (p->cancelled)
+            free(p->ud); /* done never ran to take it */
         fg_buf_free(&p->output);
         free(p->payload);
         free(p);

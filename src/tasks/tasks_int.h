@@ -11,12 +11,17 @@
 #include "tasks/http_tasks.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <uv.h>
 
 struct fg_tasks_http {
     const fg_config *cfg;
     fg_fetch_policy *policy;
+    /* Tasks without a host (flowgate run) reuse one private loop and its
+     * connections, owned by the first thread that needed it. */
+    struct fg__task_rt *sync_rt;
+    pthread_t sync_owner;
 };
 
 typedef struct fg__task_rt fg__task_rt;
@@ -35,6 +40,7 @@ struct fg__task_rt {
     uv_loop_t *loop;
     uv_loop_t own_loop;    /* sync mode: a private loop */
     bool sync;
+    bool running;          /* sync mode: inside fg__task_rt_finish's loop */
     fg_http_client *client;
     uv_timer_t watch;      /* notices tasks whose execution is gone */
     fg__task_op *ops;
@@ -42,11 +48,11 @@ struct fg__task_rt {
 };
 
 /* The runtime for task's host: the worker's (created on first use), or a
- * private one (sync mode) that fg__task_rt_finish runs and frees. NULL when
- * out of memory. */
+ * private one (sync mode) that fg__task_rt_finish runs. NULL when out of memory. */
 fg__task_rt *fg__task_rt_get(fg_tasks_http *t, fg_flow_task *task);
-/* In sync mode: runs the loop until no operation is pending, then frees rt. */
-void fg__task_rt_finish(fg__task_rt *rt);
+/* In sync mode: runs the loop until no operation is pending (and frees rt
+ * unless it is t's cached one). */
+void fg__task_rt_finish(fg_tasks_http *t, fg__task_rt *rt);
 
 void fg__task_op_begin(fg__task_rt *rt, fg__task_op *op, fg_flow_task *task,
                        void (*cancel)(fg__task_op *op));
@@ -54,6 +60,9 @@ void fg__task_op_begin(fg__task_rt *rt, fg__task_op *op, fg_flow_task *task,
  * the op off the runtime's list; the caller frees the op. */
 void fg__task_op_succeed(fg__task_op *op, json_t *result);
 void fg__task_op_fail(fg__task_op *op, const char *error, const char *cause);
+/* Takes the op off the list without completing its task (.waitForTaskToken:
+ * SendTaskSuccess/Failure will). */
+void fg__task_op_release(fg__task_op *op);
 
 /* An HTTP exchange on rt's client: status, header lines and body collected up
  * to max_bytes; done runs once (not after cancel) and must free x via
@@ -90,7 +99,8 @@ int fg__tasks_lambda_arn(fg_flow_task *task, void *ud);
 /* A configured function, found by FunctionName (name, ARN or name:qualifier). */
 const json_t *fg__tasks_function(const fg_tasks_http *t, const char *function_name);
 /* Runs the function's command with payload on stdin; done gets the exit
- * status (or -1), stdout and stderr's tail. */
+ * status (or minus the signal), stdout and stderr's tail. ud is malloc'd: done
+ * owns it, or it is freed when the work is cancelled before done runs. */
 typedef void (*fg__spawn_done_fn)(fg__task_op *op, int status, bool timed_out, bool too_big,
                                   const char *out, size_t out_len, const char *err_tail, void *ud);
 int fg__tasks_spawn(fg__task_rt *rt, fg_flow_task *task, const json_t *fn, const char *payload,

@@ -43,7 +43,7 @@ router:
   retries: 0
 assistants:
   default_workflow: rag
-  workflow_timeout_ms: 1500
+  workflow_timeout_ms: 2500
   test_retrieve_file: ${join(fixtures, 'retrieve.json')}
   workflows:
     - name: rag
@@ -58,6 +58,8 @@ assistants:
       file: ${join(fixtures, 'no-details.asl.json')}
     - name: tasks
       file: ${join(fixtures, 'tasks.asl.json')}
+    - name: task-errors
+      file: ${join(fixtures, 'task-errors.asl.json')}
 `;
 
 let mock, server;
@@ -388,10 +390,10 @@ test('usage is recorded for the caller\'s account: the workflow\'s model calls a
 test('a workflow that runs too long is stopped: 504, and its model calls are aborted', { skip }, async () => {
   const before = await mock.stats();
   const t0 = Date.now();
-  const res = await post('/bedrock_claude_messages_api', claudeBody('very slow [mock: ttft=6000]', { workflow: 'rag' }));
+  const res = await post('/bedrock_claude_messages_api', claudeBody('very slow [mock: ttft=8000]', { workflow: 'rag' }));
   assert.equal(res.status, 504);
   assert.equal((await res.json()).error.type, 'workflow_timeout');
-  assert.ok(Date.now() - t0 < 5000);
+  assert.ok(Date.now() - t0 < 6000);
   let after;
   for (let i = 0; i < 40; i++) {
     after = await mock.stats();
@@ -399,4 +401,29 @@ test('a workflow that runs too long is stopped: 504, and its model calls are abo
     await sleep(50);
   }
   assert.ok(after.disconnects >= before.disconnects + 2, JSON.stringify({ before, after }));
+});
+
+test('a task with a bad native body fails with Bedrock.ValidationException naming the field', { skip }, async () => {
+  await clearMock();
+  const res = await post('/bedrock_claude_messages_api', claudeBody('check the task error', { workflow: 'task-errors', tag: 'e' }));
+  assert.equal(res.status, 200, await res.text());
+  const final = await finalRequest();
+  const [err] = JSON.parse(between(final.messages[0].content, '<e>', '</e>'));
+  assert.equal(err.Error, 'Bedrock.ValidationException');
+  assert.match(err.Cause, /^Body\.prompt: required/);
+  assert.equal((await mockRequests()).length, 1); // only the answer reached the model
+});
+
+// (bodies over server.max_body_bytes get 413 from the server: server_limits.test.mjs)
+test('oversized messages and too many messages get 422', { skip }, async () => {
+  let res = await post('/bedrock_claude_messages_api', claudeBody('x'.repeat(300 * 1024), { workflow: 'plain' }));
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.path, 'bedrock_parameters.messages[0].content');
+  const many = [];
+  for (let i = 0; i < 1001; i++) many.push({ role: 'user', content: 'x' });
+  const body = claudeBody('x', { workflow: 'plain' });
+  body.bedrock_parameters.messages = many;
+  res = await post('/bedrock_claude_messages_api', body);
+  assert.equal(res.status, 422);
+  assert.match((await res.json()).error.message, /more than 1000 messages/);
 });

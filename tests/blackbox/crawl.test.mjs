@@ -34,6 +34,14 @@ const arrivals = [];
 function handler(req, res) {
   const url = new URL(req.url, 'http://x');
   requests.push(url.pathname + url.search);
+  if (req.headers.host.startsWith('localhost') && url.pathname === '/robots.txt') {
+    res.writeHead(301, { location: '/policies/robots-moved.txt' }); // followed, as RFC 9309 asks
+    return res.end();
+  }
+  if (url.pathname === '/policies/robots-moved.txt') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    return res.end('User-agent: flowgate-crawler\nDisallow: /a.html\n');
+  }
   if (url.pathname === '/robots.txt') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return res.end('User-agent: *\nDisallow: /private/\n');
@@ -127,6 +135,16 @@ test('depth, robots.txt, patterns, extensions and hosts decide what is crawled',
   assert.equal(r.summary.pages, '4');
 });
 
+test('a redirected robots.txt is followed', async () => {
+  requests.length = 0;
+  const local = base.replace('127.0.0.1', 'localhost');
+  const r = await crawl({ start_urls: [`${local}/index.html`], CRAWLER_DEPTH: 2, blacklist_patterns: ['skip'] });
+  const got = r.pages.map((p) => p[3].replace(local, '')).sort();
+  assert.deepEqual(got, ['/b.html', '/index.html', '/private/p.html']);
+  assert.ok(requests.includes('/policies/robots-moved.txt'));
+  assert.ok(!requests.includes('/a.html'));
+});
+
 test('whitelist patterns must all occur; robots can be ignored', async () => {
   requests.length = 0;
   const r = await crawl({ start_urls: [`${base}/index.html`], CRAWLER_DEPTH: 2,
@@ -162,6 +180,7 @@ test('a re-crawl reports unchanged pages and crawls changed ones', async () => {
   assert.equal(index.length, 3);
   const a = index.find((e) => e.url.endsWith('/a.html'));
   assert.equal(a.link_text, 'Page A');
+  assert.deepEqual(a.links, [`${base}/c.html`, `${base}/index.html`]);
   assert.match(readFileSync(join(out, a.file), 'utf8'), /<p>A<\/p>/);
   requests.length = 0;
   bVersion++;

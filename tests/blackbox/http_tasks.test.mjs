@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from './lib.mjs';
@@ -59,6 +59,7 @@ process.stdin.resume(); process.stdin.on('end', () => {
   process.stdout.write(JSON.stringify({ errorType: 'CustomError', errorMessage: 'it broke' })); process.exit(2); });\n`);
   const crash = script('crash.sh', '#!/bin/sh\necho "something went wrong" >&2\nexit 7\n');
   const slow = script('slow.sh', '#!/bin/sh\nsleep 30\n');
+  const tokenfn = script('token.sh', `#!/bin/sh\ncat > ${join(dir, 'token.json')}\necho '{"ignored":true}'\n`);
   const envfn = script('env.sh', '#!/bin/sh\ncat >/dev/null\nprintf \'{"who":"%s","secret":"%s","path":%s}\' "$WHO" "$SECRET_TOKEN" "${PATH:+true}"\n');
   const yaml = (loopback) => `fetch:
   allow_loopback: ${loopback}
@@ -80,6 +81,8 @@ functions:
     timeout_ms: 300
   - name: doubler
     url: ${base}/fn
+  - name: token
+    command: [${tokenfn}]
   - name: env
     command: [${envfn}]
     env: { WHO: tester }
@@ -231,4 +234,12 @@ test('an executable gets its configured environment, not the secrets of flowgate
     { ...process.env, SECRET_TOKEN: 'do-not-leak' });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.output, { who: 'tester', secret: '', path: true });
+});
+
+test('lambda:invoke.waitForTaskToken hands the token over and waits for it', async () => {
+  const r = await run(task('arn:aws:states:::lambda:invoke.waitForTaskToken',
+    { FunctionName: 'token', Payload: { 'token.$': '$$.Task.Token' } }, { TimeoutSeconds: 1 }));
+  assert.equal(r.error, 'States.Timeout', r.stderr);
+  const sent = JSON.parse(readFileSync(join(dir, 'token.json'), 'utf8'));
+  assert.ok(typeof sent.token === 'string' && sent.token.length > 10);
 });

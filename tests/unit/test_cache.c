@@ -392,3 +392,40 @@ FG_TEST(import_refuses_files_of_another_shape)
     FG_CHECK(strstr(eb.msg, "line 1") != NULL);
     fg_cache_free(l.cache);
 }
+
+FG_TEST(semantic_entries_expire_and_batches_reach_the_store)
+{
+    char dir[] = "/tmp/fg-cache-XXXXXX";
+    FG_REQUIRE(mkdtemp(dir));
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *s = NULL;
+    FG_REQUIRE(fg_store_open(url, &s, &eb) == FG_OK);
+    fg_cache_opts o = {.threshold = 0.9, .hnsw_min_entries = 1000, .max_entries = 100};
+    fg_cache *c = NULL;
+    FG_REQUIRE(fg_cache_open(s, &o, &c, &eb) == FG_OK);
+    float v[2] = {1, 0};
+    FG_REQUIRE(fg_cache_batch_begin(c, &eb) == FG_OK);
+    fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "n", "soon gone", "x");
+    e.vec = v;
+    e.dim = 2;
+    e.ttl_ms = 30;
+    FG_CHECK_INT(fg_cache_put(c, &e, &eb), FG_OK);
+    fg_cache_entry k = text_entry("a", FG_CACHE_EXACT, "", "kept", "y");
+    FG_CHECK_INT(fg_cache_put(c, &k, &eb), FG_OK);
+    FG_REQUIRE(fg_cache_batch_end(c, &eb) == FG_OK);
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "n", v, 2, &h));
+    fg_cache_hit_free(&h);
+    usleep(60 * 1000);
+    FG_CHECK(!fg_cache_get_similar(c, "a", "n", v, 2, &h));
+    fg_cache_free(c);
+    c = NULL;
+    FG_REQUIRE(fg_cache_open(s, &o, &c, &eb) == FG_OK);
+    FG_REQUIRE(fg_cache_get(c, "a", FG_CACHE_EXACT, "", "kept", 4, &h));
+    fg_cache_hit_free(&h);
+    fg_cache_free(c);
+    fg_store_close(s);
+}

@@ -50,6 +50,25 @@ FG_TEST(arena_respects_ceiling)
     fg_arena_destroy(a);
 }
 
+FG_TEST(arena_reset_runs_cleanups_keeps_one_chunk_and_takes_a_new_ceiling)
+{
+    fg_arena *a = fg_arena_create(0);
+    cleanup_calls = 0;
+    for (int i = 0; i < 100; i++)
+        FG_REQUIRE(fg_arena_alloc(a, 1000) != NULL);
+    fg_arena_on_cleanup(a, count_cleanup, NULL);
+    fg_arena_reset(a, 100);
+    FG_CHECK_INT(cleanup_calls, 1);
+    FG_CHECK_INT((int)fg_arena_used(a), 0);
+    FG_CHECK(fg_arena_alloc(a, 64) != NULL);
+    FG_CHECK(fg_arena_alloc(a, 64) == NULL);
+    fg_arena_reset(a, 0);
+    char *s = fg_arena_strdup(a, "again");
+    FG_CHECK_STR(s, "again");
+    fg_arena_destroy(a);
+    FG_CHECK_INT(cleanup_calls, 1);
+}
+
 FG_TEST(json_escape_handles_controls_and_bad_utf8)
 {
     fg_buf b;

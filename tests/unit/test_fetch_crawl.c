@@ -102,6 +102,8 @@ FG_TEST(url_normalisation)
     check_norm("http://example.com/dir/page.html", "#top", "http://example.com/dir/page.html");
     check_norm("http://example.com/dir/page.html?a=1", "?b=2#x", "http://example.com/dir/page.html?b=2");
     check_norm("http://example.com/", "http://[::1]:8080/x", "http://[::1]:8080/x");
+    check_norm(NULL, "http://example.com/a%2e/100%", "http://example.com/a%2E/100%25");
+    check_norm(NULL, "http://ex\xc3\xa4mple.com/", NULL);
     check_norm("http://example.com/", "mailto:someone@example.com", NULL);
     check_norm("http://example.com/", "javascript:void(0)", NULL);
     check_norm(NULL, "ftp://example.com/file", NULL);

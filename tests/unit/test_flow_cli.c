@@ -47,6 +47,26 @@ FG_TEST(cli_validate_lists_problems_and_sets_the_exit_status)
     unlink(path);
 }
 
+FG_TEST(cli_run_and_validate_jsonata_machines)
+{
+    char out[4096];
+    char *argv[] = {"run", (char *)write_tmp("{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"A\","
+                                             "\"States\":{\"A\":{\"Type\":\"Pass\",\"Assign\":{\"k\":2},"
+                                             "\"Next\":\"B\"},\"B\":{\"Type\":\"Pass\","
+                                             "\"Output\":{\"sum\":\"{% $states.input.a + $k %}\"},\"End\":true}}}"),
+                    "--input", "{\"a\":40}", NULL};
+    FG_CHECK_INT(capture(fg_flow_cmd_run, 4, argv, out, sizeof out), 0);
+    FG_CHECK_STR(out, "{\"sum\":42}\n");
+    char *val[] = {"validate", (char *)write_tmp("{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"A\","
+                                                 "\"States\":{\"A\":{\"Type\":\"Pass\","
+                                                 "\"Output\":\"{% $states.input.( %}\",\"End\":true}}}"),
+                   NULL};
+    FG_CHECK_INT(capture(fg_flow_cmd_validate, 2, val, out, sizeof out), 1);
+    FG_CHECK(strstr(out, "/States/A/Output (state A): The JSONata expression") != NULL);
+    FG_CHECK(strstr(out, "position") != NULL);
+    unlink(path);
+}
+
 FG_TEST(cli_run_prints_the_output)
 {
     char out[4096];

@@ -448,3 +448,83 @@ FG_TEST(jsonata_item_batcher_sizes_and_batch_input_from_expressions)
            "`End`:true}}},`End`:true}}}",
            "{`t`:`x`}", "[{`n`:2,`t`:`x`},{`n`:1,`t`:`x`}]", NULL, NULL);
 }
+
+FG_TEST(assign_all_variables_over_10_mib_fail_the_state)
+{
+    /* 60 states each assign a new variable of about 200 KB: the scope passes 10 MiB */
+    json_t *states = json_object();
+    for (int i = 0; i < 60; i++) {
+        char name[16], next[16], var[16];
+        snprintf(name, sizeof name, "S%d", i);
+        snprintf(next, sizeof next, "S%d", i + 1);
+        snprintf(var, sizeof var, "v%d", i);
+        json_t *st = json_pack("{s:s,s:{s:s},s:s}", "Type", "Pass", "Assign", var,
+                               "{% $join([1..20000].$string($ * 1000000)) %}", "Next", next);
+        json_object_set_new(states, name, st);
+    }
+    json_object_set_new(states, "S60", json_pack("{s:s}", "Type", "Succeed"));
+    json_t *def = json_pack("{s:s,s:s,s:o}", "QueryLanguage", "JSONata", "StartAt", "S0",
+                            "States", states);
+    char *text = json_dumps(def, JSON_COMPACT);
+    json_decref(def);
+    fg_flow_machine *m;
+    fg_flow_exec *e = run(text, "{}", NULL, &m, false);
+    free(text);
+    FG_REQUIRE(e != NULL);
+    FG_CHECK_STR(fg_flow_exec_error(e) ? fg_flow_exec_error(e) : "(none)", "States.Runtime");
+    FG_CHECK(fg_flow_exec_cause(e) && strstr(fg_flow_exec_cause(e), "10 MiB"));
+    if (fg_flow_exec_cause(e) && !strstr(fg_flow_exec_cause(e), "10 MiB"))
+        fprintf(stderr, "    cause: %s\n", fg_flow_exec_cause(e));
+    fg_flow_exec_free(e);
+    fg_flow_machine_free(m);
+}
+
+FG_TEST(assign_variables_inside_map_iterations_survive_a_snapshot_at_every_step)
+{
+    const char *def =
+        "{`QueryLanguage`:`JSONata`,`StartAt`:`A`,`States`:{`A`:{`Type`:`Pass`,"
+        "`Assign`:{`base`:100},`Next`:`M`},`M`:{`Type`:`Map`,`Items`:[1,2,3],`MaxConcurrency`:2,"
+        "`ItemProcessor`:{`StartAt`:`I`,`States`:{`I`:{`Type`:`Pass`,"
+        "`Assign`:{`mine`:`{% $base + $states.input %}`},`Next`:`W`},"
+        "`W`:{`Type`:`Wait`,`Seconds`:5,`Next`:`O`},"
+        "`O`:{`Type`:`Pass`,`Output`:`{% $mine %}`,`End`:true}}},"
+        "`Assign`:{`sum`:`{% $sum($states.result) %}`},`Next`:`E`},"
+        "`E`:{`Type`:`Succeed`,`Output`:{`sum`:`{% $sum %}`,`base`:`{% $base %}`}}}}";
+    fg_flow_machine *m = machine(def, NULL, NULL);
+    FG_REQUIRE(m != NULL);
+    fg_flow_clock_virtual(&vclock, &vnow);
+    fg_flow_exec_opts o = {.clock = &vclock};
+    int restored = 0;
+    for (int cut = 1; cut < 40; cut++) {
+        json_t *in = json_object();
+        fg_flow_exec *e = fg_flow_exec_create(m, in, &o);
+        json_decref(in);
+        for (int i = 0; i < cut && fg_flow_exec_status(e) < FG_FLOW_SUCCEEDED; i++)
+            if (fg_flow_exec_step(e) == FG_FLOW_WAITING)
+                vnow = fg_flow_exec_wake_at(e);
+        json_t *snap = fg_flow_exec_snapshot(e);
+        fg_flow_exec_free(e);
+        char *text = json_dumps(snap, JSON_COMPACT);
+        json_decref(snap);
+        json_error_t je;
+        snap = json_loads(text, 0, &je);
+        free(text);
+        if (!json_array_size(json_object_get(snap, "frames"))) {
+            json_decref(snap);
+            break;
+        }
+        fg_errbuf eb;
+        fg_errbuf_clear(&eb);
+        e = fg_flow_exec_restore(m, snap, &o, &eb);
+        json_decref(snap);
+        FG_REQUIRE(e != NULL);
+        FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+        char *got = text_of(fg_flow_exec_output(e));
+        FG_CHECK_STR(got, "{\"sum\":306,\"base\":100}");
+        free(got);
+        fg_flow_exec_free(e);
+        restored++;
+    }
+    FG_CHECK(restored > 5);
+    fg_flow_machine_free(m);
+}

@@ -1,0 +1,210 @@
+/* The journal: one thread that commits the steps of durable executions in
+ * batches (group commit). A run pauses after each step and resumes only when
+ * its entry is committed, so what the store holds is never behind what the
+ * execution did outside itself. */
+#include "sfn/sfn_int.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sfn_journal {
+    fg_sfn *svc;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    sfn_entry *head, *tail;
+    bool stop;
+};
+
+void sfn_entry_free(sfn_entry *e)
+{
+    if (!e)
+        return;
+    sfn_exec_unref(e->x);
+    free(e->snapshot);
+    json_decref(e->events);
+    free(e->output);
+    free(e->error);
+    free(e->cause);
+    free(e);
+}
+
+/* INSERTs of 1..EVENTS_PER_INSERT events in one statement, built when the
+ * journal starts (the same texts each time, so the store caches them). */
+#define EVENTS_PER_INSERT 8
+static char events_sql_text[EVENTS_PER_INSERT + 1][600];
+
+static void build_events_sql(void)
+{
+    for (int n = 1; n <= EVENTS_PER_INSERT; n++) {
+        char *p = events_sql_text[n];
+        size_t left = sizeof events_sql_text[n];
+        int w = snprintf(p, left, "INSERT INTO sfn_events (exec_id, id, body) VALUES ");
+        for (int k = 0; k < n && w > 0 && (size_t)w < left; k++) {
+            p += w;
+            left -= (size_t)w;
+            w = snprintf(p, left, "%s($1, $%d, $%d)", k ? ", " : "", 2 + 2 * k, 3 + 2 * k);
+        }
+    }
+}
+
+static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    size_t total = json_array_size(e->events);
+    for (size_t i = 0; i < total;) {
+        int n = total - i > EVENTS_PER_INSERT ? EVENTS_PER_INSERT : (int)(total - i);
+        fg_sval p[1 + 2 * EVENTS_PER_INSERT] = {FG_SINT(e->x->exec_id)};
+        for (int k = 0; k < n; k++) {
+            p[1 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
+            p[2 + 2 * k] = FG_STEXT(json_string_value(json_array_get(e->events, i + (size_t)k)));
+        }
+        int rc = fg_store_exec(st, events_sql_text[n], p, 1 + 2 * n, NULL, eb);
+        if (rc)
+            return rc;
+        i += (size_t)n;
+    }
+    return 0;
+}
+
+static int write_insert(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    const sfn_exec *x = e->x;
+    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    fg_sval p[16] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
+                     FG_STEXT(x->name), FG_STEXT(x->express ? "EXPRESS" : "STANDARD"),
+                     FG_STEXT(e->status), FG_STEXT(x->definition ? x->definition : ""), FG_STEXT(x->role_arn),
+                     FG_STEXT(x->input), FG_STEXT(e->output), FG_STEXT(e->error),
+                     FG_STEXT(e->cause), FG_SINT(x->start_ms), FG_SINT(e->stop_ms), FG_SINT(nevents),
+                     FG_SINT(x->exec_id)};
+    return fg_store_exec(st,
+                         "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
+                         "status, definition, role_arn, input, output, error, cause, start_ms, "
+                         "stop_ms, events, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                         "$10, $11, $12, $13, $14, $15, $16)",
+                         p, 16, NULL, eb);
+}
+
+static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+{
+    const sfn_exec *x = e->x;
+    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    if (!e->final) { /* the narrow position row only: the execution row stays put */
+        fg_sval p[3] = {FG_SINT(x->exec_id), FG_STEXT(e->snapshot), FG_SINT(e->wake_ms)};
+        return fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, wake_ms = $3 "
+                                 "WHERE exec_id = $1", p, 3, NULL, eb);
+    }
+    fg_sval p[8] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->status),
+                    FG_STEXT(e->output), FG_STEXT(e->error), FG_STEXT(e->cause),
+                    FG_SINT(e->stop_ms), FG_SINT(nevents)};
+    int rc = fg_store_exec(st, "UPDATE sfn_executions SET status = $3, output = $4, error = $5, "
+                               "cause = $6, stop_ms = $7, events = $8 "
+                               "WHERE account_id = $1 AND arn = $2",
+                           p, 8, NULL, eb);
+    fg_sval id = FG_SINT(x->exec_id);
+    return rc ? rc : fg_store_exec(st, "DELETE FROM sfn_positions WHERE exec_id = $1", &id, 1,
+                                   NULL, eb);
+}
+
+static void write_batch(sfn_journal *j, sfn_entry *batch)
+{
+    uint64_t t0 = fg_clock_mono_ns();
+    size_t n = 0;
+    for (sfn_entry *e = batch; e; e = e->next)
+        n++;
+    fg_store *st = j->svc->store;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    int rc = fg_store_begin(st, &eb);
+    for (sfn_entry *e = batch; e && !rc; e = e->next) {
+        rc = e->insert ? write_insert(st, e, &eb) : write_update(st, e, &eb);
+        if (!rc)
+            rc = write_events(st, e, &eb);
+    }
+    if (!rc)
+        rc = fg_store_commit(st, &eb);
+    else
+        fg_store_rollback(st);
+    if (rc)
+        fg_log(FG_LOG_ERROR, NULL, "sfn journal: a batch of execution steps was not saved: %s",
+               eb.msg);
+    fg_log(FG_LOG_DEBUG, NULL, "sfn journal: committed %zu steps in %.3f ms", n,
+           (double)(fg_clock_mono_ns() - t0) / 1e6);
+}
+
+/* Hands each committed entry back to its execution's worker. */
+static void acknowledge(sfn_entry *batch)
+{
+    while (batch) {
+        sfn_entry *next = batch->next;
+        batch->next = NULL;
+        if (batch->insert || fg_http_worker_post(batch->x->worker, sfn_exec_committed, batch) != 0)
+            sfn_entry_free(batch);
+        batch = next;
+    }
+}
+
+static void *journal_main(void *arg)
+{
+    sfn_journal *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        while (!j->head && !j->stop)
+            pthread_cond_wait(&j->cond, &j->lock);
+        sfn_entry *batch = j->head;
+        j->head = j->tail = NULL;
+        bool stop = j->stop;
+        pthread_mutex_unlock(&j->lock);
+        if (batch) {
+            write_batch(j, batch);
+            acknowledge(batch);
+        } else if (stop) {
+            return NULL;
+        }
+    }
+}
+
+sfn_journal *sfn_journal_start(fg_sfn *s)
+{
+    sfn_journal *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->svc = s;
+    build_events_sql();
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond, NULL);
+    if (pthread_create(&j->thread, NULL, journal_main, j) != 0) {
+        pthread_mutex_destroy(&j->lock);
+        pthread_cond_destroy(&j->cond);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void sfn_journal_submit(sfn_journal *j, sfn_entry *e)
+{
+    e->next = NULL;
+    pthread_mutex_lock(&j->lock);
+    if (j->tail)
+        j->tail->next = e;
+    else
+        j->head = e;
+    j->tail = e;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+void sfn_journal_stop(sfn_journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    j->stop = true;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    pthread_join(j->thread, NULL);
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->cond);
+    free(j);
+}
