@@ -8,6 +8,7 @@ import http from 'node:http';
 import {
   BedrockAgentRuntimeClient, RetrieveCommand, RetrieveAndGenerateCommand,
 } from '@aws-sdk/client-bedrock-agent-runtime';
+import * as S from '@aws-sdk/client-sfn';
 import { startServer, sleep } from './lib.mjs';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -354,4 +355,50 @@ test('a crawl source: pages become documents, a re-crawl skips unchanged pages',
   const docs2 = await api('GET', `/knowledgebases/${id}/documents`);
   const ready = (d) => d.json.documents.filter((x) => x.status === 'ready').map((x) => [x.source, x.updatedMs]).sort();
   assert.deepEqual(ready(docs2), ready(docs1), 'unchanged pages were not re-ingested');
+});
+
+test('the Retrieve task in a state machine run through the Step Functions API', async () => {
+  const sfn = new S.SFNClient({
+    endpoint: server.url, region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, disableHostPrefix: true,
+  });
+  try {
+    const definition = {
+      StartAt: 'Retrieve',
+      States: {
+        Retrieve: {
+          Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:bedrockagentruntime:retrieve',
+          Parameters: {
+            'KnowledgeBaseId.$': '$.kb',
+            RetrievalQuery: { 'Text.$': '$.question' },
+            RetrievalConfiguration: { VectorSearchConfiguration: { NumberOfResults: 2 } },
+          },
+          ResultSelector: { 'RetrievalResults.$': '$.RetrievalResults' },
+          ResultPath: '$.KnowledgeBaseData',
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
+          Next: 'Found',
+        },
+        Found: { Type: 'Pass', Parameters: { 'context_data.$': '$.KnowledgeBaseData.RetrievalResults' }, End: true },
+        Failed: { Type: 'Pass', Parameters: { 'error.$': '$.error.Error' }, End: true },
+      },
+    };
+    const { stateMachineArn } = await sfn.send(new S.CreateStateMachineCommand({
+      name: 'rag-retrieve', type: 'EXPRESS', roleArn: 'arn:aws:iam::123456789012:role/flowgate',
+      definition: JSON.stringify(definition),
+    }));
+    const ok = await sfn.send(new S.StartSyncExecutionCommand({
+      stateMachineArn, input: JSON.stringify({ kb: 'space', question: 'how do boosters land' }),
+    }));
+    assert.equal(ok.status, 'SUCCEEDED', ok.cause);
+    const out = JSON.parse(ok.output);
+    assert.ok(out.context_data.length >= 1 && out.context_data.length <= 2);
+    assert.match(out.context_data[0].Content.Text, /drone ships/);
+    assert.equal(out.context_data[0].Location.Type, 'WEB');
+    const missing = await sfn.send(new S.StartSyncExecutionCommand({
+      stateMachineArn, input: JSON.stringify({ kb: 'NOSUCHBASE', question: 'x' }),
+    }));
+    assert.equal(JSON.parse(missing.output).error, 'BedrockAgentRuntime.ResourceNotFoundException');
+  } finally {
+    sfn.destroy();
+  }
 });
