@@ -2,7 +2,8 @@
  * knowledge base, put the results into the prompt template, generate through
  * the gateway, answer with the text, one citation that spans it and the
  * references it was given, and a session id whose turns are kept in the store
- * (kb_rag_sessions) so a follow-up question sees the conversation. */
+ * (kb_rag_sessions, for a day after the last turn) so a follow-up question sees
+ * the conversation. */
 #include "knowledge/kn_int.h"
 
 #include "auth/auth.h"
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #define MAX_TURNS 20           /* messages kept per session */
+#define SESSION_TTL_MS (24 * 3600 * 1000LL) /* as Bedrock's: a day after the last turn */
 #define MAX_ANSWER_BYTES (4u << 20)
 
 static const char default_template[] =
@@ -50,11 +52,12 @@ static void rag_free(rag *r)
 static int load_session(rag *r, fg_errbuf *eb)
 {
     json_t *rows = NULL;
-    fg_sval p[2] = {kn_text(r->session), kn_text(r->account)};
+    fg_sval p[3] = {kn_text(r->session), kn_text(r->account),
+                    FG_SINT(fg_clock_wall_ms() - SESSION_TTL_MS)};
     int rc = fg_store_query_json(r->kn->store,
                                  "SELECT messages FROM kb_rag_sessions WHERE id = $1 AND "
-                                 "account_id = $2",
-                                 p, 2, &rows, eb);
+                                 "account_id = $2 AND updated_ms >= $3",
+                                 p, 3, &rows, eb);
     if (rc)
         return rc;
     const char *m = fg_json_str(json_array_get(rows, 0), "messages", NULL);
@@ -77,6 +80,9 @@ static void save_session(rag *r, const char *answer, size_t len, bool existed)
                     FG_SINT(fg_clock_wall_ms())};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
+    fg_sval old[1] = {FG_SINT(fg_clock_wall_ms() - SESSION_TTL_MS)};
+    fg_store_exec(r->kn->store, "DELETE FROM kb_rag_sessions WHERE updated_ms < $1", old, 1, NULL,
+                  &eb);
     if (existed)
         fg_store_exec(r->kn->store,
                       "UPDATE kb_rag_sessions SET messages = $3, updated_ms = $4 WHERE id = $1 "

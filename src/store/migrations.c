@@ -158,7 +158,8 @@ const fg_migration fg_store_migrations[] = {
      "  account_id TEXT NOT NULL,\n"
      "  messages TEXT NOT NULL,\n"
      "  updated_ms INTEGER NOT NULL\n"
-     ")"},
+     ");\n"
+     "CREATE INDEX kb_rag_sessions_updated ON kb_rag_sessions (updated_ms)"},
     {5, "chat history and the question-answer cache",
      "CREATE TABLE chat_messages (\n"
      "  account_id TEXT NOT NULL,\n"
