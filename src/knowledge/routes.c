@@ -93,78 +93,54 @@ static json_t *body_json(fg_http_req *req, bool aws)
     return v;
 }
 
-#define PREAMBLE                                                                                   \
-    fg_knowledge *kn = ud;                                                                         \
-    fg_principal p;                                                                                \
-    const char *account;                                                                           \
-    fg_errbuf eb;                                                                                  \
-    fg_errbuf_clear(&eb);                                                                          \
-    if (!caller(kn, req, &p, &account))                                                            \
-        return;
+/* ---- every route's work runs on the blocking pool ------------------------------
+ * The service's calls read and write the store (and a search may call the
+ * embedding model), which must not hold up the worker's loop: the handler
+ * authenticates and parses on the loop, the operation runs on the pool, the
+ * answer is written back on the loop. */
 
-static void finish(fg_http_req *req, int rc, int status, json_t *out, const fg_errbuf *eb)
+typedef struct kn_call kn_call;
+typedef int (*kn_op)(kn_call *c);
+
+struct kn_call {
+    uv_work_t work;
+    fg_http_req *req;
+    fg_knowledge *kn;
+    kn_op op;
+    int status;          /* on success; 204 answers with no body */
+    bool aws;            /* errors in Bedrock's shape */
+    const char *account; /* the scope: NULL (an admin) or account_buf */
+    char account_buf[64];
+    char own[64];        /* the account new bases belong to */
+    char kb[256], item[256];
+    json_t *body, *out;
+    int rc;
+    fg_errbuf eb;
+};
+
+typedef enum body_kind { NO_BODY, JSON_BODY, UPLOAD_BODY } body_kind;
+
+static void call_run(uv_work_t *w)
 {
-    if (rc)
-        respond_err(req, rc, eb);
+    kn_call *c = w->data;
+    c->rc = c->op(c);
+}
+
+static void call_done(uv_work_t *w, int status)
+{
+    kn_call *c = w->data;
+    if (status != 0 && !c->rc)
+        c->rc = fg_failf(&c->eb, FG_ECANCELED, "the server is stopping");
+    json_decref(c->body);
+    if (c->rc && c->aws)
+        fg__kn_respond_aws_error(c->req, c->rc, c->eb.msg);
+    else if (c->rc)
+        respond_err(c->req, c->rc, &c->eb);
+    else if (c->status == 204)
+        fg_http_respond(c->req, 204, "application/json", "", 0);
     else
-        respond_json(req, status, out);
-}
-
-static void h_base_create(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *body = body_json(req, false), *out = NULL;
-    if (!body)
-        return;
-    const char *own = p.account_id[0] ? p.account_id : "default";
-    int rc = fg_knowledge_base_create(kn, own, body, &out, &eb);
-    json_decref(body);
-    finish(req, rc, 201, out, &eb);
-}
-
-static void h_base_list(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *out = NULL;
-    int rc = fg_knowledge_base_list(kn, account, &out, &eb);
-    finish(req, rc, 200, out, &eb);
-}
-
-static void h_base_get(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *out = NULL;
-    int rc = fg_knowledge_base_get(kn, account, fg_http_req_param(req, "kb"), &out, &eb);
-    finish(req, rc, 200, out, &eb);
-}
-
-static void h_base_delete(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    int rc = fg_knowledge_base_delete(kn, account, fg_http_req_param(req, "kb"), &eb);
-    if (rc)
-        respond_err(req, rc, &eb);
-    else
-        fg_http_respond(req, 204, "application/json", "", 0);
-}
-
-static void h_docs_list(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *out = NULL;
-    int rc = fg_knowledge_documents(kn, account, fg_http_req_param(req, "kb"), &out, &eb);
-    finish(req, rc, 200, out, &eb);
-}
-
-static void h_doc_delete(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    int rc = fg_knowledge_document_delete(kn, account, fg_http_req_param(req, "kb"),
-                                          fg_http_req_param(req, "doc"), &eb);
-    if (rc)
-        respond_err(req, rc, &eb);
-    else
-        fg_http_respond(req, 204, "application/json", "", 0);
+        respond_json(c->req, c->status, c->out);
+    free(c);
 }
 
 /* A raw upload (any content type but JSON): one document named by ?name=. */
@@ -189,128 +165,109 @@ static json_t *raw_upload(fg_http_req *req)
     return json_pack("{s:[o]}", "documents", d);
 }
 
-static void start_job(fg_http_req *req, fg_knowledge *kn, const char *account, json_t *sources)
+static json_t *request_body(fg_http_req *req, body_kind kind, bool aws)
 {
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    json_t *out = NULL;
-    int rc = fg_knowledge_job_start(kn, account, fg_http_req_param(req, "kb"), sources, false, &out,
-                                    &eb);
-    json_decref(sources);
-    finish(req, rc, 202, out, &eb);
+    if (kind == UPLOAD_BODY) {
+        const char *ct = fg_http_req_header(req, "content-type");
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+            return raw_upload(req);
+    }
+    return body_json(req, aws);
 }
 
-static void h_docs_upload(fg_http_req *req, void *ud)
+static void submit(fg_http_req *req, void *ud, kn_op op, int status, body_kind kind, bool aws)
 {
-    PREAMBLE
-    const char *ct = fg_http_req_header(req, "content-type");
-    bool is_json = ct && strncasecmp(ct, "application/json", 16) == 0;
-    json_t *sources = is_json ? body_json(req, false) : raw_upload(req);
-    if (sources)
-        start_job(req, kn, account, sources);
-}
-
-static void h_job_start(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *sources = body_json(req, false);
-    if (sources)
-        start_job(req, kn, account, sources);
-}
-
-static void h_job_list(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *out = NULL;
-    int rc = fg_knowledge_job_list(kn, account, fg_http_req_param(req, "kb"), &out, &eb);
-    finish(req, rc, 200, out, &eb);
-}
-
-static void h_job_get(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    json_t *out = NULL;
-    int rc = fg_knowledge_job_get(kn, account, fg_http_req_param(req, "kb"),
-                                  fg_http_req_param(req, "job"), &out, &eb);
-    finish(req, rc, 200, out, &eb);
-}
-
-/* Searches run on the blocking pool: a base with an embedding model calls the
- * model for the query's vector, which must not hold up the worker's loop. */
-typedef struct search_work {
-    uv_work_t work;
-    fg_http_req *req;
-    fg_knowledge *kn;
-    const char *account; /* NULL, or account_buf */
-    char account_buf[64];
-    char base[256];
-    json_t *body, *out;
-    bool retrieve;
-    int rc;
-    fg_errbuf eb;
-} search_work;
-
-static void search_run(uv_work_t *w)
-{
-    search_work *s = w->data;
-    s->rc = s->retrieve
-                ? fg_knowledge_retrieve(s->kn, s->account, s->base, s->body, false, &s->out, &s->eb)
-                : fg_knowledge_search(s->kn, s->account, s->base, s->body, &s->out, &s->eb);
-}
-
-static void search_done(uv_work_t *w, int status)
-{
-    search_work *s = w->data;
-    if (status != 0 && !s->rc)
-        s->rc = fg_failf(&s->eb, FG_ECANCELED, "the server is stopping");
-    json_decref(s->body);
-    if (s->rc && s->retrieve)
-        fg__kn_respond_aws_error(s->req, s->rc, s->eb.msg);
-    else
-        finish(s->req, s->rc, 200, s->out, &s->eb);
-    free(s);
-}
-
-static void queue_search(fg_http_req *req, fg_knowledge *kn, const char *account, bool retrieve)
-{
-    json_t *body = body_json(req, retrieve);
-    if (!body)
+    fg_knowledge *kn = ud;
+    fg_principal p;
+    const char *account;
+    if (!caller(kn, req, &p, &account))
         return;
-    search_work *s = calloc(1, sizeof *s);
-    if (!s) {
+    json_t *body = kind == NO_BODY ? NULL : request_body(req, kind, aws);
+    if (kind != NO_BODY && !body)
+        return; /* answered */
+    kn_call *c = calloc(1, sizeof *c);
+    if (!c) {
         json_decref(body);
         fg_http_respond_error(req, 500, "internal_error", "out of memory");
         return;
     }
-    s->work.data = s;
-    s->req = req;
-    s->kn = kn;
-    s->body = body;
-    s->retrieve = retrieve;
+    c->work.data = c;
+    c->req = req;
+    c->kn = kn;
+    c->op = op;
+    c->status = status;
+    c->aws = aws;
+    c->body = body;
     if (account) {
-        snprintf(s->account_buf, sizeof s->account_buf, "%s", account);
-        s->account = s->account_buf;
+        snprintf(c->account_buf, sizeof c->account_buf, "%s", account);
+        c->account = c->account_buf;
     }
-    snprintf(s->base, sizeof s->base, "%s", fg_http_req_param(req, "kb"));
-    fg_errbuf_clear(&s->eb);
-    uv_loop_t *loop = fg_http_worker_loop(fg_http_req_worker(req));
-    if (uv_queue_work(loop, &s->work, search_run, search_done) != 0) {
-        search_run(&s->work);
-        search_done(&s->work, 0);
+    snprintf(c->own, sizeof c->own, "%s", p.account_id[0] ? p.account_id : "default");
+    const char *kb = fg_http_req_param(req, "kb"), *item = fg_http_req_param(req, "item");
+    snprintf(c->kb, sizeof c->kb, "%s", kb ? kb : "");
+    snprintf(c->item, sizeof c->item, "%s", item ? item : "");
+    fg_errbuf_clear(&c->eb);
+    if (uv_queue_work(fg_http_worker_loop(fg_http_req_worker(req)), &c->work, call_run, call_done)) {
+        call_run(&c->work);
+        call_done(&c->work, 0);
     }
 }
 
-static void h_search(fg_http_req *req, void *ud)
+/* ---- the operations --------------------------------------------------------------- */
+
+static int op_base_create(kn_call *c)
 {
-    PREAMBLE
-    queue_search(req, kn, account, false);
+    return fg_knowledge_base_create(c->kn, c->own, c->body, &c->out, &c->eb);
+}
+static int op_base_list(kn_call *c) { return fg_knowledge_base_list(c->kn, c->account, &c->out, &c->eb); }
+static int op_base_get(kn_call *c)
+{
+    return fg_knowledge_base_get(c->kn, c->account, c->kb, &c->out, &c->eb);
+}
+static int op_base_delete(kn_call *c) { return fg_knowledge_base_delete(c->kn, c->account, c->kb, &c->eb); }
+static int op_docs_list(kn_call *c)
+{
+    return fg_knowledge_documents(c->kn, c->account, c->kb, &c->out, &c->eb);
+}
+static int op_doc_delete(kn_call *c)
+{
+    return fg_knowledge_document_delete(c->kn, c->account, c->kb, c->item, &c->eb);
+}
+static int op_job_start(kn_call *c)
+{
+    return fg_knowledge_job_start(c->kn, c->account, c->kb, c->body, false, &c->out, &c->eb);
+}
+static int op_job_list(kn_call *c)
+{
+    return fg_knowledge_job_list(c->kn, c->account, c->kb, &c->out, &c->eb);
+}
+static int op_job_get(kn_call *c)
+{
+    return fg_knowledge_job_get(c->kn, c->account, c->kb, c->item, &c->out, &c->eb);
+}
+static int op_search(kn_call *c)
+{
+    return fg_knowledge_search(c->kn, c->account, c->kb, c->body, &c->out, &c->eb);
+}
+static int op_retrieve(kn_call *c)
+{
+    return fg_knowledge_retrieve(c->kn, c->account, c->kb, c->body, false, &c->out, &c->eb);
 }
 
-static void h_retrieve(fg_http_req *req, void *ud)
-{
-    PREAMBLE
-    queue_search(req, kn, account, true);
-}
+/* ---- the routes --------------------------------------------------------------------- */
+
+static void h_base_create(fg_http_req *r, void *ud) { submit(r, ud, op_base_create, 201, JSON_BODY, false); }
+static void h_base_list(fg_http_req *r, void *ud) { submit(r, ud, op_base_list, 200, NO_BODY, false); }
+static void h_base_get(fg_http_req *r, void *ud) { submit(r, ud, op_base_get, 200, NO_BODY, false); }
+static void h_base_delete(fg_http_req *r, void *ud) { submit(r, ud, op_base_delete, 204, NO_BODY, false); }
+static void h_docs_list(fg_http_req *r, void *ud) { submit(r, ud, op_docs_list, 200, NO_BODY, false); }
+static void h_docs_upload(fg_http_req *r, void *ud) { submit(r, ud, op_job_start, 202, UPLOAD_BODY, false); }
+static void h_doc_delete(fg_http_req *r, void *ud) { submit(r, ud, op_doc_delete, 204, NO_BODY, false); }
+static void h_job_start(fg_http_req *r, void *ud) { submit(r, ud, op_job_start, 202, JSON_BODY, false); }
+static void h_job_list(fg_http_req *r, void *ud) { submit(r, ud, op_job_list, 200, NO_BODY, false); }
+static void h_job_get(fg_http_req *r, void *ud) { submit(r, ud, op_job_get, 200, NO_BODY, false); }
+static void h_search(fg_http_req *r, void *ud) { submit(r, ud, op_search, 200, JSON_BODY, false); }
+static void h_retrieve(fg_http_req *r, void *ud) { submit(r, ud, op_retrieve, 200, JSON_BODY, true); }
 
 void fg_knowledge_register_routes(fg_knowledge *kn, fg_http_router *r)
 {
@@ -322,10 +279,10 @@ void fg_knowledge_register_routes(fg_knowledge *kn, fg_http_router *r)
     fg_http_router_add(r, "DELETE", "/knowledgebases/{kb}", h_base_delete, kn);
     fg_http_router_add(r, "GET", "/knowledgebases/{kb}/documents", h_docs_list, kn);
     fg_http_router_add(r, "POST", "/knowledgebases/{kb}/documents", h_docs_upload, kn);
-    fg_http_router_add(r, "DELETE", "/knowledgebases/{kb}/documents/{doc}", h_doc_delete, kn);
+    fg_http_router_add(r, "DELETE", "/knowledgebases/{kb}/documents/{item}", h_doc_delete, kn);
     fg_http_router_add(r, "POST", "/knowledgebases/{kb}/ingestionjobs", h_job_start, kn);
     fg_http_router_add(r, "GET", "/knowledgebases/{kb}/ingestionjobs", h_job_list, kn);
-    fg_http_router_add(r, "GET", "/knowledgebases/{kb}/ingestionjobs/{job}", h_job_get, kn);
+    fg_http_router_add(r, "GET", "/knowledgebases/{kb}/ingestionjobs/{item}", h_job_get, kn);
     fg_http_router_add(r, "POST", "/knowledgebases/{kb}/search", h_search, kn);
     fg_http_router_add(r, "POST", "/knowledgebases/{kb}/retrieve", h_retrieve, kn);
     if (kn->llm)
