@@ -195,41 +195,42 @@ static int delete_doc_rows(fg_knowledge *kn, const char *doc_id, bool and_docume
     return rc;
 }
 
-int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
-                      const float *vecs, size_t dim, char doc_id_out[40], fg_errbuf *eb)
+int fg__kn_doc_write(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
+                     const float *vecs, size_t dim, kn_written *out, fg_errbuf *eb)
 {
-    char id[40];
-    bool exists = existing_id(kn, in, id);
-    if (!exists)
-        fg_rand_uuid(id);
-    kn_chunk **mem = NULL;
-    int rc = fg_store_begin(kn->store, eb);
-    if (rc)
+    memset(out, 0, sizeof *out);
+    out->exists = existing_id(kn, in, out->id);
+    if (!out->exists)
+        fg_rand_uuid(out->id);
+    int rc;
+    if ((out->exists && (rc = delete_doc_rows(kn, out->id, false, eb))) ||
+        (rc = upsert_document(kn, in, out->id, out->exists, ch->n, "ready", NULL, eb)) ||
+        (rc = insert_chunks(kn, in, out->id, ch, vecs, dim, b->embedding_model, &out->mem, eb)))
         return rc;
-    if ((exists && (rc = delete_doc_rows(kn, id, false, eb))) ||
-        (rc = upsert_document(kn, in, id, exists, ch->n, "ready", NULL, eb)) ||
-        (rc = insert_chunks(kn, in, id, ch, vecs, dim, b->embedding_model, &mem, eb))) {
-        fg_store_rollback(kn->store);
-        return rc;
-    }
-    if ((rc = fg_store_commit(kn->store, eb))) {
-        for (size_t i = 0; i < ch->n; i++)
-            fg__kn_chunk_free(mem[i]);
-        free(mem);
-        return rc;
-    }
+    out->n = ch->n;
+    return 0;
+}
+
+void fg__kn_written_free(kn_written *w)
+{
+    for (size_t i = 0; w->mem && i < w->n; i++)
+        fg__kn_chunk_free(w->mem[i]);
+    free(w->mem);
+    w->mem = NULL;
+}
+
+int fg__kn_doc_apply(kn_base *b, kn_written *w, const float *vecs, size_t dim, fg_errbuf *eb)
+{
+    int rc = 0;
     pthread_rwlock_wrlock(&b->lock);
-    if (exists)
-        fg__kn_base_remove_doc(b, id);
-    for (size_t i = 0; i < ch->n && !rc; i++) {
-        rc = fg__kn_base_add_chunk(b, mem[i], vecs ? vecs + i * dim : NULL, dim, eb);
-        mem[i] = NULL;
+    if (w->exists)
+        fg__kn_base_remove_doc(b, w->id);
+    for (size_t i = 0; i < w->n && !rc; i++) {
+        rc = fg__kn_base_add_chunk(b, w->mem[i], vecs ? vecs + i * dim : NULL, dim, eb);
+        w->mem[i] = NULL;
     }
     pthread_rwlock_unlock(&b->lock);
-    for (size_t i = 0; i < ch->n; i++)
-        fg__kn_chunk_free(mem[i]);
-    free(mem);
-    snprintf(doc_id_out, 40, "%s", id);
+    fg__kn_written_free(w);
     return rc;
 }
 

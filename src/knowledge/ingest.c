@@ -94,7 +94,7 @@ static int embed_chunks(fg_knowledge *kn, const char *model, const char *prefix,
     return 0;
 }
 
-static int chunk_and_commit(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc *doc,
+static int chunk_and_queue(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc *doc,
                             fg_errbuf *eb)
 {
     fg_kb_chunk_opts o;
@@ -112,13 +112,8 @@ static int chunk_and_commit(kn_job_ctx *j, const kn_doc_in *in, const fg_kb_doc 
         rc = fg_failf(eb, FG_EINVAL, "the document has no text");
     else if (model[0])
         rc = embed_chunks(j->kn, model, prefix, &ch, &vecs, &dim, eb);
-    kn_base *b = rc ? NULL : fg__kn_find_base(j->kn, NULL, j->base_id, eb);
-    if (b) {
-        char id[40];
-        rc = fg__kn_doc_commit(j->kn, b, in, &ch, vecs, dim, id, eb);
-        fg__kn_unlock_bases(j->kn);
-    } else if (!rc)
-        rc = FG_ENOTFOUND;
+    if (!rc)
+        fg__kn_batch_add(j, in, &ch, &vecs, dim); /* takes ch and vecs */
     free(vecs);
     fg_kb_chunks_free(&ch);
     return rc;
@@ -143,7 +138,7 @@ void fg__kn_ingest_bytes(kn_job_ctx *j, const char *source, const char *source_t
     int rc = fg__kn_convert(name, content_type, data, len, &j->kn->limits, &doc, &eb);
     if (!rc) {
         in.title = doc.title ? doc.title : name;
-        rc = chunk_and_commit(j, &in, &doc, &eb);
+        rc = chunk_and_queue(j, &in, &doc, &eb);
         fg_kb_doc_free(&doc);
     }
     if (rc) {

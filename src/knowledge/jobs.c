@@ -370,6 +370,8 @@ static void run_job(fg_knowledge *kn, next_job *n, fg_knowledge_progress_fn prog
                     .errors = json_array(), .progress = progress, .progress_ud = ud};
     uint64_t t0 = fg_clock_mono_ns();
     run_sources(&j, n->sources);
+    fg__kn_batch_flush(&j);
+    free(j.pending);
     if (fg__kn_stopping(kn)) {
         /* the server is stopping: the job runs again at the next start */
         fg_sval p[1] = {kn_text(n->id)};

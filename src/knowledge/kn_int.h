@@ -110,10 +110,20 @@ typedef struct kn_doc_in {
 /* Finds the document of (base, source): its id and content hash; FG_ENOTFOUND. */
 int fg__kn_doc_lookup(fg_knowledge *kn, const char *base_id, const char *source, char id[40],
                       char sha[65], char etag[256], char last_modified[64], fg_errbuf *eb);
-/* Replaces the document's chunks in the store and in memory. */
+/* A document written to the store (inside the caller's transaction), its
+ * chunks waiting to enter the index once the transaction commits. */
+typedef struct kn_written {
+    char id[40];
+    bool exists;     /* it replaced an earlier version */
+    kn_chunk **mem;
+    size_t n;
+} kn_written;
 /* vecs: ch->n × dim floats (the chunks' embeddings), or NULL. */
-int fg__kn_doc_commit(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
-                      const float *vecs, size_t dim, char doc_id_out[40], fg_errbuf *eb);
+int fg__kn_doc_write(fg_knowledge *kn, kn_base *b, const kn_doc_in *in, const fg_kb_chunks *ch,
+                     const float *vecs, size_t dim, kn_written *out, fg_errbuf *eb);
+/* After the commit: swaps the document's chunks in the index (frees w's chunks). */
+int fg__kn_doc_apply(kn_base *b, kn_written *w, const float *vecs, size_t dim, fg_errbuf *eb);
+void fg__kn_written_free(kn_written *w);
 /* Records a document that failed (status "failed" with the message). */
 void fg__kn_doc_failed(fg_knowledge *kn, const kn_doc_in *in, const char *message);
 
@@ -143,6 +153,8 @@ typedef struct kn_job_ctx {
     fg_knowledge_progress_fn progress;
     void *progress_ud;
     uint64_t saved_ms; /* when progress was last written to the store */
+    struct kn_prepared *pending; /* documents ready to be written (batch.c) */
+    size_t npending, pending_cap, pending_bytes;
 } kn_job_ctx;
 /* Ingests bytes as the document source (one per-document error on failure). */
 void fg__kn_ingest_bytes(kn_job_ctx *j, const char *source, const char *source_type,
@@ -155,6 +167,23 @@ void fg__kn_job_error(kn_job_ctx *j, const char *source, const char *message);
 /* Reports progress: to the caller's callback every time, to the store at most
  * every PROGRESS_MS (and always when the job ends). */
 void fg__kn_job_progress(kn_job_ctx *j);
+
+/* batch.c: prepared documents are written a batch per store transaction. */
+typedef struct kn_prepared {
+    char *source, *source_type, *title, *sha256, *etag, *last_modified;
+    json_t *metadata;
+    size_t bytes;
+    fg_kb_chunks chunks;
+    float *vecs;
+    size_t dim;
+} kn_prepared;
+/* Takes the chunks and vectors (*ch is emptied, *vecs set NULL); writes the
+ * batch first when it is full or already holds the same source. */
+void fg__kn_batch_add(kn_job_ctx *j, const kn_doc_in *in, fg_kb_chunks *ch, float **vecs,
+                      size_t dim);
+/* Writes the pending documents in one transaction, then puts their chunks in
+ * the index; a failed write is a per-document error for each of them. */
+void fg__kn_batch_flush(kn_job_ctx *j);
 
 /* jobs.c */
 void fg__kn_jobs_stop(fg_knowledge *kn);

@@ -568,3 +568,47 @@ FG_TEST(pdf_documents_are_ingested)
     json_decref(r);
     teardown(&f);
 }
+
+FG_TEST(a_job_writes_batches_and_the_same_source_twice_keeps_the_last)
+{
+    fixture f;
+    FG_REQUIRE(setup(&f) == 0);
+    FG_REQUIRE(create_base(&f, "animals") == 0);
+    json_t *docs = json_array();
+    char text[128];
+    for (int i = 0; i < 150; i++) { /* more than one batch */
+        snprintf(text, sizeof text, "Document number %d mentions the word token%d.", i, i);
+        json_array_append_new(docs, json_pack("{s:s,s:s}", "name", "same.txt", "content", "First version about walruses."));
+        char name[32];
+        snprintf(name, sizeof name, "doc%d.txt", i);
+        json_array_append_new(docs, json_pack("{s:s,s:s}", "name", name, "content", text));
+    }
+    json_array_append_new(docs, json_pack("{s:s,s:s}", "name", "same.txt", "content", "Last version about narwhals."));
+    json_t *job = ingest(&f, "animals", docs);
+    FG_REQUIRE(job != NULL);
+    FG_CHECK_INT(json_integer_value(json_object_get(job, "failed")), 0);
+    FG_CHECK_INT(json_integer_value(json_object_get(job, "done")), 301);
+    json_decref(job);
+    json_t *r = search(&f, "acct1", "token149", NULL);
+    FG_CHECK(r && json_array_size(r) == 1);
+    json_decref(r);
+    r = search(&f, "acct1", "narwhals", NULL);
+    FG_CHECK(r && json_array_size(r) == 1);
+    json_decref(r);
+    r = search(&f, "acct1", "walruses", NULL);
+    FG_CHECK(r && json_array_size(r) == 0);
+    json_decref(r);
+    json_t *list = NULL;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    FG_REQUIRE(fg_knowledge_documents(f.kn, "acct1", "animals", &list, &eb) == 0);
+    FG_CHECK_INT(json_array_size(json_object_get(list, "documents")), 151);
+    json_decref(list);
+    /* and after a restart */
+    close_kn(&f);
+    FG_REQUIRE(open_kn(&f) == 0);
+    r = search(&f, "acct1", "walruses narwhals", NULL);
+    FG_CHECK(r && json_array_size(r) == 1);
+    json_decref(r);
+    teardown(&f);
+}
