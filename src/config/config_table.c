@@ -244,6 +244,30 @@ const fg_conf_key fg_config_table[] = {
     {"router.cooldown_ms", FG_CT_INT, "30000", 0, 3600000, NULL, 0,
      "How long a failing deployment is skipped."},
 
+    {"knowledge", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
+     "Knowledge bases: ingestion limits, embeddings, search. URL sources follow the fetch.* "
+     "address policy."},
+    {"knowledge.max_document_bytes", FG_CT_INT, "33554432", 1024, 1073741824, NULL, 0,
+     "Largest document (uploaded file, fetched page, PDF) ingested; a larger one is a "
+     "per-document error."},
+    {"knowledge.max_job_documents", FG_CT_INT, "10000", 1, 10000000, NULL, 0,
+     "Documents (files, URLs, crawled pages) one ingestion job takes at most."},
+    {"knowledge.max_chunks_per_document", FG_CT_INT, "20000", 1, 10000000, NULL, 0,
+     "Chunks one document may produce; more is a per-document error."},
+    {"knowledge.chunk_tokens", FG_CT_INT, "300", 16, 8192, NULL, 0,
+     "Default chunk size in estimated tokens for new bases."},
+    {"knowledge.chunk_overlap_tokens", FG_CT_INT, "50", 0, 4096, NULL, 0,
+     "Default overlap between chunks for new bases (less than chunk_tokens)."},
+    {"knowledge.url_timeout_ms", FG_CT_INT, "30000", 100, 600000, NULL, 0,
+     "Time allowed to fetch one URL source."},
+    {"knowledge.max_results", FG_CT_INT, "100", 1, 1000, NULL, 0,
+     "Most results one search or Retrieve call returns (numberOfResults is capped)."},
+    {"knowledge.embedding_batch", FG_CT_INT, "32", 1, 2048, NULL, 0,
+     "Chunks embedded per call to the embedding model during ingestion."},
+    {"knowledge.hnsw_min_chunks", FG_CT_INT, "20000", 0, 100000000, NULL, 0,
+     "A base with at least this many embedded chunks gets an HNSW index (approximate "
+     "search); smaller bases are searched exactly. 0: never."},
+
     {"sfn", FG_CT_SECTION, NULL, 0, 0, NULL, 0,
      "The Step Functions service (the AWS JSON 1.0 API on POST /)."},
     {"sfn.region", FG_CT_STR, "us-east-1", 0, 0, NULL, 0,

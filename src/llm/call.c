@@ -388,6 +388,9 @@ static void reserve_tokens(fg_llm_call *call)
     call->reserved_tokens = estimate;
     fg_auth_limits_reserve(call->llm->auth, call->account_id, call->key_id, estimate);
 }
+static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
+                         const char *route, const fg_llm_caller *caller, json_t *request,
+                         const fg_llm_sink_ops *sink, void *sink_ud, bool embed, fg_llm_call **out);
 
 /* A cached answer, replayed to the sink as if a provider had sent it at once. */
 static void replay_cached(fg_llm_call *call, const char *text, size_t len)
@@ -434,6 +437,20 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
                       const fg_llm_caller *caller, json_t *request, const fg_llm_sink_ops *sink,
                       void *sink_ud, bool embed, fg_llm_call **out)
 {
+    return call_start_on(llm, w ? fg_http_worker_loop(w) : NULL, fg__llm_client(w), req, route,
+                         caller, request, sink, sink_ud, embed, out);
+}
+
+int fg__llm_embed_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, const char *route,
+                           json_t *request, const fg_llm_sink_ops *sink, void *sink_ud)
+{
+    return call_start_on(llm, loop, client, NULL, route, NULL, request, sink, sink_ud, true, NULL);
+}
+
+static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
+                         const char *route, const fg_llm_caller *caller, json_t *request,
+                         const fg_llm_sink_ops *sink, void *sink_ud, bool embed, fg_llm_call **out)
+{
     fg_llm_call *call = calloc(1, sizeof *call);
     if (!call) {
         json_decref(request);
@@ -454,8 +471,8 @@ static int call_start(fg_llm *llm, fg_http_worker *w, fg_http_req *req, const ch
         snprintf(call->account_id, sizeof call->account_id, "%s", caller->account_id ? caller->account_id : "");
         snprintf(call->key_id, sizeof call->key_id, "%s", caller->key_id ? caller->key_id : "");
     }
-    call->loop = w ? fg_http_worker_loop(w) : NULL;
-    call->client = fg__llm_client(w);
+    call->loop = loop;
+    call->client = client;
     char rid[25];
     unsigned char b[12];
     fg_rand_bytes(b, sizeof b);

@@ -86,6 +86,14 @@ void fg_llm_call_pause(fg_llm_call *call);
 void fg_llm_call_resume(fg_llm_call *call);
 void *fg_llm_call_sink_data(const fg_llm_call *call);
 
+/* Embeddings for a thread that is not an event loop (knowledge-base ingestion,
+ * the blocking pool): runs one embeddings call of model on a private loop and
+ * waits for it. *vectors gets n × *dim floats (malloc'ed), in input order.
+ * Errors: FG_ENOTFOUND (no such model), FG_EUPSTREAM (the provider failed or
+ * cannot embed), with the message in eb. route labels the usage record. */
+int fg_llm_embed(fg_llm *llm, const char *route, const char *model, const char *const *texts,
+                 size_t n, float **vectors, size_t *dim, fg_errbuf *eb);
+
 /* A response cache in front of the gateway's HTTP routes (set once, before the
  * server starts). lookup runs when a chat call from an HTTP route starts, once
  * its model is known; on FG_LLM_CACHE_HIT the answer's text is replayed to the

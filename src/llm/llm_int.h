@@ -131,6 +131,9 @@ int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
 /* The same for an embeddings request ({"model", "input": [strings], "dimensions"?}). */
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
                         const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who);
+/* An embeddings call on a given loop and client (fg_llm_embed's private loop). */
+int fg__llm_embed_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, const char *route,
+                           json_t *request, const fg_llm_sink_ops *sink, void *sink_ud);
 void fg__llm_emit(fg_llm_attempt *a, const fg_llm_event *ev);
 /* The surface could not write (backpressure) / can write again. */
 void fg__llm_call_pause(fg_llm_call *call);
