@@ -219,7 +219,7 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
     x->svc = s;
     snprintf(x->account, sizeof x->account, "%s", account);
     x->arn = fg_sfn_execution_arn(row->arn, name, express);
-    x->machine_arn = strdup(row->arn);
+    x->machine_arn = fg_sfn_unqualified_arn(row->arn); /* a version's executions too */
     x->machine_name = strdup(row->name);
     x->name = strdup(name);
     x->role_arn = strdup(row->role_arn ? row->role_arn : "");
@@ -381,10 +381,15 @@ int sfn_exec_start(fg_sfn *s, fg_http_worker *w, const sfn_start *p, sfn_exec **
         *aws_error = "InvalidExecutionInput";
         return fg_failf(eb, FG_EINVAL, "the input is larger than %zu bytes", s->limits.payload_max);
     }
+    fg_sfn_arn a;
+    char *base = fg_sfn_arn_parse(p->machine_arn, &a) ? fg_sfn_unqualified_arn(p->machine_arn) : NULL;
     sfn_machine_row row;
-    int rc = sfn_machine_row_get(s, p->account, p->machine_arn, &row, eb);
+    int rc = sfn_machine_row_get(s, p->account, base ? base : p->machine_arn, &row, eb);
+    free(base);
     if (rc == FG_ENOTFOUND)
         *aws_error = "StateMachineDoesNotExist";
+    if (!rc && a.qualifier[0])
+        rc = sfn_version_apply(s, p->account, &row, a.qualifier, aws_error, eb);
     if (!rc)
         rc = start_checked(s, w, p, &row, input, out, aws_error, eb);
     sfn_machine_row_free(&row);

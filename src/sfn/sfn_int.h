@@ -103,6 +103,19 @@ sfn_machine *sfn_machine_for(fg_sfn *s, const char *account, const sfn_machine_r
 /* An execution row as DescribeExecution shows it, or NULL (FG_ENOTFOUND). */
 json_t *sfn_execution_row(fg_sfn *s, const char *account, const char *arn);
 
+/* versions.c: versions and aliases. */
+json_t *sfn_version_row(fg_sfn *s, const char *account, const char *machine_arn, int64_t version);
+json_t *sfn_alias_row(fg_sfn *s, const char *account, const char *machine_arn, const char *name);
+/* Publishes the row's current revision as the next version (or finds the
+ * version that already holds it). */
+int sfn_version_publish(fg_sfn *s, const char *account, const sfn_machine_row *row,
+                        const char *description, int64_t *version, int64_t *created_ms,
+                        fg_errbuf *eb);
+/* For a version number or alias name: the row takes the version's definition,
+ * role and ARN (an alias draws one of its versions by weight). */
+int sfn_version_apply(fg_sfn *s, const char *account, sfn_machine_row *row, const char *qualifier,
+                      const char **aws_error, fg_errbuf *eb);
+
 /* executions.c: starting, ending and resuming executions. */
 typedef struct sfn_start {
     const char *account;
