@@ -46,6 +46,8 @@ void sfn_exec_unref(sfn_exec *x)
     free(x->role_arn);
     free(x->input);
     free(x->definition);
+    free(x->version_arn);
+    free(x->alias_arn);
     free(x->parent_token);
     free(x);
 }

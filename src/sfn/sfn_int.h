@@ -43,6 +43,8 @@ typedef struct sfn_exec {
     char *key;           /* account "\n" arn: the live table's key */
     char *arn, *machine_arn, *machine_name, *name, *role_arn, *input;
     char *definition;    /* record_at_end only */
+    char *version_arn;   /* started through a version or an alias (else NULL) */
+    char *alias_arn;
     int64_t exec_id;     /* keys its history events (increasing, so running
                             executions' events sit together in the index) */
     bool express;

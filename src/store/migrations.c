@@ -136,7 +136,9 @@ const fg_migration fg_store_migrations[] = {
      "  created_ms INTEGER NOT NULL,\n"
      "  updated_ms INTEGER NOT NULL,\n"
      "  PRIMARY KEY (account_id, machine_arn, name)\n"
-     ")"},
+     ");\n"
+     "ALTER TABLE sfn_executions ADD COLUMN version_arn TEXT;\n"
+     "ALTER TABLE sfn_executions ADD COLUMN alias_arn TEXT"},
     {0, NULL, NULL},
 };
 

@@ -401,7 +401,12 @@ test('versions and aliases: publish, describe, start through an alias, routing, 
     routingConfiguration: [{ stateMachineVersionArn: `${base}:2`, weight: 100 }] });
   assert.equal(alias.stateMachineAliasArn, `${base}:prod`);
   const ea = await send(S.StartExecutionCommand, { stateMachineArn: alias.stateMachineAliasArn });
-  assert.equal(JSON.parse((await waitDone(ea.executionArn)).output), 'two');
+  const dea = await waitDone(ea.executionArn);
+  assert.equal(JSON.parse(dea.output), 'two');
+  assert.equal(dea.stateMachineArn, base);
+  assert.equal(dea.stateMachineVersionArn, `${base}:2`);
+  assert.equal(dea.stateMachineAliasArn, `${base}:prod`);
+  assert.equal((await waitDone(e1.executionArn)).stateMachineVersionArn, `${base}:1`);
   const da = await send(S.DescribeStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn });
   assert.equal(da.name, 'prod');
   assert.equal(da.description, 'live');
