@@ -78,6 +78,8 @@ struct fg_sfn {
     fg_http_server *server;
     atomic_bool stopping;
     atomic_uint next_worker;
+    fg_http_worker *stopped[256]; /* workers that stopped: no more posts to them */
+    int nstopped;
     atomic_uint exec_counter;
 };
 
@@ -90,6 +92,10 @@ sfn_exec *sfn_exec_ref(sfn_exec *x);
 void sfn_exec_unref(sfn_exec *x);
 void sfn_machine_unref(sfn_machine *m);
 char *sfn_key(const char *account, const char *arn);
+/* Posts fn onto worker w unless w has stopped (fg_sfn_worker_stop ran): the
+ * service's only way to reach a worker from another thread, so nothing is ever
+ * posted to a worker that the server may have freed. 0 or FG_ECANCELED. */
+int sfn_post(fg_sfn *s, fg_http_worker *w, fg_http_worker_fn fn, void *ud);
 /* A worker for work that has none yet (resumed executions). */
 fg_http_worker *sfn_pick_worker(fg_sfn *s);
 /* A new execution id: wall time in ms shifted left 16 bits, plus a counter. */
