@@ -46,6 +46,8 @@ void sfn_exec_unref(sfn_exec *x)
     free(x->role_arn);
     free(x->input);
     free(x->definition);
+    free(x->version_arn);
+    free(x->alias_arn);
     free(x->parent_token);
     free(x);
 }
@@ -104,6 +106,21 @@ int64_t sfn_next_exec_id(fg_sfn *s)
 {
     unsigned n = atomic_fetch_add(&s->exec_counter, 1);
     return (fg_clock_wall_ms() << 16) | (int64_t)(n & 0xffff);
+}
+
+int sfn_post(fg_sfn *s, fg_http_worker *w, fg_http_worker_fn fn, void *ud)
+{
+    if (!w)
+        return FG_ECANCELED;
+    pthread_mutex_lock(&s->lock);
+    bool stopped = false;
+    for (int i = 0; i < s->nstopped && !stopped; i++)
+        stopped = s->stopped[i] == w;
+    /* Posting under the lock: a worker marks itself stopped under it too, and is
+     * freed only after that, so w stays valid while this runs. */
+    int rc = stopped ? FG_ECANCELED : fg_http_worker_post(w, fn, ud);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 fg_http_worker *sfn_pick_worker(fg_sfn *s)
@@ -169,6 +186,8 @@ void fg_sfn_worker_stop(fg_sfn *s, fg_http_worker *w)
     /* Collect this worker's executions first: abandoning one changes the table. */
     json_t *mine = json_array();
     pthread_mutex_lock(&s->lock);
+    if (s->nstopped < (int)FG_ARRAY_LEN(s->stopped))
+        s->stopped[s->nstopped++] = w;
     const char *k;
     json_t *v;
     json_object_foreach(s->live, k, v) {

@@ -271,6 +271,30 @@ const fg_migration fg_store_migrations[] = {
      "  expires_ms INTEGER NOT NULL DEFAULT 0,\n"
      "  PRIMARY KEY (account_id, mode, namespace, cache_key)\n"
      ")"},
+    {12, "step functions versions and aliases",
+     "CREATE TABLE sfn_versions (\n"
+     "  account_id TEXT NOT NULL,\n"
+     "  machine_arn TEXT NOT NULL,\n"
+     "  version INTEGER NOT NULL,\n"
+     "  definition TEXT NOT NULL,\n"
+     "  role_arn TEXT NOT NULL,\n"
+     "  description TEXT,\n"
+     "  revision_id TEXT NOT NULL,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (account_id, machine_arn, version)\n"
+     ");\n"
+     "CREATE TABLE sfn_aliases (\n"
+     "  account_id TEXT NOT NULL,\n"
+     "  machine_arn TEXT NOT NULL,\n"
+     "  name TEXT NOT NULL,\n"
+     "  description TEXT,\n"
+     "  routing TEXT NOT NULL,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  updated_ms INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (account_id, machine_arn, name)\n"
+     ");\n"
+     "ALTER TABLE sfn_executions ADD COLUMN version_arn TEXT;\n"
+     "ALTER TABLE sfn_executions ADD COLUMN alias_arn TEXT"},
     {0, NULL, NULL},
 };
 
