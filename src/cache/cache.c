@@ -4,6 +4,7 @@
 #include "cache/cache_int.h"
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/rand.h"
 
 #include <stdio.h>
@@ -64,6 +65,8 @@ int fg_cache_open(fg_store *store, const fg_cache_opts *opts, fg_cache **out, fg
         return rc;
     }
     trim(c);
+    if (store && c->opts.async_store && fg__cache_writer_start(c))
+        fg_log(FG_LOG_WARN, NULL, "cache: no writer thread: entries are stored by the workers");
     *out = c;
     return FG_OK;
 }
@@ -72,6 +75,7 @@ void fg_cache_free(fg_cache *c)
 {
     if (!c)
         return;
+    fg__cache_writer_stop(c); /* every queued write reaches the store first */
     for (cache_entry *e = c->oldest, *next; e; e = next) {
         next = e->newer;
         free(e);
