@@ -55,6 +55,8 @@ static void on_headers(fg_http_call *call, int status, const char *headers, size
 static int on_data(fg_http_call *call, const char *data, size_t len, void *ud)
 {
     fg_upstream *u = ud;
+    if (u->orphaned)
+        return 0;
     if (u->status != 200) {
         size_t room = MAX_ERROR_BODY - u->errbody.len;
         fg_buf_append(&u->errbody, data, len < room ? len : room);
@@ -68,8 +70,17 @@ static int on_data(fg_http_call *call, const char *data, size_t len, void *ud)
         upstream_free(u);
         return 0;
     }
-    if (c->phase == CALL_DONE || u->failed)
-        return 0; /* the attempt ended while reading: the transfer stops */
+    if (c->phase == CALL_DONE || u->failed) {
+        /* The attempt ended while reading (the answer's last event, or an error
+         * in the stream). The call may be freed before curl reports the
+         * transfer's end, so detach from it; the transfer runs to its end (the
+         * connection stays reusable) and on_done frees u. */
+        if (u->a->state == u)
+            u->a->state = NULL;
+        u->a = NULL;
+        u->orphaned = true;
+        return 0;
+    }
     return c->backpressured ? FG_EAGAIN : 0;
 }
 
@@ -103,6 +114,10 @@ static void http_error(fg_upstream *u)
 static void on_done(fg_http_call *call, int err, const char *msg, void *ud)
 {
     fg_upstream *u = ud;
+    if (u->orphaned) {
+        upstream_free(u);
+        return;
+    }
     fg_llm_attempt *a = u->a;
     u->http = NULL;
     if (a->state == u)

@@ -29,6 +29,7 @@ struct fg_upstream {
     long retry_after_ms;
     fg_buf errbody;
     bool failed, in_data, aborted;
+    bool orphaned; /* the attempt ended before the transfer: u->a is gone, the rest is read and dropped */
 };
 
 int fg__upstream_start(fg_llm_attempt *a, const fg_upstream_proto *proto, void *ps,
