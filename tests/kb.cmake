@@ -15,3 +15,8 @@ add_test(NAME kb/extract-eval
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run-one.sh ${FG_TEST_LOGS} kb_extract_eval
                  ${CMAKE_CURRENT_SOURCE_DIR}/kb/extract-eval.sh $<TARGET_FILE:flowgate> ${FG_KB_SHARED})
 set_tests_properties(kb/extract-eval PROPERTIES TIMEOUT 600)
+
+add_test(NAME kb/cli-service
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run-one.sh ${FG_TEST_LOGS} kb_cli_service
+                 ${CMAKE_CURRENT_SOURCE_DIR}/kb/cli-service.sh $<TARGET_FILE:flowgate>)
+set_tests_properties(kb/cli-service PROPERTIES TIMEOUT 300)

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "kb/eval.h"
 #include "kb/vector.h"
+#include "service_engine.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
@@ -204,9 +205,18 @@ int main(int argc, char **argv)
     snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", argv[1]);
     snprintf(queries, sizeof queries, "%s/queries.jsonl", argv[1]);
     snprintf(qrels, sizeof qrels, "%s/qrels/test.tsv", argv[1]);
-    series s[3] = {{.name = "flowgate BM25 (k1 1.2, b 0.75)"},
+    series s[7] = {{.name = "flowgate BM25 (k1 1.2, b 0.75)"},
                    {.name = "flowgate BM25 (k1 0.9, b 0.4)"},
-                   {.name = "SQLite FTS5 bm25() porter"}};
+                   {.name = "SQLite FTS5 bm25() porter"},
+                   {.name = "service: BM25 (store + chunks + index; search API)"},
+                   {.name = "service: vector, mock hash embeddings (256-d)"},
+                   {.name = "service: hybrid (RRF), mock hash embeddings"},
+                   {0}};
+    static const struct {
+        const char *model, *mode;
+    } svc[3] = {{NULL, "bm25"}, {"hash-embed", "vector"}, {"hash-embed", "hybrid"}};
+    double k10_p50[3][MAX_RUNS], k10_p99[3][MAX_RUNS];
+    double load_ms[MAX_RUNS];
     fg_errbuf eb;
     for (int run = 0; run < runs; run++) {
         fg_kb_eval_result r;
@@ -234,10 +244,28 @@ int main(int argc, char **argv)
             return 1;
         }
         record(&s[2], run, &r);
+        for (int m = 0; m < 3; m++) {
+            service_engine *se = service_engine_open(svc[m].model, svc[m].mode);
+            if (!se)
+                return 1;
+            service_engine_bind(se, &e);
+            o.bm25 = (fg_kb_bm25_params){1.2f, 0.75f, false};
+            rc = fg_kb_eval_engine(&o, &e, &r, &eb);
+            if (m == 0)
+                load_ms[run] = service_engine_load_ms(se);
+            if (!rc)
+                service_engine_latency(se, queries, 300, 10, &k10_p50[m][run], &k10_p99[m][run]);
+            service_engine_close(se);
+            if (rc) {
+                fprintf(stderr, "%s\n", eb.msg);
+                return 1;
+            }
+            record(&s[3 + m], run, &r);
+        }
     }
     printf("| engine | index ms | query p50 µs | query p99 µs | nDCG@10 |\n|---|---|---|---|---|\n");
-    double idx[3], p50[3];
-    for (int i = 0; i < 3; i++) {
+    double idx[6], p50[6];
+    for (int i = 0; i < 6; i++) {
         idx[i] = median(s[i].index_ms, runs);
         p50[i] = median(s[i].p50, runs);
         printf("| %s | %.0f | %.0f | %.0f | %.4f |\n", s[i].name, idx[i], p50[i],
@@ -245,6 +273,13 @@ int main(int argc, char **argv)
     }
     printf("\nmedians of %d runs; FTS5 / flowgate (defaults): indexing %.2fx, query p50 %.2fx\n",
            runs, idx[2] / idx[0], p50[2] / p50[0]);
+    printf("knowledge service: loading the ingested base at start %.0f ms (median); "
+           "FTS5 / service query p50 (k 1000) %.2fx\n", median(load_ms, runs), p50[2] / p50[3]);
+    printf("\n| service search API, numberOfResults 10 | query p50 µs | query p99 µs |\n|---|---|---|\n");
+    for (int m = 0; m < 3; m++)
+        printf("| %s | %.0f | %.0f |\n", svc[m].mode, median(k10_p50[m], runs),
+               median(k10_p99[m], runs));
+    fflush(stdout);
     vector_bench(5183, 384, 300);
     vector_bench(50000, 384, 300);
     return 0;

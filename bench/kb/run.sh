@@ -7,11 +7,13 @@ data=${1:-${FG_SHARED_DIR:-../shared}/datasets/scifact}
 runs=${2:-5}
 [ -f "$data/corpus.jsonl" ] || { echo "no dataset at $data"; exit 1; }
 cmake --preset release >/dev/null
-cmake --build --preset release -j2 >/dev/null
+cmake --build build/release -j2 >/dev/null
 b=build/release
 mkdir -p $b/bench
-cc -O2 -g -std=c11 -D_GNU_SOURCE -Isrc bench/kb/bench_kb.c -o $b/bench/bench_kb \
-  -Wl,--start-group $b/src/kb/libfg_kb.a $b/src/cli/libfg_cli.a $b/src/core/libfg_core.a -Wl,--end-group \
-  -lsqlite3 -lstemmer -lgumbo -ljansson -lcrypto -lm -lpthread
+# Link against every module as flowgate itself is linked (the service engine
+# pulls in the store, the gateway, the HTTP client...).
+libs=$(sed -n '/^build flowgate:/,/^$/s/^  LINK_LIBRARIES = //p' $b/build.ninja)
+(cd $b && cc -O2 -g -std=c11 -D_GNU_SOURCE -I../../src -I../../bench/kb ../../bench/kb/bench_kb.c \
+  ../../bench/kb/service_engine.c -o bench/bench_kb $libs)
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  commit: $(git rev-parse --short HEAD)  nproc: $(nproc)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 $b/bench/bench_kb "$data" "$runs"

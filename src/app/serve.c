@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "flow/flow.h"
 #include "http/http.h"
+#include "knowledge/knowledge.h"
 #include "llm/llm.h"
 #include "sfn/sfn.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ typedef struct app {
     fg_cache *cache;
     fg_cache_gateway *gateway_cache;
     fg_chat *chat;
+    fg_knowledge *knowledge;
     fg_flow_registry *tasks; /* task integrations every workflow may call */
     fg_sfn *sfn;             /* the Step Functions service */
     fg_assist *assist;
@@ -133,6 +135,8 @@ static int register_tasks(app *a, fg_errbuf *eb)
     if (!a->http_tasks || fg_tasks_register_http(a->tasks, a->http_tasks))
         return fg_failf(eb, FG_EINVAL, "cannot register the HTTP tasks");
     /* 4. knowledge-base tasks: bedrockagentruntime:retrieve                   */
+    if (fg_knowledge_register_tasks(a->tasks, a->knowledge) != 0)
+        return fg_failf(eb, FG_ENOMEM, "out of memory registering the knowledge tasks");
     /* 5. Step Functions tasks: states:startExecution and activities          */
     return fg_sfn_create(a->cfg, a->store, a->auth, a->tasks, &a->sfn, eb);
 }
@@ -157,7 +161,8 @@ static int run(app *a)
     set_blocking_threads(a->cfg);
     if (open_store(a, &eb) || fg_auth_create(a->cfg, a->store, &a->auth, &eb) ||
         fg_llm_create(a->cfg, a->store, &a->llm, &eb) ||
-        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb)) {
+        fg_cache_open_configured(a->cfg, a->store, &a->cache, &eb) ||
+        fg_knowledge_create(a->cfg, a->store, a->llm, a->auth, &a->knowledge, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
@@ -165,6 +170,7 @@ static int run(app *a)
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
+    fg_llm_set_auth(a->llm, a->auth);
     a->router = fg_http_router_create();
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
@@ -173,6 +179,7 @@ static int run(app *a)
     fg_cache_gateway_attach(a->gateway_cache, a->llm);
     a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);
+    fg_knowledge_register_routes(a->knowledge, a->router);
     fg_sfn_register_routes(a->sfn, a->router);
     if (fg_assist_create(a->cfg, a->llm, a->auth, a->tasks, &a->assist, &eb)) {
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
@@ -186,6 +193,10 @@ static int run(app *a)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (fg_knowledge_start(a->knowledge, &eb)) {
+        fprintf(stderr, "flowgate serve: %s\n", eb.msg);
+        return 1;
+    }
     fg_http_server_opts o;
     server_opts(a->cfg, a, &o);
     if (fg_http_server_start(&o, &a->server, &eb)) {
@@ -247,6 +258,7 @@ int fg_app_cmd_serve(int argc, char **argv)
     fg_sfn_free(a.sfn);
     fg_chat_free(a.chat);
     fg_assist_free(a.assist);
+    fg_knowledge_free(a.knowledge);
     fg_cache_gateway_free(a.gateway_cache);
     fg_cache_free(a.cache);
     fg_flow_registry_free(a.tasks);
