@@ -6,6 +6,8 @@
  * again with the same token. */
 #include "sfn/sfn_int.h"
 
+#include "sfn/arn.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +178,31 @@ static act_item *take_item(sfn_activities *a, const char *key)
     return found;
 }
 
+/* True when the execution that queued the task still runs (a task of an
+ * execution that ended, timed out or was stopped is dropped, not handed out). */
+static bool owner_runs(fg_sfn *s, const act_item *it)
+{
+    char account[64];
+    char *arn = NULL;
+    sfn_exec *x = fg_sfn_token_owner(it->token, account, sizeof account, &arn)
+                      ? sfn_live_get(s, account, arn) : NULL;
+    free(arn);
+    bool runs = x != NULL;
+    sfn_exec_unref(x);
+    return runs;
+}
+
+/* The next task of key whose execution still runs. */
+static act_item *take_live_item(fg_sfn *s, const char *key)
+{
+    for (;;) {
+        act_item *it = take_item(s->acts, key);
+        if (!it || owner_runs(s, it))
+            return it;
+        item_free(it);
+    }
+}
+
 static void on_poll_timeout(uv_timer_t *t)
 {
     poller *p = t->data;
@@ -194,7 +221,7 @@ static void on_poll_abort(fg_http_req *req, void *ud)
 void sfn_activity_poll(fg_sfn *s, fg_http_req *req, const char *account, const char *activity_arn)
 {
     char *key = sfn_key(account, activity_arn);
-    act_item *it = take_item(s->acts, key);
+    act_item *it = take_live_item(s, key);
     if (it || atomic_load(&s->stopping) || s->poll_ms <= 0) {
         if (it)
             sfn_api_reply(req, json_pack("{s:s,s:s}", "taskToken", it->token, "input", it->input));

@@ -173,23 +173,30 @@ void sfn_op_list_executions(sfn_call_ctx *c)
     const char *st = fg_json_str(c->in, "statusFilter", NULL);
     if (st && !status_ok(c, st))
         return;
+    /* A version or alias ARN lists the executions started through it. */
+    char *base = fg_sfn_unqualified_arn(machine);
+    const char *qualified = base && strcmp(base, machine) != 0 ? machine : NULL;
     sfn_machine_row mrow;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (sfn_machine_row_get(c->s, c->account, machine, &mrow, &eb) != 0) {
+    if (!base || sfn_machine_row_get(c->s, c->account, base, &mrow, &eb) != 0) {
         not_found(c, "StateMachineDoesNotExist", "State Machine", machine);
+        free(base);
         return;
     }
     sfn_machine_row_free(&mrow);
-    fg_sval p[5] = {SFN_TEXT(c->account), FG_STEXT(machine), FG_STEXT(st), FG_SINT(limit + 1),
-                    FG_SINT(offset)};
+    fg_sval p[6] = {SFN_TEXT(c->account), FG_STEXT(base), FG_STEXT(st), FG_SINT(limit + 1),
+                    FG_SINT(offset), FG_STEXT(qualified)};
     json_t *rows = NULL;
-    if (fg_store_query_json(c->s->store,
-                            "SELECT arn, name, status, start_ms, stop_ms FROM sfn_executions "
-                            "WHERE account_id = $1 AND machine_arn = $2 AND ($3 IS NULL OR "
-                            "status = $3) ORDER BY start_ms DESC, arn LIMIT $4 OFFSET $5",
-                            p, 5, &rows, &eb) != 0) {
+    int rc = fg_store_query_json(c->s->store,
+                                 "SELECT arn, name, status, start_ms, stop_ms FROM sfn_executions "
+                                 "WHERE account_id = $1 AND machine_arn = $2 AND ($3 IS NULL OR "
+                                 "status = $3) AND ($6 IS NULL OR version_arn = $6 OR "
+                                 "alias_arn = $6) ORDER BY start_ms DESC, arn LIMIT $4 OFFSET $5",
+                                 p, 6, &rows, &eb);
+    if (rc) {
         sfn_api_store_error(c, &eb);
+        free(base);
         return;
     }
     json_t *list = json_array();
@@ -199,7 +206,7 @@ void sfn_op_list_executions(sfn_call_ctx *c)
         if ((int64_t)i >= limit)
             break;
         json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:f}", "executionArn", fg_json_str(r, "arn", ""),
-                              "stateMachineArn", machine, "name", fg_json_str(r, "name", ""),
+                              "stateMachineArn", base, "name", fg_json_str(r, "name", ""),
                               "status", fg_json_str(r, "status", ""), "startDate",
                               sfn_epoch(fg_json_int(r, "start_ms", 0)));
         if (fg_json_int(r, "stop_ms", 0))
@@ -210,6 +217,7 @@ void sfn_op_list_executions(sfn_call_ctx *c)
     sfn_api_next_token(out, offset, limit, json_array_size(rows));
     json_decref(rows);
     sfn_api_reply(c->req, out);
+    free(base);
 }
 
 /* The engine keeps inputs and outputs as JSON; the API sends them as text, and

@@ -407,6 +407,10 @@ test('versions and aliases: publish, describe, start through an alias, routing, 
   assert.equal(dea.stateMachineVersionArn, `${base}:2`);
   assert.equal(dea.stateMachineAliasArn, `${base}:prod`);
   assert.equal((await waitDone(e1.executionArn)).stateMachineVersionArn, `${base}:1`);
+  const byAlias = await send(S.ListExecutionsCommand, { stateMachineArn: `${base}:prod` });
+  assert.deepEqual(byAlias.executions.map((e) => e.executionArn), [ea.executionArn]);
+  const byVersion = await send(S.ListExecutionsCommand, { stateMachineArn: `${base}:1` });
+  assert.deepEqual(byVersion.executions.map((e) => e.executionArn), [e1.executionArn]);
   const da = await send(S.DescribeStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn });
   assert.equal(da.name, 'prod');
   assert.equal(da.description, 'live');
