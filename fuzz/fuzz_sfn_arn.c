@@ -14,8 +14,10 @@ static void check_arn(const char *s)
     if (!fg_sfn_arn_parse(s, &a))
         return;
     char *back = NULL;
-    if (a.kind == FG_SFN_ARN_MACHINE)
+    if (a.kind == FG_SFN_ARN_MACHINE && !a.qualifier[0])
         back = fg_sfn_machine_arn(a.region, a.account, a.machine);
+    else if (a.kind == FG_SFN_ARN_MACHINE)
+        back = fg_sfn_qualified_arn(s, a.qualifier);
     else if (a.kind == FG_SFN_ARN_ACTIVITY)
         back = fg_sfn_activity_arn(a.region, a.account, a.machine);
     if (back && strcmp(back, s) != 0)

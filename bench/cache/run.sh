@@ -25,6 +25,7 @@ cc -O2 -g -std=c11 -D_GNU_SOURCE -Isrc bench/cache/bench_cache.c -o $b/bench/ben
   -Wl,--start-group $b/src/cache/libfg_cache.a $b/src/kb/libfg_kb.a $b/src/store/libfg_store.a \
   $b/src/obs/libfg_obs.a $b/src/config/libfg_config.a $b/src/cli/libfg_cli.a $b/src/core/libfg_core.a \
   -Wl,--end-group -lsqlite3 -lstemmer -lgumbo -ljansson -lyaml -lcrypto -lm -lpthread
+[ -d tests/node_modules/ws ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 cc -O2 -o $b/bench/loadgen bench/gateway/loadgen.c /usr/share/llhttp/*.c -I/usr/share/include/llhttp -luv
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  commit: $(git rev-parse --short HEAD)  nproc: $(nproc)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 

@@ -170,6 +170,7 @@ static int run(app *a)
         fprintf(stderr, "flowgate serve: %s\n", eb.msg);
         return 1;
     }
+    fg_llm_set_auth(a->llm, a->auth);
     a->router = fg_http_router_create();
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);

@@ -287,7 +287,7 @@ static void start_workflow(assist_run *ar)
 static void handle(fg_http_req *req, fg_assist *a, fg_assist_kind kind)
 {
     fg_principal who;
-    if (fg_auth_request(a->auth, req, FG_ACCESS_USER, &who) != 0)
+    if (fg_llm_authorize(a->llm, req, &who) != 0) /* token, then the caller's limits */
         return;
     assist_run *ar = calloc(1, sizeof *ar);
     if (!ar) {

@@ -4,6 +4,7 @@
 #include "cache/cache_int.h"
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/rand.h"
 
 #include <stdio.h>
@@ -64,6 +65,8 @@ int fg_cache_open(fg_store *store, const fg_cache_opts *opts, fg_cache **out, fg
         return rc;
     }
     trim(c);
+    if (store && c->opts.async_store && fg__cache_writer_start(c))
+        fg_log(FG_LOG_WARN, NULL, "cache: no writer thread: entries are stored by the workers");
     *out = c;
     return FG_OK;
 }
@@ -72,6 +75,7 @@ void fg_cache_free(fg_cache *c)
 {
     if (!c)
         return;
+    fg__cache_writer_stop(c); /* every queued write reaches the store first */
     for (cache_entry *e = c->oldest, *next; e; e = next) {
         next = e->newer;
         free(e);
@@ -157,6 +161,30 @@ static bool fill_hit(const cache_entry *e, float score, fg_cache_hit *out)
     return true;
 }
 
+/* An entry the memory index does not have may be in the store: written by
+ * another node sharing it, or imported while this one ran. Found and live, it
+ * joins the index. Costs one read by primary key per miss, next to an
+ * upstream call that costs milliseconds. */
+static bool get_from_store(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                           const char *key, size_t key_len, int64_t now, fg_cache_hit *out)
+{
+    fg__cache_row row;
+    if (!c->store || fg__cache_persist_get(c, account_id, mode, ns, key, key_len, &row))
+        return false;
+    bool hit = false;
+    if (row.expires_ms == 0 || row.expires_ms > now) {
+        pthread_rwlock_wrlock(&c->lock);
+        uint64_t h = fg__cache_hash(c, account_id, mode, ns, key, key_len);
+        if (!fg__cache_find(c, h, account_id, mode, ns, key, key_len))
+            fg__cache_insert(c, &row.entry, row.created_ms, row.expires_ms);
+        const cache_entry *e = fg__cache_find(c, h, account_id, mode, ns, key, key_len);
+        hit = e && fg__cache_live(e, now) && fill_hit(e, 1.0f, out);
+        pthread_rwlock_unlock(&c->lock);
+    }
+    fg__cache_row_free(&row);
+    return hit;
+}
+
 bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
                   const char *key, size_t key_len, fg_cache_hit *out)
 {
@@ -168,6 +196,8 @@ bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const
     const cache_entry *e = fg__cache_find(c, h, account_id, mode, ns, key, key_len);
     bool hit = e && fg__cache_live(e, now) && fill_hit(e, 1.0f, out);
     pthread_rwlock_unlock(&c->lock);
+    if (!hit && !e)
+        hit = get_from_store(c, account_id, mode, ns, key, key_len, now, out);
     return hit;
 }
 

@@ -31,6 +31,7 @@ typedef struct fg_cache_opts {
     size_t hnsw_min_entries;   /* semantic: HNSW search from this many vectors on */
     size_t max_entries;        /* entries in memory at most; the oldest go first */
     size_t max_response_bytes; /* bigger answers are not cached */
+    bool async_store;          /* store writes on a writer thread (the server) */
 } fg_cache_opts;
 
 /* Opens the cache over store (which must outlive it) and loads every live

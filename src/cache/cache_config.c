@@ -11,6 +11,7 @@ int fg_cache_open_configured(const fg_config *cfg, fg_store *store, fg_cache **o
         .hnsw_min_entries = (size_t)fg_config_int(cfg, "cache.hnsw_min_entries"),
         .max_entries = (size_t)fg_config_int(cfg, "cache.max_entries"),
         .max_response_bytes = (size_t)fg_config_int(cfg, "cache.max_response_bytes"),
+        .async_store = true,
     };
     return fg_cache_open(store, &o, out, eb);
 }

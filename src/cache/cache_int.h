@@ -47,6 +47,7 @@ struct fg_cache {
     size_t ngroups, groups_cap;
     unsigned puts_since_sweep;
     bool batch;             /* inside fg_cache_batch_begin/end: one store transaction */
+    struct cache_writer *writer; /* store writes off the loops (writer.c); NULL: inline */
 };
 
 /* Memory index (index.c); callers hold the write lock for changes. */
@@ -65,12 +66,36 @@ cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char 
                                 const float *vec, size_t dim, int64_t now_ms, float *score);
 void fg__cache_sem_free(fg_cache *c);
 
-/* Store rows (persist.c). */
+/* Store rows (persist.c): the statements alone, and the writes that pick
+ * the writer, the batch or a transaction of their own. */
+int fg__cache_store_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms, int64_t expires_ms,
+                        fg_errbuf *eb);
+int fg__cache_store_delete(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                           const char *key, size_t key_len, fg_errbuf *eb);
 int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms,
                           int64_t expires_ms, fg_errbuf *eb);
 int fg__cache_persist_delete(fg_cache *c, const char *account_id, fg_cache_mode mode,
                              const char *ns, const char *key, size_t key_len, fg_errbuf *eb);
 int fg__cache_persist_clear(fg_cache *c, const char *account_id, fg_errbuf *eb);
 int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb);
+/* One stored exact or normalised entry by its key. */
+typedef struct fg__cache_row {
+    fg_cache_entry entry; /* strings owned by the row */
+    int64_t created_ms, expires_ms;
+} fg__cache_row;
+int fg__cache_persist_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                          const char *key, size_t key_len, fg__cache_row *out);
+void fg__cache_row_free(fg__cache_row *r);
+
+/* The writer thread (writer.c): queued puts and deletes applied in order,
+ * many per transaction. Queueing fails (FG_ELIMIT) when the queue is full:
+ * the caller then writes itself. */
+int fg__cache_writer_start(fg_cache *c);
+void fg__cache_writer_stop(fg_cache *c);
+int fg__cache_writer_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms, int64_t expires_ms);
+int fg__cache_writer_delete(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                            const char *key, size_t key_len);
+/* Waits until every queued write is in the store. */
+void fg__cache_writer_flush(fg_cache *c);
 
 #endif

@@ -1,6 +1,7 @@
 /* flowgate cache import|stats|clear: the question-answer cache in the data
- * folder's store. A running server loads entries when it starts: import or
- * clear while it is stopped, or restart it afterwards. */
+ * folder's store. A running server finds imported exact and normalised
+ * entries on their first miss; semantic entries and clears take effect when
+ * it restarts. */
 #include "cache/cache.h"
 #include "cache/import.h"
 
@@ -154,7 +155,8 @@ static int cmd_import(int argc, char **argv)
                    "\"{\\\"completion\\\": ...}\"}, or flowgate's {\"flowgate_cache\": 1, \"entries\":\n"
                    "[...]} (docs/cache.md). Invalid items are listed by index (from 0) and the\n"
                    "valid ones imported; the exit status is 1 when any item was invalid.\n"
-                   "A running server sees the entries after a restart.",
+                   "A running server finds exact and normalised entries at once (on their first\n"
+                   "miss); semantic entries after a restart.",
         .opts = opts, .min_positional = 1, .max_positional = 1,
     };
     int npos = 0;
@@ -246,7 +248,8 @@ static int cmd_clear(int argc, char **argv)
     };
     const fg_cli cli = {
         .usage = "flowgate cache clear [--account ID] [--data DIR] [--config FILE]",
-        .summary = "Removes cache entries: every entry, or one account's.",
+        .summary = "Removes cache entries: every entry, or one account's. A running server\n"
+                   "keeps serving what it holds in memory until it restarts.",
         .opts = opts, .max_positional = 0,
     };
     int rc = fg_cli_parse(&cli, argc, argv, NULL);

@@ -9,30 +9,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms,
-                          int64_t expires_ms, fg_errbuf *eb)
+/* The row's statements, inside the caller's transaction. */
+int fg__cache_store_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms, int64_t expires_ms,
+                        fg_errbuf *eb)
 {
-    if (!c->store)
-        return FG_OK;
     fg_sval p[10] = {
         FG_STEXT(e->account_id), FG_STEXT(fg_cache_mode_name(e->mode)), FG_STEXT(e->ns),
         FG_STEXTN(e->key, e->key_len), FG_STEXTN(e->response, e->response_len),
         e->model ? FG_STEXT(e->model) : FG_SNULL, FG_SREAL(e->gen_ms),
         e->vec ? FG_SBLOB(e->vec, e->dim * sizeof(float)) : FG_SNULL, FG_SINT(created_ms),
         FG_SINT(expires_ms)};
-    int rc = c->batch ? FG_OK : fg_store_begin(c->store, eb);
-    if (rc)
-        return rc;
-    rc = fg_store_exec(c->store,
-                       "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
-                       "namespace = $3 AND cache_key = $4",
-                       p, 4, NULL, eb);
+    int rc = fg_store_exec(c->store,
+                           "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
+                           "namespace = $3 AND cache_key = $4",
+                           p, 4, NULL, eb);
     if (!rc)
         rc = fg_store_exec(c->store,
                            "INSERT INTO cache_entries (account_id, mode, namespace, cache_key, "
                            "response, model, gen_ms, embedding, created_ms, expires_ms) VALUES "
                            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                            p, 10, NULL, eb);
+    return rc;
+}
+
+int fg__cache_store_delete(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                           const char *key, size_t key_len, fg_errbuf *eb)
+{
+    fg_sval p[4] = {FG_STEXT(account_id), FG_STEXT(fg_cache_mode_name(mode)), FG_STEXT(ns),
+                    FG_STEXTN(key, key_len)};
+    return fg_store_exec(c->store,
+                         "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
+                         "namespace = $3 AND cache_key = $4",
+                         p, 4, NULL, eb);
+}
+
+/* Off the event loop when the cache has a writer (the server); in the
+ * caller's batch (import); else in a transaction of its own. */
+int fg__cache_persist_put(fg_cache *c, const fg_cache_entry *e, int64_t created_ms,
+                          int64_t expires_ms, fg_errbuf *eb)
+{
+    if (!c->store)
+        return FG_OK;
+    if (!c->batch && c->writer && fg__cache_writer_put(c, e, created_ms, expires_ms) == FG_OK)
+        return FG_OK;
+    int rc = c->batch ? FG_OK : fg_store_begin(c->store, eb);
+    if (rc)
+        return rc;
+    rc = fg__cache_store_put(c, e, created_ms, expires_ms, eb);
     if (c->batch)
         return rc;
     if (rc) {
@@ -64,18 +87,17 @@ int fg__cache_persist_delete(fg_cache *c, const char *account_id, fg_cache_mode 
 {
     if (!c->store)
         return FG_OK;
-    fg_sval p[4] = {FG_STEXT(account_id), FG_STEXT(fg_cache_mode_name(mode)), FG_STEXT(ns),
-                    FG_STEXTN(key, key_len)};
-    return fg_store_exec(c->store,
-                         "DELETE FROM cache_entries WHERE account_id = $1 AND mode = $2 AND "
-                         "namespace = $3 AND cache_key = $4",
-                         p, 4, NULL, eb);
+    if (!c->batch && c->writer &&
+        fg__cache_writer_delete(c, account_id, mode, ns, key, key_len) == FG_OK)
+        return FG_OK;
+    return fg__cache_store_delete(c, account_id, mode, ns, key, key_len, eb);
 }
 
 int fg__cache_persist_clear(fg_cache *c, const char *account_id, fg_errbuf *eb)
 {
     if (!c->store)
         return FG_OK;
+    fg__cache_writer_flush(c);
     if (!account_id)
         return fg_store_exec(c->store, "DELETE FROM cache_entries", NULL, 0, NULL, eb);
     fg_sval p[1] = {FG_STEXT(account_id)};
@@ -145,4 +167,70 @@ int fg__cache_persist_load(fg_cache *c, fg_errbuf *eb)
                           "SELECT account_id, mode, namespace, cache_key, response, model, gen_ms, "
                           "embedding, created_ms, expires_ms FROM cache_entries ORDER BY created_ms",
                           NULL, 0, load_row, c, eb);
+}
+
+typedef struct row_copy {
+    fg__cache_row *row;
+    bool found;
+} row_copy;
+
+static char *dup_col(const fg_sval *v, size_t *n)
+{
+    size_t len;
+    const char *s = col_text(v, &len);
+    char *d = malloc(len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    if (n)
+        *n = len;
+    return d;
+}
+
+static int copy_row(void *ctx, int ncols, const char *const *names, const fg_sval *cols)
+{
+    row_copy *rc = ctx;
+    fg_cache_entry *e = &rc->row->entry;
+    e->response = dup_col(&cols[0], &e->response_len);
+    e->model = dup_col(&cols[1], NULL);
+    e->gen_ms = cols[2].type == FG_SV_REAL ? cols[2].v.d : cols[2].type == FG_SV_INT ? (double)cols[2].v.i : 0;
+    rc->row->created_ms = cols[3].type == FG_SV_INT ? cols[3].v.i : 0;
+    rc->row->expires_ms = cols[4].type == FG_SV_INT ? cols[4].v.i : 0;
+    rc->found = e->response && e->model;
+    return 1;
+}
+
+int fg__cache_persist_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                          const char *key, size_t key_len, fg__cache_row *out)
+{
+    memset(out, 0, sizeof *out);
+    if (mode == FG_CACHE_SEMANTIC)
+        return FG_ENOTFOUND;
+    fg_sval p[4] = {FG_STEXT(account_id), FG_STEXT(fg_cache_mode_name(mode)), FG_STEXT(ns),
+                    FG_STEXTN(key, key_len)};
+    row_copy rc = {out, false};
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store_query(c->store,
+                   "SELECT response, model, gen_ms, created_ms, expires_ms FROM cache_entries WHERE "
+                   "account_id = $1 AND mode = $2 AND namespace = $3 AND cache_key = $4",
+                   p, 4, copy_row, &rc, &eb);
+    if (!rc.found) {
+        fg__cache_row_free(out);
+        return FG_ENOTFOUND;
+    }
+    out->entry.account_id = account_id;
+    out->entry.mode = mode;
+    out->entry.ns = ns;
+    out->entry.key = key;
+    out->entry.key_len = key_len;
+    return FG_OK;
+}
+
+void fg__cache_row_free(fg__cache_row *r)
+{
+    free((char *)r->entry.response);
+    free((char *)r->entry.model);
+    memset(r, 0, sizeof *r);
 }

@@ -14,6 +14,7 @@ typedef struct rest_sink {
     fg_chat *chat;
     fg__chat_turn *turn;
     fg_buf text;
+    fg_principal who; /* the caller: usage and limits */
 } rest_sink;
 
 static void put_answer(fg_buf *b, const char *text, size_t len, const char *stop_reason, const char *model,
@@ -91,14 +92,15 @@ static void on_decided(fg__chat_turn *t, const fg_cache_hit *hit, void *ud)
     if (fg__chat_turn_cache_read(t))
         fg_http_resp_header(s->req, "x-flowgate-cache", "miss");
     fg_buf_init(&s->text, 64u << 20);
-    fg_llm_call_start_http(s->chat->llm, s->req, fg__chat_turn_request(t), &rest_ops, s);
+    fg_llm_caller caller = {s->who.account_id, s->who.key_id};
+    fg_llm_call_start_http_as(s->chat->llm, s->req, &caller, fg__chat_turn_request(t), &rest_ops, s);
 }
 
 void fg__chat_rest_route(fg_http_req *req, void *ud)
 {
     fg_chat *chat = ud;
     fg_principal p;
-    if (fg_auth_request(chat->auth, req, FG_ACCESS_USER, &p))
+    if (fg_llm_authorize(chat->llm, req, &p))
         return;
     json_t *body = NULL;
     char msg[300];
@@ -110,6 +112,7 @@ void fg__chat_rest_route(fg_http_req *req, void *ud)
     rest_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
     s->req = req;
     s->chat = chat;
+    s->who = p;
     fg_http_req_on_abort(req, on_abort_waiting, s);
     int rc = fg__chat_turn_begin(chat, fg_http_req_worker(req), p.account_id, NULL, body, on_decided, s,
                                  &s->turn, msg, sizeof msg);

@@ -38,6 +38,7 @@ struct ws_conn {
     fg_chat *chat;
     fg_ws *ws;
     char account_id[64];
+    char key_id[64]; /* the API key the connection was opened with, or "" */
     ws_chat *chats;
     int nchats;
     bool closed;
@@ -150,8 +151,9 @@ static void on_decided(fg__chat_turn *t, const fg_cache_hit *hit, void *ud)
         chat_finish(ch);
         return;
     }
-    fg_llm_call_start(c->chat->llm, fg_ws_worker(c->ws), "/ws", fg__chat_turn_request(t), &ws_sink, ch,
-                      &ch->call);
+    fg_llm_caller caller = {c->account_id, c->key_id};
+    fg_llm_call_start_as(c->chat->llm, fg_ws_worker(c->ws), "/ws", &caller, fg__chat_turn_request(t), &ws_sink,
+                         ch, &ch->call);
     /* The call may have finished already (an unknown model): then ch is gone. */
 }
 
@@ -275,8 +277,8 @@ void fg__chat_ws_route(fg_http_req *req, void *ud)
         return;
     }
     fg_principal p;
-    if (fg_auth_request(chat->auth, req, FG_ACCESS_USER, &p))
-        return; /* answered 401/403 before the upgrade */
+    if (fg_llm_authorize(chat->llm, req, &p))
+        return; /* answered 401/403/429 before the upgrade */
     ws_conn *c = calloc(1, sizeof *c);
     if (!c) {
         fg_http_respond_error(req, 503, "unavailable", "out of memory");
@@ -284,6 +286,7 @@ void fg__chat_ws_route(fg_http_req *req, void *ud)
     }
     c->chat = chat;
     snprintf(c->account_id, sizeof c->account_id, "%s", p.account_id);
+    snprintf(c->key_id, sizeof c->key_id, "%s", p.key_id);
     fg_ws_opts opts = {.max_message_bytes = chat->ws_max_message, .ping_interval_ms = chat->ws_ping_ms};
     static const fg_ws_cbs cbs = {on_message, on_drain, on_close};
     fg_errbuf eb;

@@ -242,5 +242,6 @@ int fg_fetch_cmd_crawl(int argc, char **argv)
     int rc = fg_cli_parse(&cli, argc, argv, NULL);
     if (rc != FG_CLI_RUN)
         return FG_CLI_EXIT(rc);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* one line per page is the progress report */
     return run(argv[1], config, loopback, private_, &cc);
 }

@@ -163,7 +163,7 @@ static char *same_document_ref(const char *base, const char *clean)
     return s;
 }
 
-int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, char **out)
+static int normalize_once(const char *base, const char *ref, size_t max_len, char **out)
 {
     *out = NULL;
     char *clean = clean_ref(ref);
@@ -193,6 +193,28 @@ int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, ch
     curl_url_cleanup(u);
     free(clean);
     free(clean_base);
+    return rc;
+}
+
+/* Normalising can reveal something to normalise again (a percent-encoded host
+ * that decodes to an IPv4 shorthand, say): repeat until the URL is stable. */
+int fg_fetch_url_normalize(const char *base, const char *ref, size_t max_len, char **out)
+{
+    int rc = normalize_once(base, ref, max_len, out);
+    for (int round = 0; rc == FG_OK && round < 3; round++) {
+        char *again = NULL;
+        rc = normalize_once(NULL, *out, max_len, &again);
+        bool same = rc == FG_OK && strcmp(again, *out) == 0;
+        free(*out);
+        *out = again;
+        if (same)
+            return FG_OK;
+    }
+    if (rc == FG_OK) { /* still moving: refuse rather than keep two spellings */
+        free(*out);
+        *out = NULL;
+        rc = FG_EINVAL;
+    }
     return rc;
 }
 

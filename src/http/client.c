@@ -32,6 +32,7 @@ struct fg_http_call {
     char *resp_headers;
     size_t resp_headers_len;
     size_t received, max_response;
+    size_t redelivered; /* bytes curl delivers again after a pause: already taken */
     bool (*allow_address)(const struct sockaddr *addr, void *ud);
     void *allow_address_ud;
     char errbuf[CURL_ERROR_SIZE];
@@ -233,14 +234,21 @@ static size_t on_body_inner(fg_http_call *call, char *data, size_t len)
         if (call->aborted)
             return 0;
     }
+    /* A pause makes curl deliver the same bytes again when it resumes; the
+     * consumer took them already, so they are skipped. */
+    size_t whole = len, skip = len < call->redelivered ? len : call->redelivered;
+    call->redelivered -= skip;
+    data += skip;
+    len -= skip;
     call->received += len;
     if (call->max_response && call->received > call->max_response)
         return 0;
-    if (call->cbs.on_data && call->cbs.on_data(call, data, len, call->ud) == FG_EAGAIN) {
+    if (len && call->cbs.on_data && call->cbs.on_data(call, data, len, call->ud) == FG_EAGAIN) {
         call->paused = true;
+        call->redelivered = whole;
         return CURL_WRITEFUNC_PAUSE;
     }
-    return call->aborted ? 0 : len;
+    return call->aborted ? 0 : whole;
 }
 
 /* Callbacks run with in_callback set: an abort from inside one only marks the

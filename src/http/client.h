@@ -18,7 +18,8 @@ typedef struct fg_http_call fg_http_call;
 typedef struct fg_http_call_cbs {
     /* The status line and headers arrived (headers: "name: value" lines). */
     void (*on_headers)(fg_http_call *call, int status, const char *headers, size_t len, void *ud);
-    /* A piece of the body. Return FG_EAGAIN to pause until fg_http_call_resume. */
+    /* A piece of the body. Return FG_EAGAIN, having taken the piece, to pause
+     * until fg_http_call_resume; the piece is not delivered again. */
     int (*on_data)(fg_http_call *call, const char *data, size_t len, void *ud);
     /* The transfer ended: err 0 on success, FG_ETIMEDOUT, FG_EUPSTREAM (connect or
      * protocol failure, message in msg) or FG_ECANCELED. Called exactly once, unless

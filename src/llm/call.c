@@ -5,6 +5,8 @@
  * retried). Cancels the upstream when the client goes away. */
 #include "llm/llm_int.h"
 
+#include "auth/limits.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -150,6 +152,9 @@ static void call_finish(fg_llm_call *call, const char *outcome)
     snprintf(call->outcome, sizeof call->outcome, "%s", outcome);
     call->req = NULL;
     fg__llm_record_usage(call);
+    if (call->reserved_tokens)
+        fg_auth_limits_settle(call->llm->auth, call->account_id, call->key_id, call->reserved_tokens,
+                              call->input_tokens + call->output_tokens, fg__llm_call_cost(call));
     call_free(call);
 }
 
@@ -361,6 +366,28 @@ void fg__llm_call_resume(fg_llm_call *call)
         call->attempt.dep->provider->ops->resume(&call->attempt);
 }
 
+static const fg_llm_caller *caller_of(const fg_principal *who, fg_llm_caller *c)
+{
+    if (!who)
+        return NULL;
+    c->account_id = who->account_id;
+    c->key_id = who->key_id;
+    return c;
+}
+
+/* Holds the call's likely tokens of the caller's per-minute budget: the
+ * answer's ceiling plus the request's size in tokens at ~4 bytes each. */
+static void reserve_tokens(fg_llm_call *call)
+{
+    if (!call->llm->auth || (!call->account_id[0] && !call->key_id[0]))
+        return;
+    json_int_t max = json_integer_value(json_object_get(call->request, "max_tokens"));
+    char *text = json_dumps(json_object_get(call->request, "messages"), JSON_COMPACT);
+    long estimate = (long)(max > 0 ? max : 1024) + (text ? (long)strlen(text) / 4 : 0);
+    free(text);
+    call->reserved_tokens = estimate;
+    fg_auth_limits_reserve(call->llm->auth, call->account_id, call->key_id, estimate);
+}
 static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, fg_http_req *req,
                          const char *route, const fg_llm_caller *caller, json_t *request,
                          const fg_llm_sink_ops *sink, void *sink_ud, bool embed, fg_llm_call **out);
@@ -486,23 +513,26 @@ static int call_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, f
         fg_http_req_on_drain(req, on_client_drain, call);
     }
     call->retries_left = llm->retries;
+    reserve_tokens(call);
     plan_order(call);
     call_start_attempt(call);
     return FG_OK;
 }
 
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                       const fg_llm_sink_ops *sink, void *sink_ud)
+                       const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
-                      sink_ud, false, NULL);
+    fg_llm_caller c;
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller_of(who, &c), request,
+                      sink, sink_ud, false, NULL);
 }
 
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                        const fg_llm_sink_ops *sink, void *sink_ud)
+                        const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who)
 {
-    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), NULL, request, sink,
-                      sink_ud, true, NULL);
+    fg_llm_caller c;
+    return call_start(llm, fg_http_req_worker(req), req, fg_http_req_path(req), caller_of(who, &c), request,
+                      sink, sink_ud, true, NULL);
 }
 
 int fg_llm_call_start(fg_llm *llm, fg_http_worker *w, const char *route, json_t *request,
@@ -534,7 +564,7 @@ int fg_llm_embed_call_start(fg_llm *llm, fg_http_worker *w, const char *route, j
 int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
                            const fg_llm_sink_ops *sink, void *sink_ud)
 {
-    return fg__llm_call_start(llm, req, request, sink, sink_ud);
+    return fg__llm_call_start(llm, req, request, sink, sink_ud, NULL);
 }
 
 int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,

@@ -2,6 +2,8 @@
  * deployments, prices and router settings; per-loop HTTP clients; routes. */
 #include "llm/aws_sign.h"
 #include "llm/llm_int.h"
+
+#include "auth/limits.h"
 #include "wire/aws_credentials.h"
 
 #include "core/json.h"
@@ -216,4 +218,19 @@ void fg_llm_register_routes(fg_llm *llm, fg_http_router *r)
     fg__llm_surface_anthropic_register(llm, r);
     fg__llm_surface_bedrock_register(llm, r);
     fg__llm_surface_embeddings_register(llm, r);
+}
+
+void fg_llm_set_auth(fg_llm *llm, fg_auth *auth)
+{
+    llm->auth = auth;
+}
+
+int fg_llm_authorize(fg_llm *llm, fg_http_req *req, fg_principal *who)
+{
+    memset(who, 0, sizeof *who);
+    if (!llm->auth)
+        return 0;
+    if (fg_auth_request(llm->auth, req, FG_ACCESS_USER, who))
+        return -1;
+    return fg_auth_limits_admit(llm->auth, req, who);
 }

@@ -5,6 +5,7 @@
 #ifndef FG_LLM_LLM_H
 #define FG_LLM_LLM_H
 
+#include "auth/auth.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "http/http.h"
@@ -68,6 +69,16 @@ int fg_llm_call_start_http(fg_llm *llm, fg_http_req *req, json_t *request,
 /* fg_llm_call_start_http for an account (the assistants' final answer). */
 int fg_llm_call_start_http_as(fg_llm *llm, fg_http_req *req, const fg_llm_caller *caller, json_t *request,
                               const fg_llm_sink_ops *sink, void *sink_ud);
+
+/* The auth layer the gateway's routes check callers with (none: everyone is
+ * anonymous and unlimited, as in unit tests). With it, calls made for an
+ * account or API key (fg_llm_caller) hold their likely tokens of its limits
+ * when they start and settle the real tokens and cost when they end. */
+void fg_llm_set_auth(fg_llm *llm, fg_auth *auth);
+/* A gateway route's check: a token of any account (fg_auth_request with
+ * FG_ACCESS_USER), then the caller's limits. Fills *who and returns 0, or
+ * answers 401/403/429 itself and returns -1. */
+int fg_llm_authorize(fg_llm *llm, fg_http_req *req, fg_principal *who);
 /* Stops the call: the upstream is aborted, the sink's fail runs with 499. */
 void fg_llm_call_cancel(fg_llm_call *call);
 /* Backpressure from a sink that cannot write: stop / continue the upstream. */

@@ -73,6 +73,7 @@ struct fg_llm {
     long backoff_ms, max_backoff_ms, cooldown_ms;
     int cooldown_failures;
     bool implicit_mock;      /* no providers configured */
+    fg_auth *auth;           /* NULL: no caller checks, no limits */
     const fg_llm_cache_ops *cache_ops; /* may be NULL */
     void *cache_ud;
 };
@@ -117,6 +118,7 @@ struct fg_llm_call {
     char error_msg[256];
     char id[40];
     long created;
+    long reserved_tokens;    /* held of the caller's token budget until the end */
     void *cache_ctx;         /* a miss the cache wants to store */
     fg_buf cache_text;       /* the answer's text for it */
     bool cache_skip;         /* not cacheable (tool calls, too long) */
@@ -125,10 +127,10 @@ struct fg_llm_call {
 /* call.c */
 fg_llm_model *fg__llm_find_model(fg_llm *llm, const char *name);
 int fg__llm_call_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                       const fg_llm_sink_ops *sink, void *sink_ud);
+                       const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who);
 /* The same for an embeddings request ({"model", "input": [strings], "dimensions"?}). */
 int fg__llm_embed_start(fg_llm *llm, fg_http_req *req, json_t *request,
-                        const fg_llm_sink_ops *sink, void *sink_ud);
+                        const fg_llm_sink_ops *sink, void *sink_ud, const fg_principal *who);
 /* An embeddings call on a given loop and client (fg_llm_embed's private loop). */
 int fg__llm_embed_start_on(fg_llm *llm, uv_loop_t *loop, fg_http_client *client, const char *route,
                            json_t *request, const fg_llm_sink_ops *sink, void *sink_ud);
@@ -145,7 +147,8 @@ const char *fg__llm_upstream_model(const fg_llm_attempt *a);
 long fg__llm_call_ttft_ms(const fg_llm_call *call);
 
 /* surfaces shared by others (Bedrock's native Anthropic body) */
-void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock);
+void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock,
+                             const fg_principal *who);
 
 /* providers */
 extern const fg_llm_provider_ops fg_llm_provider_mock;
@@ -162,6 +165,8 @@ char *fg__local_find_model(const char *dir);
 
 /* usage.c */
 void fg__llm_record_usage(fg_llm_call *call);
+/* The call's cost from the price table and its real tokens. */
+double fg__llm_call_cost(const fg_llm_call *call);
 /* Writes the queued usage records and stops the writer (at shutdown). */
 void fg__llm_usage_flush(void);
 double fg__llm_cost(const fg_llm *llm, const char *model, const char *alias, long in, long out);

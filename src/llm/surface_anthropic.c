@@ -234,7 +234,8 @@ static void respond_error(fg_http_req *req, int status, const char *msg)
     fg_buf_free(&b);
 }
 
-void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock)
+void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool stream, bool bedrock,
+                             const fg_principal *who)
 {
     char msg[400];
     fg_xlate_err e = {0};
@@ -256,11 +257,14 @@ void fg__llm_anthropic_start(fg_llm *llm, fg_http_req *req, json_t *body, bool s
     s->content = json_array();
     fg_buf_init(&s->args, 16u << 20);
     json_decref(body);
-    fg__llm_call_start(llm, req, canon, &an_sink_ops, s);
+    fg__llm_call_start(llm, req, canon, &an_sink_ops, s, who);
 }
 
 static void messages(fg_http_req *req, void *ud)
 {
+    fg_principal who;
+    if (fg_llm_authorize(ud, req, &who))
+        return;
     json_t *body = NULL;
     char msg[400];
     int status = fg__llm_parse_json_body(req, &body, msg, sizeof msg);
@@ -268,7 +272,7 @@ static void messages(fg_http_req *req, void *ud)
         respond_error(req, status, msg);
         return;
     }
-    fg__llm_anthropic_start(ud, req, body, json_is_true(json_object_get(body, "stream")), false);
+    fg__llm_anthropic_start(ud, req, body, json_is_true(json_object_get(body, "stream")), false, &who);
 }
 
 void fg__llm_surface_anthropic_register(fg_llm *llm, fg_http_router *r)

@@ -315,6 +315,9 @@ static json_t *read_body(fg_http_req *req, bool any_type)
 
 static void converse(fg_http_req *req, fg_llm *llm, bool stream)
 {
+    fg_principal who;
+    if (fg_llm_authorize(llm, req, &who))
+        return;
     json_t *body = read_body(req, false);
     if (!body)
         return;
@@ -332,11 +335,14 @@ static void converse(fg_http_req *req, fg_llm *llm, bool stream)
     s->block = -1;
     s->content = json_array();
     fg_buf_init(&s->args, 16u << 20);
-    fg__llm_call_start(llm, req, canon, &cv_sink_ops, s);
+    fg__llm_call_start(llm, req, canon, &cv_sink_ops, s, &who);
 }
 
 static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
 {
+    fg_principal who;
+    if (fg_llm_authorize(llm, req, &who))
+        return;
     const char *model = fg_http_req_param(req, "modelId");
     fg_llm_native_family fam = fg_llm_native_family_of(model);
     if (fam == FG_NATIVE_UNKNOWN) {
@@ -350,7 +356,7 @@ static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
         return;
     if (fam == FG_NATIVE_ANTHROPIC) {
         json_object_set_new(body, "model", json_string(model));
-        fg__llm_anthropic_start(llm, req, body, stream, true);
+        fg__llm_anthropic_start(llm, req, body, stream, true, &who);
         return;
     }
     char msg[300];
@@ -364,7 +370,7 @@ static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
     s->family = fam;
     s->stream = stream;
     fg_buf_init(&s->text, 64u << 20);
-    fg__llm_call_start(llm, req, canon, &nat_sink_ops, s);
+    fg__llm_call_start(llm, req, canon, &nat_sink_ops, s, &who);
 }
 
 static void route_converse(fg_http_req *req, void *ud) { converse(req, ud, false); }

@@ -96,6 +96,9 @@ static const char *check(json_t *body, char *param, size_t n)
 
 static void embeddings(fg_http_req *req, void *ud)
 {
+    fg_principal who;
+    if (fg_llm_authorize(ud, req, &who))
+        return;
     json_t *body = NULL;
     char msg[400], param[64];
     int status = fg__llm_parse_json_body(req, &body, msg, sizeof msg);
@@ -114,7 +117,7 @@ static void embeddings(fg_http_req *req, void *ud)
     snprintf(s->model, sizeof s->model, "%s", fg_json_str(body, "model", ""));
     s->base64 = strcmp(fg_json_str(body, "encoding_format", "float"), "base64") == 0;
     fg_buf_init(&s->out, 256u << 20);
-    fg__llm_embed_start(ud, req, body, &em_sink_ops, s);
+    fg__llm_embed_start(ud, req, body, &em_sink_ops, s, &who);
 }
 
 void fg__llm_surface_embeddings_register(fg_llm *llm, fg_http_router *r)

@@ -341,6 +341,9 @@ static void respond_invalid(fg_http_req *req, int status, const char *msg, const
 static void chat_completions(fg_http_req *req, void *ud)
 {
     fg_llm *llm = ud;
+    fg_principal who;
+    if (fg_llm_authorize(llm, req, &who))
+        return;
     json_t *body = NULL;
     char param[128] = "";
     char msg[400];
@@ -364,12 +367,15 @@ static void chat_completions(fg_http_req *req, void *ud)
     fg_buf_init(&s->text, 64u << 20);
     json_object_del(body, "stream");
     json_object_del(body, "stream_options");
-    fg__llm_call_start(llm, req, body, &oa_sink_ops, s);
+    fg__llm_call_start(llm, req, body, &oa_sink_ops, s, &who);
 }
 
 static void list_models(fg_http_req *req, void *ud)
 {
     fg_llm *llm = ud;
+    fg_principal who;
+    if (llm->auth && fg_auth_request(llm->auth, req, FG_ACCESS_USER, &who))
+        return;
     fg_buf b;
     fg_buf_init(&b, 0);
     fg_buf_puts(&b, "{\"object\":\"list\",\"data\":[");

@@ -173,6 +173,14 @@ static void observe(const usage_row *u)
                                 u->ttft_ms / 1e3);
 }
 
+double fg__llm_call_cost(const fg_llm_call *call)
+{
+    const char *alias = json_string_value(json_object_get(call->request, "model"));
+    const fg_llm_deployment *d = call->model && call->attempt.dep ? call->attempt.dep : NULL;
+    return fg__llm_cost(call->llm, d ? fg__llm_upstream_model(&call->attempt) : NULL, alias,
+                        call->input_tokens, call->output_tokens);
+}
+
 void fg__llm_record_usage(fg_llm_call *call)
 {
     usage_row *u = calloc(1, sizeof *u);
@@ -198,8 +206,7 @@ void fg__llm_record_usage(fg_llm_call *call)
     u->ttft_ms = u->has_ttft ? (double)(call->first_token_ns - call->start_ns) / 1e6 : 0;
     u->total_ms = (double)(now - call->start_ns) / 1e6;
     u->upstream_ms = (double)call->upstream_ns / 1e6;
-    u->cost = fg__llm_cost(call->llm, d ? fg__llm_upstream_model(&call->attempt) : NULL, alias,
-                           u->input_tokens, u->output_tokens);
+    u->cost = fg__llm_call_cost(call);
     observe(u);
     if (!u->store) {
         free(u);

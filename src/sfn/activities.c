@@ -141,7 +141,7 @@ static bool hand_over(fg_sfn *s, act_item *it)
         found->item = it;
     }
     pthread_mutex_unlock(&a->lock);
-    if (found && fg_http_worker_post(found->w, on_delivered, found) != 0) {
+    if (found && sfn_post(s, found->w, on_delivered, found) != 0) {
         found->item = NULL; /* that worker is gone with its request */
         return false;
     }
@@ -231,7 +231,7 @@ void sfn_activities_release(fg_sfn *s)
     while (list) {
         poller *next = list->next;
         /* When the worker is gone, its loop has closed the request already. */
-        (void)fg_http_worker_post(list->w, on_delivered, list);
+        (void)sfn_post(s, list->w, on_delivered, list);
         list = next;
     }
 }

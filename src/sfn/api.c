@@ -148,6 +148,14 @@ static const struct {
     {"ListActivities", sfn_op_list_activities},
     {"GetActivityTask", sfn_op_get_activity_task},
     {"TestState", sfn_op_test_state},
+    {"PublishStateMachineVersion", sfn_op_publish_version},
+    {"ListStateMachineVersions", sfn_op_list_versions},
+    {"DeleteStateMachineVersion", sfn_op_delete_version},
+    {"CreateStateMachineAlias", sfn_op_create_alias},
+    {"DescribeStateMachineAlias", sfn_op_describe_alias},
+    {"UpdateStateMachineAlias", sfn_op_update_alias},
+    {"DeleteStateMachineAlias", sfn_op_delete_alias},
+    {"ListStateMachineAliases", sfn_op_list_aliases},
 };
 
 /* SigV4-signed calls (the AWS SDKs) carry no flowgate token: they are served

@@ -50,5 +50,16 @@ void sfn_op_describe_activity(sfn_call_ctx *c);
 void sfn_op_list_activities(sfn_call_ctx *c);
 void sfn_op_get_activity_task(sfn_call_ctx *c);
 void sfn_op_test_state(sfn_call_ctx *c);
+void sfn_op_publish_version(sfn_call_ctx *c);
+void sfn_op_list_versions(sfn_call_ctx *c);
+void sfn_op_delete_version(sfn_call_ctx *c);
+void sfn_op_create_alias(sfn_call_ctx *c);
+void sfn_op_describe_alias(sfn_call_ctx *c);
+void sfn_op_update_alias(sfn_call_ctx *c);
+void sfn_op_delete_alias(sfn_call_ctx *c);
+void sfn_op_list_aliases(sfn_call_ctx *c);
+/* Publishes row's current revision: {stateMachineVersionArn, creationDate}, or
+ * NULL after answering a store error. */
+json_t *sfn_api_publish(sfn_call_ctx *c, const sfn_machine_row *row, const char *description);
 
 #endif

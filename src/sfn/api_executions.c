@@ -141,6 +141,11 @@ void sfn_op_describe_execution(sfn_call_ctx *c)
         json_object_set_new(b, "error", json_string(fg_json_str(row, "error", "")));
     if (fg_json_str(row, "cause", NULL))
         json_object_set_new(b, "cause", json_string(fg_json_str(row, "cause", "")));
+    if (fg_json_str(row, "version_arn", NULL))
+        json_object_set_new(b, "stateMachineVersionArn",
+                            json_string(fg_json_str(row, "version_arn", "")));
+    if (fg_json_str(row, "alias_arn", NULL))
+        json_object_set_new(b, "stateMachineAliasArn", json_string(fg_json_str(row, "alias_arn", "")));
     json_decref(row);
     sfn_api_reply(c->req, b);
 }

@@ -77,6 +77,31 @@ static void role_default(sfn_call_ctx *c, char *out, size_t n)
         snprintf(out, n, "arn:aws:iam::%s:role/flowgate", c->s->account);
 }
 
+/* Answers out, first publishing a version when the call asks (publish: true). */
+static void answer_with_version(sfn_call_ctx *c, const char *arn, json_t *out)
+{
+    if (!fg_json_bool(c->in, "publish", false)) {
+        sfn_api_reply(c->req, out);
+        return;
+    }
+    sfn_machine_row row;
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    json_t *v = NULL;
+    if (sfn_machine_row_get(c->s, c->account, arn, &row, &eb) != 0)
+        sfn_api_store_error(c, &eb);
+    else
+        v = sfn_api_publish(c, &row, fg_json_str(c->in, "versionDescription", NULL));
+    if (v) {
+        json_object_set(out, "stateMachineVersionArn", json_object_get(v, "stateMachineVersionArn"));
+        sfn_api_reply(c->req, out);
+    } else {
+        json_decref(out);
+    }
+    json_decref(v);
+    sfn_machine_row_free(&row);
+}
+
 /* CreateStateMachine with the same name, definition and role is idempotent. */
 static void answer_existing(sfn_call_ctx *c, const char *arn, const char *def, const char *role)
 {
@@ -137,8 +162,8 @@ void sfn_op_create_state_machine(sfn_call_ctx *c)
     else if (rc)
         sfn_api_store_error(c, &eb);
     else
-        sfn_api_reply(c->req, json_pack("{s:s,s:f}", "stateMachineArn", arn, "creationDate",
-                                        sfn_epoch(now)));
+        answer_with_version(c, arn, json_pack("{s:s,s:f}", "stateMachineArn", arn,
+                                              "creationDate", sfn_epoch(now)));
     free(arn);
     free(logging);
 }
@@ -193,8 +218,8 @@ void sfn_op_update_state_machine(sfn_call_ctx *c)
                           p, 7, NULL, &eb) != 0)
             sfn_api_store_error(c, &eb);
         else
-            sfn_api_reply(c->req, json_pack("{s:f,s:s}", "updateDate", sfn_epoch(now),
-                                            "revisionId", rev));
+            answer_with_version(c, arn, json_pack("{s:f,s:s}", "updateDate", sfn_epoch(now),
+                                                  "revisionId", rev));
     }
     free(problem);
     free(logging);
@@ -226,14 +251,43 @@ void sfn_op_describe_state_machine(sfn_call_ctx *c)
 {
     const char *arn = sfn_api_arn(c, "stateMachineArn", FG_SFN_ARN_MACHINE);
     sfn_machine_row row;
-    if (!arn || !machine_row(c, arn, &row))
+    fg_sfn_arn a;
+    char *base = arn && fg_sfn_arn_parse(arn, &a) ? fg_sfn_unqualified_arn(arn) : NULL;
+    bool found = base && machine_row(c, base, &row);
+    free(base);
+    if (!found)
         return;
+    json_t *version = NULL;
+    int64_t n = 0;
+    if (a.qualifier[0]) { /* a version ARN: that version's definition */
+        version = fg_sfn_qualifier_version(a.qualifier, &n)
+                      ? sfn_version_row(c->s, c->account, row.arn, n) : NULL;
+        const char *err = NULL;
+        fg_errbuf eb;
+        fg_errbuf_clear(&eb);
+        if (!version || sfn_version_apply(c->s, c->account, &row, a.qualifier, &err, &eb) != 0) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "State Machine Does Not Exist: '%.600s'", arn);
+            sfn_api_error(c->req, 400, "StateMachineDoesNotExist", msg);
+            json_decref(version);
+            sfn_machine_row_free(&row);
+            return;
+        }
+    }
     json_t *b = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:o,s:{s:b},s:s}", "stateMachineArn",
                           row.arn, "name", row.name, "status", "ACTIVE", "definition",
                           row.definition, "roleArn", row.role_arn, "type", row.type,
                           "creationDate", sfn_epoch(row.created_ms), "loggingConfiguration",
                           logging_json(row.logging), "tracingConfiguration", "enabled", 0,
                           "revisionId", row.revision);
+    if (version) {
+        json_object_set_new(b, "revisionId", json_string(fg_json_str(version, "revision_id", "")));
+        json_object_set_new(b, "creationDate",
+                            json_real(sfn_epoch(fg_json_int(version, "created_ms", 0))));
+    }
+    if (version && fg_json_str(version, "description", NULL))
+        json_object_set_new(b, "description", json_string(fg_json_str(version, "description", "")));
+    json_decref(version);
     sfn_api_reply(c->req, b);
     sfn_machine_row_free(&row);
 }

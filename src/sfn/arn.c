@@ -67,7 +67,15 @@ bool fg_sfn_arn_parse(const char *arn, fg_sfn_arn *out)
         !next_field(&p, word, sizeof word, false) || !kind_of(word, &out->kind) || !out->region[0] ||
         !out->account[0])
         return false;
-    bool one_name = out->kind == FG_SFN_ARN_MACHINE || out->kind == FG_SFN_ARN_ACTIVITY;
+    if (out->kind == FG_SFN_ARN_MACHINE) { /* NAME, NAME:VERSION or NAME:ALIAS */
+        bool qualified = strchr(p, ':') != NULL;
+        if (!next_field(&p, out->machine, sizeof out->machine, !qualified) ||
+            !fg_sfn_name_valid(out->machine))
+            return false;
+        return !qualified || (next_field(&p, out->qualifier, sizeof out->qualifier, true) &&
+                              fg_sfn_name_valid(out->qualifier));
+    }
+    bool one_name = out->kind == FG_SFN_ARN_ACTIVITY;
     if (!next_field(&p, out->machine, sizeof out->machine, one_name) ||
         !fg_sfn_name_valid(out->machine))
         return false;
@@ -95,6 +103,35 @@ char *fg_sfn_machine_arn(const char *region, const char *account, const char *na
     char tail[200];
     snprintf(tail, sizeof tail, "stateMachine:%s", name);
     return join("arn:aws:states:", region, account, tail);
+}
+
+char *fg_sfn_qualified_arn(const char *machine_arn, const char *qualifier)
+{
+    fg_sfn_arn a;
+    if (!fg_sfn_arn_parse(machine_arn, &a) || a.kind != FG_SFN_ARN_MACHINE)
+        return NULL;
+    char tail[200];
+    snprintf(tail, sizeof tail, "stateMachine:%s:%s", a.machine, qualifier);
+    return join("arn:aws:states:", a.region, a.account, tail);
+}
+
+char *fg_sfn_unqualified_arn(const char *machine_arn)
+{
+    fg_sfn_arn a;
+    if (!fg_sfn_arn_parse(machine_arn, &a) || a.kind != FG_SFN_ARN_MACHINE)
+        return NULL;
+    return fg_sfn_machine_arn(a.region, a.account, a.machine);
+}
+
+bool fg_sfn_qualifier_version(const char *qualifier, int64_t *version)
+{
+    if (!qualifier || !*qualifier || strlen(qualifier) > 9)
+        return false;
+    for (const char *p = qualifier; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    *version = strtoll(qualifier, NULL, 10);
+    return *version > 0;
 }
 
 char *fg_sfn_activity_arn(const char *region, const char *account, const char *name)

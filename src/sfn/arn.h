@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define FG_SFN_NAME_MAX 80
 
@@ -23,6 +24,8 @@ typedef struct fg_sfn_arn {
     char account[32];
     char machine[FG_SFN_NAME_MAX + 1];   /* the state machine (or the activity) */
     char execution[FG_SFN_NAME_MAX + 1]; /* executions only */
+    char qualifier[FG_SFN_NAME_MAX + 1]; /* state machines: a version number or an
+                                            alias name after the name ("" if none) */
 } fg_sfn_arn;
 
 /* AWS's rule for state machine, execution and activity names: 1-80 characters,
@@ -37,6 +40,12 @@ char *fg_sfn_machine_arn(const char *region, const char *account, const char *na
 char *fg_sfn_activity_arn(const char *region, const char *account, const char *name);
 /* A standard execution; express ones get ":express:" and a unique suffix. */
 char *fg_sfn_execution_arn(const char *machine_arn, const char *name, bool express);
+/* A version or alias ARN of a state machine (qualifier: "3" or "prod"), and
+ * back to the plain state machine ARN (malloc'd; NULL when not a machine ARN). */
+char *fg_sfn_qualified_arn(const char *machine_arn, const char *qualifier);
+char *fg_sfn_unqualified_arn(const char *machine_arn);
+/* True when the qualifier is a version number (1..999999999), set in *version. */
+bool fg_sfn_qualifier_version(const char *qualifier, int64_t *version);
 /* The state machine ARN an execution ARN belongs to (malloc'd), or NULL. */
 char *fg_sfn_machine_of_execution(const char *execution_arn);
 

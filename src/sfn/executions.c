@@ -219,7 +219,7 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
     x->svc = s;
     snprintf(x->account, sizeof x->account, "%s", account);
     x->arn = fg_sfn_execution_arn(row->arn, name, express);
-    x->machine_arn = strdup(row->arn);
+    x->machine_arn = fg_sfn_unqualified_arn(row->arn); /* a version's executions too */
     x->machine_name = strdup(row->name);
     x->name = strdup(name);
     x->role_arn = strdup(row->role_arn ? row->role_arn : "");
@@ -239,20 +239,21 @@ static sfn_exec *exec_new(fg_sfn *s, const char *account, const sfn_machine_row 
 /* The execution row and its position row (the part each step rewrites). */
 static int insert_row(fg_sfn *s, const sfn_exec *x, const sfn_machine_row *row, fg_errbuf *eb)
 {
-    fg_sval p[13] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
+    fg_sval p[15] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
                      FG_STEXT(x->name), FG_STEXT("STANDARD"), FG_STEXT("RUNNING"),
                      FG_STEXT(row->definition), FG_STEXT(x->role_arn), FG_STEXT(x->input),
                      FG_SINT(x->start_ms), FG_STEXT(x->parent_token),
-                     FG_SINT((int64_t)x->parent_mode), FG_SINT(x->exec_id)};
+                     FG_SINT((int64_t)x->parent_mode), FG_SINT(x->exec_id),
+                     FG_STEXT(x->version_arn), FG_STEXT(x->alias_arn)};
     fg_sval id = FG_SINT(x->exec_id);
     int rc = fg_store_begin(s->store, eb);
     if (!rc)
         rc = fg_store_exec(s->store,
                            "INSERT INTO sfn_executions (account_id, arn, machine_arn, name, type, "
                            "status, definition, role_arn, input, start_ms, parent_token, "
-                           "parent_mode, exec_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                           "$10, $11, $12, $13)",
-                           p, 13, NULL, eb);
+                           "parent_mode, exec_id, version_arn, alias_arn) VALUES ($1, $2, $3, "
+                           "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                           p, 15, NULL, eb);
     if (!rc)
         rc = fg_store_exec(s->store, "INSERT INTO sfn_positions (exec_id) VALUES ($1)", &id, 1,
                            NULL, eb);
@@ -335,6 +336,11 @@ static int start_checked(fg_sfn *s, fg_http_worker *w, const sfn_start *p,
     if (x->record_at_end)
         x->definition = strdup(row->definition);
     x->parent_token = p->parent_token ? strdup(p->parent_token) : NULL;
+    if (strcmp(row->arn, x->machine_arn) != 0) { /* row->arn is the version's ARN then */
+        x->version_arn = strdup(row->arn);
+        if (strcmp(p->machine_arn, row->arn) != 0)
+            x->alias_arn = strdup(p->machine_arn);
+    }
     x->parent_mode = p->parent_mode;
     x->sync_req = p->sync_req;
     int rc = x->durable ? insert_row(s, x, row, eb) : 0;
@@ -364,6 +370,11 @@ int sfn_exec_start(fg_sfn *s, fg_http_worker *w, const sfn_start *p, sfn_exec **
         *aws_error = "ServiceUnavailable";
         return fg_failf(eb, FG_ECANCELED, "flowgate is shutting down");
     }
+    if (sfn_live_count(s) >= s->max_running) {
+        *aws_error = "ExecutionLimitExceeded";
+        return fg_failf(eb, FG_ELIMIT, "Execution Limit Exceeded: %zu executions are running "
+                        "(sfn.max_running_executions)", s->max_running);
+    }
     json_error_t jerr;
     const char *text = p->input ? p->input : "{}";
     json_t *input = json_loads(text, JSON_DECODE_ANY, &jerr);
@@ -376,10 +387,15 @@ int sfn_exec_start(fg_sfn *s, fg_http_worker *w, const sfn_start *p, sfn_exec **
         *aws_error = "InvalidExecutionInput";
         return fg_failf(eb, FG_EINVAL, "the input is larger than %zu bytes", s->limits.payload_max);
     }
+    fg_sfn_arn a;
+    char *base = fg_sfn_arn_parse(p->machine_arn, &a) ? fg_sfn_unqualified_arn(p->machine_arn) : NULL;
     sfn_machine_row row;
-    int rc = sfn_machine_row_get(s, p->account, p->machine_arn, &row, eb);
+    int rc = sfn_machine_row_get(s, p->account, base ? base : p->machine_arn, &row, eb);
+    free(base);
     if (rc == FG_ENOTFOUND)
         *aws_error = "StateMachineDoesNotExist";
+    if (!rc && a.qualifier[0])
+        rc = sfn_version_apply(s, p->account, &row, a.qualifier, aws_error, eb);
     if (!rc)
         rc = start_checked(s, w, p, &row, input, out, aws_error, eb);
     sfn_machine_row_free(&row);

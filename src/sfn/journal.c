@@ -135,12 +135,12 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
 }
 
 /* Hands each committed entry back to its execution's worker. */
-static void acknowledge(sfn_entry *batch)
+static void acknowledge(fg_sfn *s, sfn_entry *batch)
 {
     while (batch) {
         sfn_entry *next = batch->next;
         batch->next = NULL;
-        if (batch->insert || fg_http_worker_post(batch->x->worker, sfn_exec_committed, batch) != 0)
+        if (batch->insert || sfn_post(s, batch->x->worker, sfn_exec_committed, batch) != 0)
             sfn_entry_free(batch);
         batch = next;
     }
@@ -159,7 +159,7 @@ static void *journal_main(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (batch) {
             write_batch(j, batch);
-            acknowledge(batch);
+            acknowledge(j->svc, batch);
         } else if (stop) {
             return NULL;
         }

@@ -122,7 +122,8 @@ json_t *sfn_execution_row(fg_sfn *s, const char *account, const char *arn)
     json_t *rows = NULL;
     if (fg_store_query_json(s->store,
                             "SELECT arn, machine_arn, name, type, status, input, output, error, "
-                            "cause, start_ms, stop_ms, definition, role_arn, parent_token, exec_id "
+                            "cause, start_ms, stop_ms, definition, role_arn, parent_token, exec_id, "
+                            "version_arn, alias_arn "
                             "FROM sfn_executions WHERE account_id = $1 AND arn = $2",
                             p, 2, &rows, NULL) != 0)
         return NULL;

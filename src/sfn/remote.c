@@ -42,7 +42,7 @@ static void on_reply(fg_http_worker *w, void *ud)
 
 static void reply(call *c)
 {
-    if (!c->done || !c->reply_to || fg_http_worker_post(c->reply_to, on_reply, c) != 0)
+    if (!c->done || !c->reply_to || sfn_post(c->x->svc, c->reply_to, on_reply, c) != 0)
         call_free(c); /* nobody waits, or the caller's worker is gone */
 }
 
@@ -76,7 +76,7 @@ static void on_owner(fg_http_worker *w, void *ud)
 
 static void dispatch(call *c)
 {
-    if (fg_http_worker_post(c->x->worker, on_owner, c) != 0) {
+    if (sfn_post(c->x->svc, c->x->worker, on_owner, c) != 0) {
         c->rc = FG_ENOTFOUND;
         reply(c);
     }

@@ -132,7 +132,7 @@ static void resume_one(fg_sfn *s, json_t *compiled, const json_t *row)
     const char *snap = fg_json_str(row, "snapshot", NULL);
     r->snapshot = snap ? strdup(snap) : NULL;
     fg_http_worker *w = sfn_pick_worker(s);
-    if (!w || fg_http_worker_post(w, resume_on_worker, r) != 0) {
+    if (!w || sfn_post(s, w, resume_on_worker, r) != 0) {
         sfn_exec_unref(x);
         free(r->snapshot);
         free(r);

@@ -46,6 +46,8 @@ void sfn_exec_unref(sfn_exec *x)
     free(x->role_arn);
     free(x->input);
     free(x->definition);
+    free(x->version_arn);
+    free(x->alias_arn);
     free(x->parent_token);
     free(x);
 }
@@ -58,6 +60,14 @@ static json_t *pointer_value(void *p)
 static void *value_pointer(const json_t *v)
 {
     return v ? (void *)(intptr_t)json_integer_value(v) : NULL;
+}
+
+size_t sfn_live_count(fg_sfn *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = json_object_size(s->live);
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 sfn_exec *sfn_live_get(fg_sfn *s, const char *account, const char *arn)
@@ -98,6 +108,21 @@ int64_t sfn_next_exec_id(fg_sfn *s)
     return (fg_clock_wall_ms() << 16) | (int64_t)(n & 0xffff);
 }
 
+int sfn_post(fg_sfn *s, fg_http_worker *w, fg_http_worker_fn fn, void *ud)
+{
+    if (!w)
+        return FG_ECANCELED;
+    pthread_mutex_lock(&s->lock);
+    bool stopped = false;
+    for (int i = 0; i < s->nstopped && !stopped; i++)
+        stopped = s->stopped[i] == w;
+    /* Posting under the lock: a worker marks itself stopped under it too, and is
+     * freed only after that, so w stays valid while this runs. */
+    int rc = stopped ? FG_ECANCELED : fg_http_worker_post(w, fn, ud);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 fg_http_worker *sfn_pick_worker(fg_sfn *s)
 {
     int n = s->server ? fg_http_server_nworkers(s->server) : 0;
@@ -127,6 +152,7 @@ int fg_sfn_create(const fg_config *cfg, fg_store *store, fg_auth *auth, fg_flow_
     else
         snprintf(s->account, sizeof s->account, "123456789012");
     s->poll_ms = fg_config_int(cfg, "sfn.activity_poll_seconds") * 1000;
+    s->max_running = (size_t)fg_config_int(cfg, "sfn.max_running_executions");
     fg_flow_limits_default(&s->limits);
     s->limits.max_transitions = (uint64_t)fg_config_int(cfg, "sfn.max_transitions");
     s->limits.max_history = (size_t)fg_config_int(cfg, "sfn.max_history_events");
@@ -160,6 +186,8 @@ void fg_sfn_worker_stop(fg_sfn *s, fg_http_worker *w)
     /* Collect this worker's executions first: abandoning one changes the table. */
     json_t *mine = json_array();
     pthread_mutex_lock(&s->lock);
+    if (s->nstopped < (int)FG_ARRAY_LEN(s->stopped))
+        s->stopped[s->nstopped++] = w;
     const char *k;
     json_t *v;
     json_object_foreach(s->live, k, v) {

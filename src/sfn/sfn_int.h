@@ -43,6 +43,8 @@ typedef struct sfn_exec {
     char *key;           /* account "\n" arn: the live table's key */
     char *arn, *machine_arn, *machine_name, *name, *role_arn, *input;
     char *definition;    /* record_at_end only */
+    char *version_arn;   /* started through a version or an alias (else NULL) */
+    char *alias_arn;
     int64_t exec_id;     /* keys its history events (increasing, so running
                             executions' events sit together in the index) */
     bool express;
@@ -67,6 +69,7 @@ struct fg_sfn {
     char region[32], account[32];
     fg_flow_limits limits;
     int64_t poll_ms;            /* GetActivityTask long poll */
+    size_t max_running;         /* live executions at most */
     pthread_mutex_t lock;       /* live, machines, round robin */
     json_t *live;               /* key -> sfn_exec* (as an integer) */
     json_t *machines;           /* key -> sfn_machine* */
@@ -75,17 +78,24 @@ struct fg_sfn {
     fg_http_server *server;
     atomic_bool stopping;
     atomic_uint next_worker;
+    fg_http_worker *stopped[256]; /* workers that stopped: no more posts to them */
+    int nstopped;
     atomic_uint exec_counter;
 };
 
 /* service.c: the live table and references. */
 sfn_exec *sfn_live_get(fg_sfn *s, const char *account, const char *arn); /* a new reference */
 void sfn_live_put(fg_sfn *s, sfn_exec *x);
+size_t sfn_live_count(fg_sfn *s);
 void sfn_live_del(fg_sfn *s, sfn_exec *x);
 sfn_exec *sfn_exec_ref(sfn_exec *x);
 void sfn_exec_unref(sfn_exec *x);
 void sfn_machine_unref(sfn_machine *m);
 char *sfn_key(const char *account, const char *arn);
+/* Posts fn onto worker w unless w has stopped (fg_sfn_worker_stop ran): the
+ * service's only way to reach a worker from another thread, so nothing is ever
+ * posted to a worker that the server may have freed. 0 or FG_ECANCELED. */
+int sfn_post(fg_sfn *s, fg_http_worker *w, fg_http_worker_fn fn, void *ud);
 /* A worker for work that has none yet (resumed executions). */
 fg_http_worker *sfn_pick_worker(fg_sfn *s);
 /* A new execution id: wall time in ms shifted left 16 bits, plus a counter. */
@@ -100,6 +110,19 @@ sfn_machine *sfn_machine_for(fg_sfn *s, const char *account, const sfn_machine_r
                              fg_errbuf *eb);
 /* An execution row as DescribeExecution shows it, or NULL (FG_ENOTFOUND). */
 json_t *sfn_execution_row(fg_sfn *s, const char *account, const char *arn);
+
+/* versions.c: versions and aliases. */
+json_t *sfn_version_row(fg_sfn *s, const char *account, const char *machine_arn, int64_t version);
+json_t *sfn_alias_row(fg_sfn *s, const char *account, const char *machine_arn, const char *name);
+/* Publishes the row's current revision as the next version (or finds the
+ * version that already holds it). */
+int sfn_version_publish(fg_sfn *s, const char *account, const sfn_machine_row *row,
+                        const char *description, int64_t *version, int64_t *created_ms,
+                        fg_errbuf *eb);
+/* For a version number or alias name: the row takes the version's definition,
+ * role and ARN (an alias draws one of its versions by weight). */
+int sfn_version_apply(fg_sfn *s, const char *account, sfn_machine_row *row, const char *qualifier,
+                      const char **aws_error, fg_errbuf *eb);
 
 /* executions.c: starting, ending and resuming executions. */
 typedef struct sfn_start {

@@ -24,6 +24,7 @@ typedef struct request {
     int n_headers;
     fg_buf body;
     bool has_body;
+    const json_t *conn; /* the connection, when the request names one */
 } request;
 
 static void request_free(void *ud)
@@ -270,6 +271,7 @@ static int build_request(const fg_tasks_http *t, const json_t *params, request *
         snprintf(why, wl, "no connection %.200s in the configuration (connections[])", arn);
         return FG_ENOTFOUND;
     }
+    r->conn = conn;
     rc = add_headers(r, json_object_get(conn, "headers"), "connection headers", why, wl);
     if (!rc)
         rc = add_headers(r, json_object_get(params, "Headers"), "Headers", why, wl);
@@ -359,15 +361,27 @@ static fg__exchange *prepare(fg_tasks_http *t, fg_flow_task *task, char *why, si
     return x;
 }
 
-int fg__tasks_http_invoke(fg_flow_task *task, void *ud)
+static bool wants_oauth(const request *r)
 {
-    fg_tasks_http *t = ud;
-    char why[400] = "";
-    fg__exchange *x = prepare(t, task, why, sizeof why);
-    if (!x) {
-        fg_flow_task_fail(task, "States.Runtime", why);
-        return 0;
-    }
+    const char *type = json_string_value(json_object_get(r->conn, "authorization_type"));
+    return type && strcmp(type, "oauth_client_credentials") == 0;
+}
+
+static int add_bearer(request *r, const char *token)
+{
+    char why[200];
+    size_t n = strlen(token) + 8;
+    char *value = malloc(n);
+    if (!value)
+        return FG_ENOMEM;
+    snprintf(value, n, "Bearer %s", token);
+    int rc = add_header(r, "Authorization", value, why, sizeof why);
+    free(value);
+    return rc;
+}
+
+static int start_main(fg_tasks_http *t, fg__task_rt *rt, fg__exchange *x, fg_flow_task *task)
+{
     request *r = x->ud;
     r->headers[r->n_headers] = NULL;
     fg_http_call_opts o = {
@@ -380,12 +394,81 @@ int fg__tasks_http_invoke(fg_flow_task *task, void *ud)
         .connect_timeout_ms = (long)fg_config_int(t->cfg, "fetch.connect_timeout_ms"),
         .timeout_ms = (long)fg_config_int(t->cfg, "fetch.timeout_ms"),
     };
-    fg__task_rt *rt = fg__task_rt_get(t, task);
-    if (!rt || fg__exchange_start(rt, x, task, &o)) {
+    return fg__exchange_start(rt, x, task, &o);
+}
+
+typedef struct pending_invoke {
+    fg_tasks_http *t;
+    fg__exchange *x;
+} pending_invoke;
+
+static void pending_free(void *p)
+{
+    pending_invoke *pi = p;
+    fg__exchange_free(pi->x);
+    free(pi);
+}
+
+/* The connection's token arrived (or did not): the request goes on. */
+static void token_ready(fg__task_rt *rt, fg_flow_task *task, const char *token, const char *why,
+                        void *ud)
+{
+    pending_invoke *pi = ud;
+    fg__exchange *x = pi->x;
+    fg_tasks_http *t = pi->t;
+    free(pi);
+    if (!token) {
+        fg__exchange_free(x);
+        fg_flow_task_fail(task, "States.Http.Socket", why);
+    } else if (add_bearer(x->ud, token) || start_main(t, rt, x, task)) {
         fg__exchange_free(x);
         fg_flow_task_fail(task, "States.Runtime", "could not start the HTTP request");
     }
-    if (rt)
-        fg__task_rt_finish(t, rt);
+}
+
+static void start_with_oauth(fg_tasks_http *t, fg__task_rt *rt, fg__exchange *x, fg_flow_task *task)
+{
+    char token[4096];
+    request *r = x->ud;
+    if (fg__oauth_cached(t, r->conn, token, sizeof token)) {
+        if (add_bearer(r, token) || start_main(t, rt, x, task)) {
+            fg__exchange_free(x);
+            fg_flow_task_fail(task, "States.Runtime", "could not start the HTTP request");
+        }
+        return;
+    }
+    pending_invoke *pi = malloc(sizeof *pi);
+    if (pi)
+        *pi = (pending_invoke){t, x};
+    if (!pi || fg__oauth_fetch(t, rt, task, r->conn, token_ready, pi, pending_free)) {
+        free(pi);
+        fg__exchange_free(x);
+        fg_flow_task_fail(task, "States.Runtime",
+                          "the connection's OAuth token could not be requested (oauth_endpoint?)");
+    }
+}
+
+int fg__tasks_http_invoke(fg_flow_task *task, void *ud)
+{
+    fg_tasks_http *t = ud;
+    char why[400] = "";
+    fg__exchange *x = prepare(t, task, why, sizeof why);
+    if (!x) {
+        fg_flow_task_fail(task, "States.Runtime", why);
+        return 0;
+    }
+    fg__task_rt *rt = fg__task_rt_get(t, task);
+    if (!rt) {
+        fg__exchange_free(x);
+        fg_flow_task_fail(task, "States.Runtime", "out of memory");
+        return 0;
+    }
+    if (wants_oauth(x->ud))
+        start_with_oauth(t, rt, x, task);
+    else if (start_main(t, rt, x, task)) {
+        fg__exchange_free(x);
+        fg_flow_task_fail(task, "States.Runtime", "could not start the HTTP request");
+    }
+    fg__task_rt_finish(t, rt);
     return 0;
 }

@@ -212,6 +212,7 @@ fg_tasks_http *fg_tasks_http_create(const fg_config *cfg, fg_errbuf *eb)
         return NULL;
     }
     t->cfg = cfg;
+    pthread_mutex_init(&t->tokens_mu, NULL);
     t->policy = fg_fetch_policy_from_config(cfg, eb);
     if (!t->policy) {
         free(t);
@@ -227,6 +228,8 @@ void fg_tasks_http_free(fg_tasks_http *t)
     if (t->sync_rt)
         rt_free_sync(t->sync_rt);
     fg_fetch_policy_free(t->policy);
+    fg__oauth_free_all(t);
+    pthread_mutex_destroy(&t->tokens_mu);
     free(t);
 }
 

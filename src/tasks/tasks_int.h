@@ -22,6 +22,10 @@ struct fg_tasks_http {
      * connections, owned by the first thread that needed it. */
     struct fg__task_rt *sync_rt;
     pthread_t sync_owner;
+    /* OAuth tokens of connections, shared by every worker. */
+    pthread_mutex_t tokens_mu;
+    struct fg__oauth_token *tokens;
+    size_t n_tokens;
 };
 
 typedef struct fg__task_rt fg__task_rt;
@@ -90,6 +94,19 @@ void fg__exchange_free(fg__exchange *x);
 json_t *fg__exchange_headers_json(const fg__exchange *x);
 /* The value of one response header (malloc'd) or NULL. */
 char *fg__exchange_header(const fg__exchange *x, const char *name);
+
+/* OAuth client-credentials tokens of connections (http_oauth.c). */
+typedef struct fg__oauth_token fg__oauth_token;
+/* Copies conn's unexpired token into out (true), or false. */
+bool fg__oauth_cached(fg_tasks_http *t, const json_t *conn, char *out, size_t n);
+/* Asks conn's oauth_endpoint for a token as an operation of task; done gets
+ * the token (cached for the next tasks) or NULL and why; rt is where the
+ * operation ran. ud is freed with free_ud if the task is cancelled first. */
+typedef void (*fg__oauth_done_fn)(fg__task_rt *rt, fg_flow_task *task, const char *token,
+                                  const char *why, void *ud);
+int fg__oauth_fetch(fg_tasks_http *t, fg__task_rt *rt, fg_flow_task *task, const json_t *conn,
+                    fg__oauth_done_fn done, void *ud, void (*free_ud)(void *));
+void fg__oauth_free_all(fg_tasks_http *t);
 
 /* Handlers. */
 int fg__tasks_http_invoke(fg_flow_task *task, void *ud);

@@ -244,3 +244,14 @@ test('cache import: the seed bulk format, invalid items listed by index, valid o
   assert.equal(stats.status, 0, stats.stderr);
   assert.equal(JSON.parse(stats.stdout).exact, 2);
 });
+
+test('cache import into a running server: its entries are found in the store on the first miss', async () => {
+  const file = join(exact.dataDir, 'live-import.json');
+  writeFileSync(file, JSON.stringify({ flowgate_cache: 1, entries: [
+    { mode: 'exact', node_id: 'live', prompt: 'Imported while running', completion: 'Found in the store' }] }));
+  const run = spawnSync(BIN, ['cache', 'import', file, '--data', join(exact.dataDir, 'data')], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const hit = await ask(exact, { prompt: 'Imported while running', chat_id: 'live1', node_id: 'live' });
+  assert.equal(hit.cached, 'true');
+  assert.equal(hit.text, 'Found in the store');
+});

@@ -68,6 +68,10 @@ function handler(req, res) {
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end(`<p>day ${d}</p><a href="/cal?d=${d + 1}">next</a>`);
   }
+  if (url.pathname === '/to-localhost') { // a redirect to a name that resolves to loopback
+    res.writeHead(302, { location: base.replace('127.0.0.1', 'localhost') + '/b.html' });
+    return res.end();
+  }
   if (url.pathname === '/loop1' || url.pathname === '/loop2') {
     res.writeHead(302, { location: url.pathname === '/loop1' ? '/loop2' : '/loop1' });
     return res.end();
@@ -211,6 +215,17 @@ test('loopback addresses are refused unless allowed', async () => {
   const r = await crawl({ start_urls: [`${base}/index.html`] }, []);
   assert.equal(r.pages.length, 0);
   assert.ok(r.errors[0].includes('loopback') && r.errors[0].includes('fetch.allow_loopback'), r.stdout);
+});
+
+test('a redirect cannot reach an address the policy refuses', async () => {
+  const cfg = join(dir, 'allow-one-host.yaml');
+  writeFileSync(cfg, 'fetch:\n  allow_hosts: [127.0.0.1]\n');
+  requests.length = 0;
+  const r = await crawl({ start_urls: [`${base}/to-localhost`], same_host: false, ROBOTSTXT_OBEY: false },
+    ['--config', cfg]);
+  assert.equal(r.pages.length, 0, r.stdout);
+  assert.ok(r.errors.some((e) => e.includes('localhost') && e.includes('loopback')), r.stdout);
+  assert.ok(!requests.includes('/b.html'));
 });
 
 test('invalid crawler options are refused with the key named', async () => {

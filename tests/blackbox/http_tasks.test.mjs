@@ -20,6 +20,17 @@ function handler(req, res) {
   req.on('end', () => {
     const url = new URL(req.url, 'http://x');
     seen.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers, body });
+    if (url.pathname === '/token') { // an OAuth client-credentials token endpoint
+      const ok = req.headers.authorization === `Basic ${Buffer.from('client-1:s3cret').toString('base64')}`
+        && body.includes('grant_type=client_credentials') && body.includes('scope=items%3Aread');
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      return res.end(ok ? '{"access_token":"tok-123","token_type":"Bearer","expires_in":3600}' : '{"error":"invalid_client"}');
+    }
+    if (url.pathname === '/secure') {
+      const ok = req.headers.authorization === 'Bearer tok-123';
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ ok }));
+    }
     if (url.pathname === '/fail') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end('{"message":"broken"}');
@@ -69,6 +80,17 @@ connections:
     api_key_name: x-api-key
     api_key_value: secret-key
     headers: { x-from-connection: conn }
+  - name: oauth-api
+    authorization_type: oauth_client_credentials
+    oauth_endpoint: ${base}/token
+    client_id: client-1
+    client_secret: s3cret
+    oauth_scope: items:read
+  - name: oauth-bad
+    authorization_type: oauth_client_credentials
+    oauth_endpoint: ${base}/token
+    client_id: client-1
+    client_secret: wrong
 functions:
   - name: echo
     command: [${echo}]
@@ -242,4 +264,20 @@ test('lambda:invoke.waitForTaskToken hands the token over and waits for it', asy
   assert.equal(r.error, 'States.Timeout', r.stderr);
   const sent = JSON.parse(readFileSync(join(dir, 'token.json'), 'utf8'));
   assert.ok(typeof sent.token === 'string' && sent.token.length > 10);
+});
+
+test('http:invoke gets and caches an OAuth client-credentials token for a connection', async () => {
+  seen.length = 0;
+  const call = (next) => ({ Type: 'Task', Resource: 'arn:aws:states:::http:invoke',
+    Parameters: { ApiEndpoint: `${base}/secure`, Method: 'GET', Authentication: { ConnectionArn: 'oauth-api' } },
+    ResultSelector: { 'ok.$': '$.ResponseBody.ok' }, ...(next ? { ResultPath: '$.first', Next: next } : { End: true }) });
+  const r = await run({ StartAt: 'One', States: { One: call('Two'), Two: call() } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.output, { ok: true });
+  assert.equal(seen.filter((s) => s.path === '/token').length, 1, 'one token for both requests');
+  assert.equal(seen.filter((s) => s.path === '/secure').length, 2);
+  const bad = await run(task('arn:aws:states:::http:invoke', { ApiEndpoint: `${base}/secure`, Method: 'GET',
+    Authentication: { ConnectionArn: 'arn:aws:events:us-east-1:1:connection/oauth-bad/x' } }));
+  assert.equal(bad.error, 'States.Http.Socket');
+  assert.match(bad.cause, /token endpoint answered HTTP 401/);
 });

@@ -377,3 +377,78 @@ test('seed state machines: run where no external task is needed', async (t) => {
   }
   t.diagnostic(`seed machines run: ${ran}`);
 });
+
+test('versions and aliases: publish, describe, start through an alias, routing, delete', async () => {
+  const created = await send(S.CreateStateMachineCommand, { name: 'versioned', roleArn: ROLE,
+    definition: JSON.stringify(pass('one')), publish: true, versionDescription: 'first' });
+  const base = created.stateMachineArn;
+  assert.equal(created.stateMachineVersionArn, `${base}:1`);
+  // publishing the same revision again gives the same version
+  assert.equal((await send(S.PublishStateMachineVersionCommand, { stateMachineArn: base })).stateMachineVersionArn, `${base}:1`);
+  const up = await send(S.UpdateStateMachineCommand, { stateMachineArn: base, definition: JSON.stringify(pass('two')), publish: true });
+  assert.equal(up.stateMachineVersionArn, `${base}:2`);
+  await rejects(send(S.PublishStateMachineVersionCommand, { stateMachineArn: base, revisionId: 'stale' }), 'ConflictException');
+  const v1 = await send(S.DescribeStateMachineCommand, { stateMachineArn: `${base}:1` });
+  assert.deepEqual(JSON.parse(v1.definition), pass('one'));
+  assert.equal(v1.description, 'first');
+  const versions = await send(S.ListStateMachineVersionsCommand, { stateMachineArn: base });
+  assert.deepEqual(versions.stateMachineVersions.map((v) => v.stateMachineVersionArn), [`${base}:2`, `${base}:1`]);
+  // an execution of version 1 runs version 1's definition
+  const e1 = await send(S.StartExecutionCommand, { stateMachineArn: `${base}:1` });
+  assert.equal(JSON.parse((await waitDone(e1.executionArn)).output), 'one');
+  assert.match(e1.executionArn, /:execution:versioned:/);
+  const alias = await send(S.CreateStateMachineAliasCommand, { name: 'prod', description: 'live',
+    routingConfiguration: [{ stateMachineVersionArn: `${base}:2`, weight: 100 }] });
+  assert.equal(alias.stateMachineAliasArn, `${base}:prod`);
+  const ea = await send(S.StartExecutionCommand, { stateMachineArn: alias.stateMachineAliasArn });
+  const dea = await waitDone(ea.executionArn);
+  assert.equal(JSON.parse(dea.output), 'two');
+  assert.equal(dea.stateMachineArn, base);
+  assert.equal(dea.stateMachineVersionArn, `${base}:2`);
+  assert.equal(dea.stateMachineAliasArn, `${base}:prod`);
+  assert.equal((await waitDone(e1.executionArn)).stateMachineVersionArn, `${base}:1`);
+  const da = await send(S.DescribeStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn });
+  assert.equal(da.name, 'prod');
+  assert.equal(da.description, 'live');
+  assert.deepEqual(da.routingConfiguration, [{ stateMachineVersionArn: `${base}:2`, weight: 100 }]);
+  await rejects(send(S.UpdateStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn,
+    routingConfiguration: [{ stateMachineVersionArn: `${base}:1`, weight: 50 }] }), 'ValidationException');
+  await send(S.UpdateStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn,
+    routingConfiguration: [{ stateMachineVersionArn: `${base}:1`, weight: 100 }] });
+  const eb = await send(S.StartExecutionCommand, { stateMachineArn: alias.stateMachineAliasArn });
+  assert.equal(JSON.parse((await waitDone(eb.executionArn)).output), 'one');
+  // a version an alias routes to cannot be deleted
+  await rejects(send(S.DeleteStateMachineVersionCommand, { stateMachineVersionArn: `${base}:1` }), 'ConflictException');
+  await send(S.DeleteStateMachineVersionCommand, { stateMachineVersionArn: `${base}:2` });
+  const l = await send(S.ListStateMachineAliasesCommand, { stateMachineArn: base });
+  assert.deepEqual(l.stateMachineAliases.map((a) => a.stateMachineAliasArn), [`${base}:prod`]);
+  await send(S.DeleteStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn });
+  await rejects(send(S.DescribeStateMachineAliasCommand, { stateMachineAliasArn: alias.stateMachineAliasArn }), 'ResourceNotFound');
+  await rejects(send(S.StartExecutionCommand, { stateMachineArn: `${base}:2` }), 'ResourceNotFound');
+  await rejects(send(S.CreateStateMachineAliasCommand, { name: '7',
+    routingConfiguration: [{ stateMachineVersionArn: `${base}:1`, weight: 100 }] }), 'InvalidName');
+});
+
+test('sfn.max_running_executions bounds the executions running at once', async () => {
+  const small = await startServer('sfn:\n  max_running_executions: 2\n');
+  const c = new S.SFNClient({ endpoint: small.url, region: 'us-east-1', disableHostPrefix: true,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+  try {
+    const arn = (await c.send(new S.CreateStateMachineCommand({ name: 'waits', roleArn: ROLE,
+      definition: JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } }) }))).stateMachineArn;
+    const a = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn }));
+    await c.send(new S.StartExecutionCommand({ stateMachineArn: arn }));
+    const e = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn })).catch((err) => err);
+    assert.equal(e.name, 'ExecutionLimitExceeded');
+    await c.send(new S.StopExecutionCommand({ executionArn: a.executionArn }));
+    for (let i = 0; i < 100; i++) {
+      const r = await c.send(new S.StartExecutionCommand({ stateMachineArn: arn })).catch((err) => err);
+      if (r.executionArn) return;
+      await sleep(20);
+    }
+    assert.fail('a stopped execution did not free its place');
+  } finally {
+    c.destroy();
+    assert.equal(await small.stop(), 0);
+  }
+});

@@ -157,3 +157,52 @@ test('a Task waiting for its token keeps the token across a restart', async () =
   assert.equal(await stopChild(child), 0);
   child = null;
 });
+
+test('a retry interval survives a restart: the failed attempt is not repeated, the retry runs once', async () => {
+  let srv = await serve();
+  child = srv.child;
+  let sfn = client(srv.url);
+  const act = await sfn.send(new S.CreateActivityCommand({ name: 'flaky' }));
+  const m = (await sfn.send(new S.CreateStateMachineCommand({
+    name: 'retry-restart', roleArn: 'arn:aws:iam::123456789012:role/x', definition: JSON.stringify({
+      StartAt: 'T', States: { T: { Type: 'Task', Resource: act.activityArn,
+        Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 2, MaxAttempts: 2 }], End: true } } }),
+  }))).stateMachineArn;
+  const s = await sfn.send(new S.StartExecutionCommand({ stateMachineArn: m, input: '{"n":1}' }));
+  const first = await sfn.send(new S.GetActivityTaskCommand({ activityArn: act.activityArn }));
+  await sfn.send(new S.SendTaskFailureCommand({ taskToken: first.taskToken, error: 'Flaky', cause: 'try again' }));
+  // Kill once the failure (and so the retry's wake time) is committed.
+  for (let i = 0; i < 1000; i++) {
+    if ((await committedTypes(sfn, s.executionArn)).includes('TaskFailed')) break;
+    await sleep(10);
+  }
+  sfn.destroy();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  srv = await serve();
+  child = srv.child;
+  sfn = client(srv.url);
+  const t0 = Date.now();
+  let second = {};
+  while (!second.taskToken && Date.now() - t0 < 10000) // the retry is due 2 s after the failure
+    second = await sfn.send(new S.GetActivityTaskCommand({ activityArn: act.activityArn }));
+  assert.ok(second.taskToken, 'the retry ran after the restart');
+  assert.notEqual(second.taskToken, first.taskToken);
+  await sfn.send(new S.SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{"ok":true}' }));
+  let d;
+  for (let k = 0; k < 1200; k++) {
+    d = await sfn.send(new S.DescribeExecutionCommand({ executionArn: s.executionArn }));
+    if (d.status !== 'RUNNING') break;
+    await sleep(25);
+  }
+  assert.equal(d.status, 'SUCCEEDED');
+  const types = await committedTypes(sfn, s.executionArn);
+  assert.equal(types.filter((t) => t === 'TaskScheduled').length, 2, 'one failed attempt and one retry');
+  assert.ok(Date.now() - t0 < 10000);
+  // nothing else is queued for the activity
+  const none = await sfn.send(new S.GetActivityTaskCommand({ activityArn: act.activityArn }));
+  assert.equal(none.taskToken, undefined);
+  sfn.destroy();
+  assert.equal(await stopChild(child), 0);
+  child = null;
+});

@@ -429,3 +429,83 @@ FG_TEST(semantic_entries_expire_and_batches_reach_the_store)
     fg_cache_free(c);
     fg_store_close(s);
 }
+
+FG_TEST(entries_written_by_another_node_are_found_in_the_store)
+{
+    char dir[] = "/tmp/fg-cache-XXXXXX";
+    FG_REQUIRE(mkdtemp(dir));
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *s = NULL;
+    FG_REQUIRE(fg_store_open(url, &s, &eb) == FG_OK);
+    fg_cache_opts o = {.threshold = 0.9, .hnsw_min_entries = 1000, .max_entries = 100};
+    fg_cache *node1 = NULL, *node2 = NULL;
+    FG_REQUIRE(fg_cache_open(s, &o, &node1, &eb) == FG_OK);
+    FG_REQUIRE(fg_cache_open(s, &o, &node2, &eb) == FG_OK);
+    fg_cache_entry e = text_entry("a", FG_CACHE_NORMALISED, "n", "k1", "from node 1");
+    FG_CHECK_INT(fg_cache_put(node1, &e, &eb), FG_OK);
+    fg_cache_entry gone = text_entry("a", FG_CACHE_EXACT, "", "old", "expired");
+    gone.ttl_ms = 1;
+    FG_CHECK_INT(fg_cache_put(node1, &gone, &eb), FG_OK);
+    usleep(5000);
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get(node2, "a", FG_CACHE_NORMALISED, "n", "k1", 2, &h));
+    FG_CHECK_STR(h.response, "from node 1");
+    FG_CHECK_STR(h.model, "m");
+    fg_cache_hit_free(&h);
+    FG_CHECK(!fg_cache_get(node2, "b", FG_CACHE_NORMALISED, "n", "k1", 2, &h)); /* another account */
+    FG_CHECK(!fg_cache_get(node2, "a", FG_CACHE_EXACT, "", "old", 3, &h));      /* expired */
+    fg_cache_stats st;
+    fg_cache_stats_get(node2, &st);
+    FG_CHECK_INT((int)st.entries[FG_CACHE_NORMALISED], 1); /* now in node 2's memory */
+    fg_cache_free(node1);
+    fg_cache_free(node2);
+    fg_store_close(s);
+}
+
+FG_TEST(writer_thread_stores_in_order_and_flushes_at_free)
+{
+    char dir[] = "/tmp/fg-cache-XXXXXX";
+    FG_REQUIRE(mkdtemp(dir));
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *s = NULL;
+    FG_REQUIRE(fg_store_open(url, &s, &eb) == FG_OK);
+    fg_cache_opts o = {.threshold = 0.9, .hnsw_min_entries = 1000, .max_entries = 100000, .async_store = true};
+    fg_cache *c = NULL;
+    FG_REQUIRE(fg_cache_open(s, &o, &c, &eb) == FG_OK);
+    char key[32], resp[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%d", i % 1000);
+        snprintf(resp, sizeof resp, "v%d", i);
+        fg_cache_entry e = text_entry("a", FG_CACHE_EXACT, "", key, resp);
+        FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    }
+    FG_CHECK_INT(fg_cache_delete(c, "a", FG_CACHE_EXACT, "", "k5", 2, &eb), FG_OK);
+    float v[3] = {1, 2, 3};
+    fg_cache_entry se = text_entry("a", FG_CACHE_SEMANTIC, "n", "q", "semantic");
+    se.vec = v;
+    se.dim = 3;
+    FG_CHECK_INT(fg_cache_put(c, &se, &eb), FG_OK);
+    fg_cache_free(c);
+    c = NULL;
+    o.async_store = false;
+    FG_REQUIRE(fg_cache_open(s, &o, &c, &eb) == FG_OK);
+    fg_cache_stats st;
+    fg_cache_stats_get(c, &st);
+    FG_CHECK_INT((int)st.entries[FG_CACHE_EXACT], 999);
+    FG_CHECK_INT((int)st.entries[FG_CACHE_SEMANTIC], 1);
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get(c, "a", FG_CACHE_EXACT, "", "k7", 2, &h));
+    FG_CHECK_STR(h.response, "v2007"); /* the last write of the key won */
+    fg_cache_hit_free(&h);
+    FG_CHECK(!fg_cache_get(c, "a", FG_CACHE_EXACT, "", "k5", 2, &h));
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "n", v, 3, &h));
+    fg_cache_hit_free(&h);
+    fg_cache_free(c);
+    fg_store_close(s);
+}

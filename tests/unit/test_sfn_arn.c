@@ -61,11 +61,38 @@ FG_TEST(malformed_arns_are_refused)
         "arn:aws:states:us-east-1:1:stateMachine:", "arn:aws:states:us-east-1:1:stateMachine:a b",
         "arn:aws:states::1:stateMachine:a", "arn:aws:states:us-east-1::stateMachine:a",
         "arn:aws:states:us-east-1:1:thing:a", "arn:aws:states:us-east-1:1:execution:m",
-        "arn:aws:states:us-east-1:1:express:m:e", "arn:aws:states:us-east-1:1:stateMachine:a:b",
+        "arn:aws:states:us-east-1:1:express:m:e", "arn:aws:states:us-east-1:1:stateMachine:a:b:c",
+        "arn:aws:states:us-east-1:1:stateMachine:a:", "arn:aws:states:us-east-1:1:stateMachine:a:b c",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         FG_CHECK(!fg_sfn_arn_parse(bad[i], &p));
     FG_CHECK(!fg_sfn_arn_parse(NULL, &p));
+}
+
+FG_TEST(versions_and_aliases_qualify_a_state_machine_arn)
+{
+    const char *m = "arn:aws:states:us-east-1:123456789012:stateMachine:flow";
+    char *v = fg_sfn_qualified_arn(m, "3");
+    FG_CHECK_STR(v, "arn:aws:states:us-east-1:123456789012:stateMachine:flow:3");
+    fg_sfn_arn p;
+    FG_REQUIRE(fg_sfn_arn_parse(v, &p));
+    FG_CHECK_INT(p.kind, FG_SFN_ARN_MACHINE);
+    FG_CHECK_STR(p.machine, "flow");
+    FG_CHECK_STR(p.qualifier, "3");
+    int64_t n = 0;
+    FG_CHECK(fg_sfn_qualifier_version(p.qualifier, &n) && n == 3);
+    FG_CHECK(!fg_sfn_qualifier_version("prod", &n));
+    FG_CHECK(!fg_sfn_qualifier_version("0", &n));
+    FG_CHECK(!fg_sfn_qualifier_version("", &n));
+    char *back = fg_sfn_unqualified_arn(v);
+    FG_CHECK_STR(back, m);
+    char *e = fg_sfn_execution_arn(v, "run", false); /* executions name the machine */
+    FG_CHECK_STR(e, "arn:aws:states:us-east-1:123456789012:execution:flow:run");
+    FG_REQUIRE(fg_sfn_arn_parse(m, &p));
+    FG_CHECK_STR(p.qualifier, "");
+    free(v);
+    free(back);
+    free(e);
 }
 
 FG_TEST(task_tokens_name_their_execution)
