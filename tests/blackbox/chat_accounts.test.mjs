@@ -1,11 +1,15 @@
 // Chats, history and cache entries belong to the caller's account (auth on):
 // the WebSocket takes its token at the upgrade (?token=), another account's
 // chat is 404, and neither the chat API's cache nor the gateway's is shared
-// between accounts.
+// between accounts; API keys listed in cache.gateway_keys opt in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startAuthServer, makeKeys, call, login } from './auth_lib.mjs';
+import { startAuthServer, authConfig, makeKeys, call, login } from './auth_lib.mjs';
+import { startServer } from './lib.mjs';
 
 let server, alice, bob;
 
@@ -79,4 +83,32 @@ test('the gateway cache is per account', async () => {
   const a2 = await call(server, 'POST', '/v1/chat/completions', { token: alice, body, headers });
   assert.equal(a2.headers.get('x-flowgate-cache'), 'hit');
   assert.equal(a2.json.choices[0].message.content, a1.json.choices[0].message.content);
+});
+
+test('cache.gateway_keys: requests made with a listed API key are cached, others not', async () => {
+  const keysPair = makeKeys();
+  const first = await startAuthServer(keysPair);
+  const admin = (await login(first, 'admin', first.adminPassword)).access_token;
+  const acc = (await call(first, 'POST', '/admin/accounts', { token: admin, body: { name: 'K' } })).json.id;
+  const made = async (name) => (await call(first, 'POST', `/admin/accounts/${acc}/keys`, { token: admin, body: { name } })).json;
+  const listed = await made('listed');
+  const other = await made('other');
+  // The key ids go into the configuration: a second server on a copy of the first one's data.
+  const saved = mkdtempSync(join(tmpdir(), 'fg-keys-'));
+  cpSync(join(first.dataDir, 'data'), saved, { recursive: true });
+  await first.stop();
+  const second = await startServer(authConfig(`cache:\n  gateway_keys: ${listed.id}\n`), {
+    prepare: (data) => cpSync(saved, data, { recursive: true }),
+  });
+  try {
+    const body = { model: 'test-model', messages: [{ role: 'user', content: 'Per key [mock: tokens=3]' }] };
+    const ask = (key) => call(second, 'POST', '/v1/chat/completions', { token: key, body });
+    assert.equal((await ask(listed.key)).headers.get('x-flowgate-cache'), 'miss');
+    assert.equal((await ask(listed.key)).headers.get('x-flowgate-cache'), 'hit');
+    assert.equal((await ask(other.key)).headers.get('x-flowgate-cache'), null);
+    assert.equal((await ask(other.key)).headers.get('x-flowgate-cache'), null);
+  } finally {
+    await second.stop();
+    rmSync(saved, { recursive: true, force: true });
+  }
 });
