@@ -175,7 +175,7 @@ static int run(app *a)
     fg_app_register_ops_routes(a->router);
     fg_auth_register_routes(a->auth, a->router);
     fg_llm_register_routes(a->llm, a->router);
-    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache, a->auth);
+    a->gateway_cache = fg_cache_gateway_create(a->cfg, a->cache);
     fg_cache_gateway_attach(a->gateway_cache, a->llm);
     a->chat = fg_chat_create(a->cfg, a->llm, a->auth, a->store, a->cache);
     fg_chat_register_routes(a->chat, a->router);

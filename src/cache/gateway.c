@@ -13,7 +13,6 @@
 
 struct fg_cache_gateway {
     fg_cache *cache;
-    fg_auth *auth;
     fg_cache_mode mode; /* exact or normalised */
     char *routes;       /* space-separated path prefixes */
     char *keys;         /* space-separated API key ids */
@@ -30,7 +29,7 @@ static char *copy_or_null(const char *s)
     return s && *s ? strdup(s) : NULL;
 }
 
-fg_cache_gateway *fg_cache_gateway_create(const fg_config *cfg, fg_cache *cache, fg_auth *auth)
+fg_cache_gateway *fg_cache_gateway_create(const fg_config *cfg, fg_cache *cache)
 {
     if (!cache || !fg_config_bool(cfg, "cache.enabled"))
         return NULL;
@@ -38,7 +37,6 @@ fg_cache_gateway *fg_cache_gateway_create(const fg_config *cfg, fg_cache *cache,
     if (!g)
         return NULL;
     g->cache = cache;
-    g->auth = auth;
     g->mode = fg_cache_mode_parse(fg_config_str(cfg, "cache.mode")) == FG_CACHE_EXACT ? FG_CACHE_EXACT
                                                                                       : FG_CACHE_NORMALISED;
     g->routes = copy_or_null(fg_config_str(cfg, "cache.gateway_routes"));
@@ -78,7 +76,7 @@ static bool gateway_path(const char *path)
 
 typedef enum { USE_NONE, USE_READ_WRITE, USE_WRITE } cache_use;
 
-static cache_use decide_use(fg_cache_gateway *g, fg_http_req *req, const fg_principal *p)
+static cache_use decide_use(fg_cache_gateway *g, fg_http_req *req, const fg_llm_caller *who)
 {
     const char *h = fg_http_req_header(req, "x-flowgate-cache");
     if (h && strcasecmp(h, "bypass") == 0)
@@ -87,22 +85,21 @@ static cache_use decide_use(fg_cache_gateway *g, fg_http_req *req, const fg_prin
         return USE_WRITE;
     if (h && strcasecmp(h, "use") == 0)
         return USE_READ_WRITE;
-    if (listed(g->routes, fg_http_req_path(req), true) || (p->key_id[0] && listed(g->keys, p->key_id, false)))
+    if (listed(g->routes, fg_http_req_path(req), true) ||
+        (who->key_id && who->key_id[0] && listed(g->keys, who->key_id, false)))
         return USE_READ_WRITE;
     return USE_NONE;
 }
 
-static fg_llm_cache_result gw_lookup(void *ud, fg_http_req *req, const json_t *request, fg_buf *answer,
-                                     void **ctx)
+/* The route already authorized the caller: the entry is its account's. */
+static fg_llm_cache_result gw_lookup(void *ud, fg_http_req *req, const fg_llm_caller *who,
+                                     const json_t *request, fg_buf *answer, void **ctx)
 {
     fg_cache_gateway *g = ud;
     *ctx = NULL;
     if (!gateway_path(fg_http_req_path(req)))
         return FG_LLM_CACHE_MISS;
-    fg_principal p;
-    if (fg_auth_request(g->auth, req, FG_ACCESS_PUBLIC, &p))
-        return FG_LLM_CACHE_ANSWERED;
-    cache_use use = decide_use(g, req, &p);
+    cache_use use = decide_use(g, req, who);
     if (use == USE_NONE)
         return FG_LLM_CACHE_MISS;
     pending *pd = calloc(1, sizeof *pd);
@@ -110,7 +107,7 @@ static fg_llm_cache_result gw_lookup(void *ud, fg_http_req *req, const json_t *r
         free(pd);
         return FG_LLM_CACHE_MISS;
     }
-    snprintf(pd->account_id, sizeof pd->account_id, "%s", p.account_id);
+    snprintf(pd->account_id, sizeof pd->account_id, "%s", who->account_id ? who->account_id : "");
     const char *model = json_string_value(json_object_get(request, "model"));
     snprintf(pd->model, sizeof pd->model, "%s", model ? model : "");
     fg_cache_hit hit;

@@ -416,8 +416,9 @@ static bool ask_cache(fg_llm_call *call)
 {
     fg_buf answer;
     fg_buf_init(&answer, 0);
-    fg_llm_cache_result r = call->llm->cache_ops->lookup(call->llm->cache_ud, call->req, call->request,
-                                                         &answer, &call->cache_ctx);
+    fg_llm_caller caller = {call->account_id, call->key_id};
+    fg_llm_cache_result r = call->llm->cache_ops->lookup(call->llm->cache_ud, call->req, &caller,
+                                                         call->request, &answer, &call->cache_ctx);
     if (r == FG_LLM_CACHE_HIT) {
         replay_cached(call, answer.data ? answer.data : "", answer.len);
     } else if (r == FG_LLM_CACHE_ANSWERED) {

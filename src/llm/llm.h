@@ -99,10 +99,11 @@ int fg_llm_embed(fg_llm *llm, const char *route, const char *model, const char *
  * its model is known; on FG_LLM_CACHE_HIT the answer's text is replayed to the
  * surface (begin, one text event, finish, end: the surface renders it in its
  * own format, SSE or JSON) with x-flowgate-cache: hit and no upstream request.
- * On a miss *ctx (may stay NULL: no caching) goes to store when the answer
- * completed with text only, and to release in every other case (cancel,
- * error, tool calls). FG_LLM_CACHE_ANSWERED: lookup already answered the
- * request (an authentication failure): the call ends without the sink. */
+ * caller is who the route authorized (account and API key; empty strings
+ * without auth). On a miss *ctx (may stay NULL: no caching) goes to store
+ * when the answer completed with text only, and to release in every other
+ * case (cancel, error, tool calls). FG_LLM_CACHE_ANSWERED: lookup answered the
+ * request itself: the call ends without the sink. */
 typedef enum fg_llm_cache_result {
     FG_LLM_CACHE_MISS = 0,
     FG_LLM_CACHE_HIT,
@@ -110,8 +111,8 @@ typedef enum fg_llm_cache_result {
 } fg_llm_cache_result;
 
 typedef struct fg_llm_cache_ops {
-    fg_llm_cache_result (*lookup)(void *ud, fg_http_req *req, const json_t *request, fg_buf *answer,
-                                  void **ctx);
+    fg_llm_cache_result (*lookup)(void *ud, fg_http_req *req, const fg_llm_caller *caller,
+                                  const json_t *request, fg_buf *answer, void **ctx);
     void (*store)(void *ud, void *ctx, const char *text, size_t len, double gen_ms);
     void (*release)(void *ud, void *ctx);
 } fg_llm_cache_ops;
