@@ -96,6 +96,9 @@ const fg_conf_key fg_config_table[] = {
     {"assistants.workflows[].file", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_REQUIRED,
      "Amazon States Language definition (JSON), compiled at start."},
     {"assistants.workflows[].description", FG_CT_STR, NULL, 0, 0, NULL, 0, "What the workflow does."},
+    {"assistants.workflows[].substitutions", FG_CT_MAP, NULL, 0, 0, NULL, 0,
+     "Values for ${Name} placeholders in the definition, as CloudFormation's "
+     "DefinitionSubstitutions (e.g. KnowledgeBaseId: docs)."},
     {"assistants.max_messages", FG_CT_INT, "1000", 1, 100000, NULL, 0,
      "Messages one request may carry; more get 422."},
     {"assistants.max_message_bytes", FG_CT_INT, "262144", 1, 67108864, NULL, 0,
