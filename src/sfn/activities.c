@@ -164,6 +164,54 @@ void sfn_activity_push(fg_sfn *s, const char *account, const char *activity_arn,
     pthread_mutex_unlock(&s->acts->lock);
 }
 
+typedef struct sfn_deferred_act {
+    char *activity_arn, *token, *input;
+    struct sfn_deferred_act *next;
+} sfn_deferred_act;
+
+void sfn_activity_defer(sfn_exec *x, const char *activity_arn, const char *token, const char *input)
+{
+    sfn_deferred_act *d = calloc(1, sizeof *d);
+    if (!d) { /* hand it over now: a crash before the commit would mint a new token */
+        sfn_activity_push(x->svc, x->account, activity_arn, token, input);
+        return;
+    }
+    d->activity_arn = strdup(activity_arn);
+    d->token = strdup(token);
+    d->input = strdup(input ? input : "{}");
+    sfn_deferred_act **tail = &x->deferred;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = d;
+}
+
+static void deferred_free(sfn_deferred_act *d)
+{
+    free(d->activity_arn);
+    free(d->token);
+    free(d->input);
+    free(d);
+}
+
+void sfn_activity_flush(sfn_exec *x)
+{
+    while (x->deferred) {
+        sfn_deferred_act *d = x->deferred;
+        x->deferred = d->next;
+        sfn_activity_push(x->svc, x->account, d->activity_arn, d->token, d->input);
+        deferred_free(d);
+    }
+}
+
+void sfn_activity_drop(sfn_exec *x)
+{
+    while (x->deferred) {
+        sfn_deferred_act *d = x->deferred;
+        x->deferred = d->next;
+        deferred_free(d);
+    }
+}
+
 static act_item *take_item(sfn_activities *a, const char *key)
 {
     pthread_mutex_lock(&a->lock);

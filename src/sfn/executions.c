@@ -190,9 +190,11 @@ void sfn_exec_committed(fg_http_worker *w, void *entry)
     sfn_entry *en = entry;
     sfn_exec *x = en->x;
     if (!en->final) {
+        sfn_activity_flush(x);
         if (x->run)
             fg_sfn_run_resume(x->run);
     } else {
+        sfn_activity_drop(x);
         sfn_live_del(x->svc, x);
         notify_parent(x, en);
     }

@@ -129,13 +129,20 @@ static int activity_task(fg_flow_task *t, void *ud)
     fg_sfn *s = ud;
     fg_flow_task_release(t); /* SendTask* completes it by token */
     char account[64];
-    if (!task_account(t, account, sizeof account)) {
+    char *arn = NULL;
+    if (!fg_sfn_token_owner(fg_flow_task_token(t), account, sizeof account, &arn)) {
         fg_flow_task_fail(t, "States.Runtime", "activities run only inside the Step Functions service");
         return 0;
     }
     char *input = json_dumps(fg_flow_task_parameters(t), JSON_COMPACT | JSON_ENCODE_ANY);
-    sfn_activity_push(s, account, fg_flow_task_resource(t), fg_flow_task_token(t), input);
+    sfn_exec *x = sfn_live_get(s, account, arn);
+    if (x && x->durable) /* handed to workers once this step is committed */
+        sfn_activity_defer(x, fg_flow_task_resource(t), fg_flow_task_token(t), input);
+    else
+        sfn_activity_push(s, account, fg_flow_task_resource(t), fg_flow_task_token(t), input);
+    sfn_exec_unref(x);
     free(input);
+    free(arn);
     return 0;
 }
 

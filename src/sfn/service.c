@@ -37,6 +37,7 @@ void sfn_exec_unref(sfn_exec *x)
 {
     if (!x || atomic_fetch_sub(&x->refs, 1) != 1)
         return;
+    sfn_activity_drop(x);
     sfn_machine_unref(x->machine);
     free(x->key);
     free(x->arn);

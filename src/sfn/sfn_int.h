@@ -59,6 +59,10 @@ typedef struct sfn_exec {
     char *parent_token;
     sfn_parent_mode parent_mode;
     int64_t start_ms;
+    /* Worker thread only: activity tasks of the current step, handed to
+     * workers once the step is committed (so a token a worker holds survives
+     * a crash). */
+    struct sfn_deferred_act *deferred;
 } sfn_exec;
 
 struct fg_sfn {
@@ -186,6 +190,11 @@ int sfn_register_tasks(fg_sfn *s);
 /* activities.c: queued activity tasks and their long polls. */
 sfn_activities *sfn_activities_create(void);
 void sfn_activities_free(sfn_activities *a);
+/* Durable executions: queue the activity task on x until its step is committed;
+ * sfn_activity_flush hands the queued tasks over, sfn_activity_drop frees them. */
+void sfn_activity_defer(sfn_exec *x, const char *activity_arn, const char *token, const char *input);
+void sfn_activity_flush(sfn_exec *x);
+void sfn_activity_drop(sfn_exec *x);
 void sfn_activity_push(fg_sfn *s, const char *account, const char *activity_arn,
                        const char *token, const char *input);
 /* Answers req with the next task of the activity, waiting up to poll_ms. */
