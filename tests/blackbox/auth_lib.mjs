@@ -80,7 +80,7 @@ export async function startAuthServer(keys, extra = '') {
 export async function call(server, method, path, { token, body, headers = {} } = {}) {
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
+  if (body !== undefined && !h['content-type']) h['content-type'] = 'application/json';
   const r = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   let json;

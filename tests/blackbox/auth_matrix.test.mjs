@@ -63,6 +63,11 @@ const routes = () => [
   { m: 'POST', p: '/bedrock_converse_api', body: { bedrock_converse_parameters: { model_id: 'test-model', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }, assistant_parameters: { workflow_params: { workflow_id: 'workflow#details#1' } } }, other: authed, user: authed, admin: authed },
   { m: 'GET', p: '/auth/me', other: ok, user: ok, admin: ok },
   { m: 'GET', p: '/chats', other: authed, user: authed, admin: authed },
+  { m: 'GET', p: '/knowledgebases', other: authed, user: authed, admin: authed },
+  { m: 'GET', p: '/knowledgebases/nope/documents', other: authed, user: authed, admin: authed },
+  { m: 'POST', p: '/knowledgebases/nope/retrieve', body: { retrievalQuery: { text: 'x' } }, other: authed, user: authed, admin: authed },
+  { m: 'POST', p: '/retrieveAndGenerate', body: {}, other: authed, user: authed, admin: authed },
+  { m: 'POST', p: '/', body: {}, headers: { 'x-amz-target': 'AWSStepFunctions.ListStateMachines', 'content-type': 'application/x-amz-json-1.0' }, other: authed, user: authed, admin: authed },
   { m: 'GET', p: '/chats/nope', other: authed, user: authed, admin: authed },
   { m: 'DELETE', p: '/chats/nope', other: authed, user: authed, admin: authed },
   { m: 'GET', p: '/usage', other: ok, user: ok, admin: ok },
@@ -88,7 +93,7 @@ function check(expect, status, what) {
 test('every HTTP route answers every kind of caller as it should', async () => {
   for (const r of routes()) {
     for (const who of Object.keys(tokens)) {
-      const res = await call(server, r.m, r.p, { token: tokens[who], body: r.body });
+      const res = await call(server, r.m, r.p, { token: tokens[who], body: r.body, headers: r.headers });
       const what = `${r.m} ${r.p} as ${who}: ${res.text.slice(0, 200)}`;
       if (BAD.includes(who)) {
         assert.equal(res.status, 401, what);
