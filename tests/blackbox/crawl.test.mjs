@@ -207,8 +207,12 @@ test('requests to one site are spaced by the download delay', async () => {
   const r = await crawl({ start_urls: [`${base}/paced/index.html`], CRAWLER_DEPTH: 2, ROBOTSTXT_OBEY: false,
     concurrency: 4, custom_settings: { DOWNLOAD_DELAY: 0.3 } });
   assert.equal(r.pages.length, 4);
+  // The crawler spaces request starts; arrivals at the server jitter with the
+  // machine's load, so each gap gets some slack and the whole span less.
   for (let i = 1; i < arrivals.length; i++)
-    assert.ok(arrivals[i] - arrivals[i - 1] >= 280, `gap ${arrivals[i] - arrivals[i - 1]} ms`);
+    assert.ok(arrivals[i] - arrivals[i - 1] >= 200, `gap ${arrivals[i] - arrivals[i - 1]} ms`);
+  const span = arrivals[arrivals.length - 1] - arrivals[0];
+  assert.ok(span >= 0.9 * 300 * (arrivals.length - 1), `span ${span} ms`);
 });
 
 test('loopback addresses are refused unless allowed', async () => {
