@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *in = json_loads("{\"s\":\"a,b\",\"n\":3,\"arr\":[1,2,[3]],\"o\":{\"k\":\"v\"},"
                                 "\"j\":\"{\\\"x\\\":1}\",\"b\":\"aGk=\"}", 0, &je);
         json_t *ctx = json_pack("{s:{s:s}}", "Execution", "Name", "e");
-        fg__eval_ctx cx = {in, ctx, 1000, &eb, NULL, NULL, NULL};
+        fg__eval_ctx cx = {.input = in, .context = ctx, .max_results = 1000, .eb = &eb};
         json_t *r = fg__fn_eval(f, &cx);
         json_decref(r);
         json_decref(in);

@@ -120,10 +120,12 @@ static void sink_event(fg_llm_call *call, const fg_llm_event *ev)
 static void sink_end(fg_llm_call *call)
 {
     ws_chat *ch = fg_llm_call_sink_data(call);
-    send_completion(ch->conn, ch->chat_id, "", 0, false, false);
+    /* Recorded before the last frame goes out: a client that reads the chat
+     * as soon as the stream ends finds this turn. */
     if (!ch->overflow)
         fg__chat_turn_complete(ch->turn, ch->text.data, ch->text.len, fg_llm_call_input_tokens(call),
                                fg_llm_call_output_tokens(call));
+    send_completion(ch->conn, ch->chat_id, "", 0, false, false);
     chat_finish(ch);
 }
 
