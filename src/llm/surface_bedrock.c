@@ -2,7 +2,8 @@
  * flowgate as its endpoint: POST /model/{modelId}/converse and
  * /converse-stream (AWS event-stream framing), /invoke and
  * /invoke-with-response-stream with the native bodies of Anthropic-on-Bedrock,
- * Meta Llama, Amazon Titan text, Mistral and Cohere models (native.c). */
+ * Meta Llama, Amazon Titan text, Mistral and Cohere models (native.c), and
+ * /invoke with Amazon Titan and Cohere embed bodies for embeddings. */
 #include "llm/llm_int.h"
 #include "llm/native.h"
 #include "llm/surface.h"
@@ -298,6 +299,108 @@ static void nat_fail(fg_llm_call *call, int status, const char *type, const char
 
 static const fg_llm_sink_ops nat_sink_ops = {nat_begin, nat_event, nat_end, nat_fail};
 
+/* --- embeddings: native Titan and Cohere embed bodies ------------------------- */
+
+typedef struct emb_sink {
+    bool cohere;
+    json_t *texts;   /* Cohere: echoed back */
+    fg_buf out;      /* the vectors, as JSON arrays */
+    size_t count;
+} emb_sink;
+
+static void emb_begin(fg_llm_call *call) {}
+
+static void emb_event(fg_llm_call *call, const fg_llm_event *ev)
+{
+    emb_sink *s = call->sink_ud;
+    if (ev->type != FG_LLM_EV_EMBEDDING)
+        return;
+    fg_buf_printf(&s->out, "%s[", s->count++ ? "," : "");
+    for (size_t i = 0; i < ev->dim; i++)
+        fg_buf_printf(&s->out, "%s%.9g", i ? "," : "", (double)ev->vector[i]);
+    fg_buf_putc(&s->out, ']');
+}
+
+static void emb_end(fg_llm_call *call)
+{
+    emb_sink *s = call->sink_ud;
+    fg_buf b;
+    fg_buf_init(&b, 0);
+    const char *vecs = s->out.data ? s->out.data : "";
+    if (s->cohere) {
+        fg_buf_printf(&b, "{\"id\":\"%s\",\"response_type\":\"embeddings_floats\",\"embeddings\":[", call->id);
+        fg_buf_append(&b, vecs, s->out.len);
+        fg_buf_puts(&b, "],\"texts\":");
+        char *texts = fg_json_dumps(s->texts);
+        fg_buf_puts(&b, texts ? texts : "[]");
+        free(texts);
+        fg_buf_puts(&b, "}");
+    } else {
+        fg_buf_puts(&b, "{\"embedding\":");
+        fg_buf_append(&b, vecs, s->out.len);
+        fg_buf_printf(&b, ",\"inputTextTokenCount\":%ld}", call->input_tokens);
+    }
+    fg_buf_free(&s->out);
+    json_decref(s->texts);
+    s->texts = NULL;
+    fg_http_respond(call->req, 200, "application/json", b.data, b.len);
+    fg_buf_free(&b);
+}
+
+static void emb_fail(fg_llm_call *call, int status, const char *type, const char *msg)
+{
+    emb_sink *s = call->sink_ud;
+    fg_buf_free(&s->out);
+    json_decref(s->texts);
+    s->texts = NULL;
+    fg__llm_respond_aws_error(call->req, status, msg);
+}
+
+static const fg_llm_sink_ops emb_sink_ops = {emb_begin, emb_event, emb_end, emb_fail};
+
+static json_t *read_body(fg_http_req *req, bool any_type);
+
+static bool is_embed_model(const char *model, bool *cohere)
+{
+    *cohere = strncmp(model, "cohere.embed", 12) == 0;
+    return *cohere || strncmp(model, "amazon.titan-embed", 18) == 0;
+}
+
+/* Titan: {"inputText", "dimensions"?}; Cohere: {"texts": [...]}. */
+static void invoke_embed(fg_http_req *req, fg_llm *llm, const char *model, bool cohere, const fg_principal *who)
+{
+    json_t *body = read_body(req, true);
+    if (!body)
+        return;
+    json_t *input = cohere ? json_object_get(body, "texts") : json_object_get(body, "inputText");
+    bool ok = cohere ? json_is_array(input) && json_array_size(input) > 0 && json_array_size(input) <= 2048
+                     : json_is_string(input);
+    size_t i;
+    json_t *t;
+    if (ok && cohere)
+        json_array_foreach(input, i, t) ok = ok && json_is_string(t);
+    const json_t *dims = json_object_get(body, "dimensions");
+    if (dims && (!json_is_integer(dims) || json_integer_value(dims) < 1 || json_integer_value(dims) > 16384))
+        ok = false;
+    if (!ok) {
+        json_decref(body);
+        fg__llm_respond_aws_error(req, 400, cohere ? "texts must be an array of 1 to 2048 strings"
+                                                   : "inputText must be a string (dimensions, when given, "
+                                                     "an integer)");
+        return;
+    }
+    json_t *canon = json_pack("{s:s, s:o}", "model", model, "input",
+                              cohere ? json_deep_copy(input) : json_pack("[O]", input));
+    if (dims)
+        json_object_set(canon, "dimensions", (json_t *)dims);
+    emb_sink *s = fg_arena_calloc(fg_http_req_arena(req), 1, sizeof *s);
+    s->cohere = cohere;
+    s->texts = cohere ? json_incref(input) : NULL;
+    fg_buf_init(&s->out, 256u << 20);
+    json_decref(body);
+    fg__llm_embed_start(llm, req, canon, &emb_sink_ops, s, who);
+}
+
 /* --- routes ------------------------------------------------------------------ */
 
 static json_t *read_body(fg_http_req *req, bool any_type)
@@ -344,6 +447,11 @@ static void invoke(fg_http_req *req, fg_llm *llm, bool stream)
     if (fg_llm_authorize(llm, req, &who))
         return;
     const char *model = fg_http_req_param(req, "modelId");
+    bool cohere_embed;
+    if (!stream && is_embed_model(model, &cohere_embed)) {
+        invoke_embed(req, llm, model, cohere_embed, &who);
+        return;
+    }
     fg_llm_native_family fam = fg_llm_native_family_of(model);
     if (fam == FG_NATIVE_UNKNOWN) {
         fg__llm_respond_aws_error(req, 400, "this model's native request format is not supported by "
