@@ -78,7 +78,10 @@ void sfn_op_publish_version(sfn_call_ctx *c)
     free(base);
 }
 
-void sfn_op_list_versions(sfn_call_ctx *c)
+/* ListStateMachineVersions and ListStateMachineAliases: one page of the
+ * machine's qualifiers (column q of sql: a version number or an alias name) as
+ * qualified ARNs with their creation dates. */
+static void list_qualified(sfn_call_ctx *c, const char *sql, const char *list_name, const char *arn_name)
 {
     const char *arn = sfn_api_arn(c, "stateMachineArn", FG_SFN_ARN_MACHINE);
     int64_t limit, offset;
@@ -91,9 +94,7 @@ void sfn_op_list_versions(sfn_call_ctx *c)
     json_t *rows = NULL;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (fg_store_query_json(c->s->store, "SELECT version, created_ms FROM sfn_versions WHERE "
-                                         "account_id = $1 AND machine_arn = $2 ORDER BY version "
-                                         "DESC LIMIT $3 OFFSET $4", p, 4, &rows, &eb) != 0) {
+    if (fg_store_query_json(c->s->store, sql, p, 4, &rows, &eb) != 0) {
         sfn_api_store_error(c, &eb);
     } else {
         json_t *list = json_array();
@@ -102,21 +103,32 @@ void sfn_op_list_versions(sfn_call_ctx *c)
         json_array_foreach(rows, i, r) {
             if ((int64_t)i >= limit)
                 break;
-            char num[24];
-            snprintf(num, sizeof num, "%lld", (long long)fg_json_int(r, "version", 0));
-            char *varn = fg_sfn_qualified_arn(base, num);
-            json_array_append_new(list, json_pack("{s:s,s:f}", "stateMachineVersionArn", varn,
-                                                  "creationDate",
+            const json_t *qv = json_object_get(r, "q");
+            char q[128];
+            if (json_is_integer(qv))
+                snprintf(q, sizeof q, "%lld", (long long)json_integer_value(qv));
+            else
+                snprintf(q, sizeof q, "%s", fg_json_str(r, "q", ""));
+            char *qarn = fg_sfn_qualified_arn(base, q);
+            json_array_append_new(list, json_pack("{s:s,s:f}", arn_name, qarn, "creationDate",
                                                   sfn_epoch(fg_json_int(r, "created_ms", 0))));
-            free(varn);
+            free(qarn);
         }
-        json_t *out = json_pack("{s:o}", "stateMachineVersions", list);
+        json_t *out = json_pack("{s:o}", list_name, list);
         sfn_api_next_token(out, offset, limit, json_array_size(rows));
         sfn_api_reply(c->req, out);
     }
     json_decref(rows);
     sfn_machine_row_free(&row);
     free(base);
+}
+
+void sfn_op_list_versions(sfn_call_ctx *c)
+{
+    list_qualified(c,
+                   "SELECT version AS q, created_ms FROM sfn_versions WHERE account_id = $1 AND "
+                   "machine_arn = $2 ORDER BY version DESC LIMIT $3 OFFSET $4",
+                   "stateMachineVersions", "stateMachineVersionArn");
 }
 
 /* True when an alias of the machine routes to the version ARN. */
@@ -335,39 +347,8 @@ void sfn_op_delete_alias(sfn_call_ctx *c)
 
 void sfn_op_list_aliases(sfn_call_ctx *c)
 {
-    const char *arn = sfn_api_arn(c, "stateMachineArn", FG_SFN_ARN_MACHINE);
-    int64_t limit, offset;
-    fg_sfn_arn a;
-    sfn_machine_row row;
-    char *base = arn && sfn_api_page(c, &limit, &offset) ? machine_of(c, arn, &a, &row) : NULL;
-    if (!base)
-        return;
-    fg_sval p[4] = {SFN_TEXT(c->account), FG_STEXT(base), FG_SINT(limit + 1), FG_SINT(offset)};
-    json_t *rows = NULL;
-    fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    if (fg_store_query_json(c->s->store, "SELECT name, created_ms FROM sfn_aliases WHERE "
-                                         "account_id = $1 AND machine_arn = $2 ORDER BY name "
-                                         "LIMIT $3 OFFSET $4", p, 4, &rows, &eb) != 0) {
-        sfn_api_store_error(c, &eb);
-    } else {
-        json_t *list = json_array();
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r) {
-            if ((int64_t)i >= limit)
-                break;
-            char *aarn = fg_sfn_qualified_arn(base, fg_json_str(r, "name", ""));
-            json_array_append_new(list, json_pack("{s:s,s:f}", "stateMachineAliasArn", aarn,
-                                                  "creationDate",
-                                                  sfn_epoch(fg_json_int(r, "created_ms", 0))));
-            free(aarn);
-        }
-        json_t *out = json_pack("{s:o}", "stateMachineAliases", list);
-        sfn_api_next_token(out, offset, limit, json_array_size(rows));
-        sfn_api_reply(c->req, out);
-    }
-    json_decref(rows);
-    sfn_machine_row_free(&row);
-    free(base);
+    list_qualified(c,
+                   "SELECT name AS q, created_ms FROM sfn_aliases WHERE account_id = $1 AND "
+                   "machine_arn = $2 ORDER BY name LIMIT $3 OFFSET $4",
+                   "stateMachineAliases", "stateMachineAliasArn");
 }
