@@ -9,7 +9,8 @@
 #include "http/http_int.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
+#include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -94,32 +95,68 @@ static void spin(int fd, int rounds)
     }
 }
 
+/* Connects without blocking: libFuzzer's timer signal would interrupt a
+ * blocking connect (EINTR), which is not a failure of the server. */
+static int connect_loopback(void)
+{
+    /* A fresh loopback source address per run: closed connections leave
+     * TIME_WAIT entries that would exhaust one address's ports. */
+    static uint32_t run;
+    run++;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    src.sin_addr.s_addr = htonl(0x7f000000u | (((run >> 8) & 0xffffu) << 8) | 1u);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+        goto fail;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        if (errno != EINPROGRESS && errno != EINTR)
+            goto fail;
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t len = sizeof err;
+        while (poll(&p, 1, 5000) < 0 && errno == EINTR) {
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+            errno = err;
+            goto fail;
+        }
+    }
+    struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* close with RST: no TIME_WAIT */
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    return fd;
+fail:
+    perror("fuzz_h2_frames: loopback connection");
+    abort();
+}
+
+/* Writes everything, letting the server read while the socket buffer is full. */
+static void write_all(int fd, const uint8_t *data, size_t size)
+{
+    while (size) {
+        ssize_t n = write(fd, data, size);
+        if (n > 0) {
+            data += n;
+            size -= (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            spin(fd, 1);
+        } else {
+            return; /* the server closed the connection */
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!worker.server)
         setup();
     if (size > 64 * 1024)
         return 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    /* A fresh loopback source address per run: closed connections leave
-     * TIME_WAIT entries that would exhaust one address's ports. */
-    static uint32_t run;
-    run++;
-    struct sockaddr_in src = {.sin_family = AF_INET};
-    src.sin_addr.s_addr = htonl(0x7f000000u | (((run >> 8) & 0xffffu) << 8) | 1u);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof src) != 0 ||
-        connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        perror("fuzz_h2_frames: loopback connection");
-        abort();
-    }
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* close with RST: no TIME_WAIT */
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    int fd = connect_loopback();
     spin(fd, 2);
-    if (write(fd, PREFACE, sizeof PREFACE - 1) < 0 || (size && write(fd, data, size) < 0)) {
-    }
+    write_all(fd, (const uint8_t *)PREFACE, sizeof PREFACE - 1);
+    write_all(fd, data, size);
     spin(fd, 8);
     close(fd);
     /* The server must notice the closed client and release the connection; if

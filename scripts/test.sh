@@ -38,10 +38,14 @@ done
 # target counts as one case). FG_FUZZ_SECONDS=0 skips it.
 fuzz_secs=${FG_FUZZ_SECONDS:-10}
 if [ "$fuzz_secs" != 0 ]; then
-  fuzz_out=$(scripts/fuzz.sh "$fuzz_secs" 2>&1)
+  fuzz_out=$(FG_FUZZ_SEED=${FG_FUZZ_SEED:-1} scripts/fuzz.sh "$fuzz_secs" 2>&1)
   echo "$fuzz_out" | grep -E '^(==|[0-9]+ passed)' || true
   read -r fp ff < <(echo "$fuzz_out" | awk '/^[0-9]+ passed, [0-9]+ failed/ { p=$1; f=$3 } END { print p+0, f+0 }')
   if [ "$fp" = 0 ] && [ "$ff" = 0 ]; then ff=1; echo "$fuzz_out" | tail -20; fi
+  # A failing target's report (stack trace, the input in base64) in full.
+  if [ "$ff" != 0 ]; then
+    echo "$fuzz_out" | grep -v -E '^(#[0-9]+|INFO:|\s+NEW_FUNC)' | tail -80
+  fi
   passed=$((passed + fp)); failed=$((failed + ff))
 fi
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -179,5 +179,8 @@ fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snaps
 fg_flow_task *fg_flow_exec_task_by_token(fg_flow_exec *e, const char *token);
 
 const char *fg_flow_status_name(fg_flow_status s);
+/* JSON text as Step Functions prints it: compact, numbers in their shortest
+ * form (1.1, not 1.1000000000000001). Caller frees. */
+char *fg_flow_json_text(const json_t *v);
 
 #endif

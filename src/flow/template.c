@@ -338,6 +338,11 @@ static void dump_value(fg_buf *b, const json_t *v)
     }
 }
 
+char *fg_flow_json_text(const json_t *v)
+{
+    return fg__json_text(v);
+}
+
 char *fg__json_text(const json_t *v)
 {
     fg_buf b;

@@ -3,7 +3,7 @@
 #include "fg_test.h"
 
 int fg_flow_cmd_validate(int argc, char **argv);
-int fg_flow_cmd_run(int argc, char **argv);
+int fg_tasks_cmd_run(int argc, char **argv);
 int fg_flow_cmd_conformance(int argc, char **argv);
 
 static char path[64];
@@ -55,7 +55,7 @@ FG_TEST(cli_run_and_validate_jsonata_machines)
                                              "\"Next\":\"B\"},\"B\":{\"Type\":\"Pass\","
                                              "\"Output\":{\"sum\":\"{% $states.input.a + $k %}\"},\"End\":true}}}"),
                     "--input", "{\"a\":40}", NULL};
-    FG_CHECK_INT(capture(fg_flow_cmd_run, 4, argv, out, sizeof out), 0);
+    FG_CHECK_INT(capture(fg_tasks_cmd_run, 4, argv, out, sizeof out), 0);
     FG_CHECK_STR(out, "{\"sum\":42}\n");
     char *val[] = {"validate", (char *)write_tmp("{\"QueryLanguage\":\"JSONata\",\"StartAt\":\"A\","
                                                  "\"States\":{\"A\":{\"Type\":\"Pass\","
@@ -73,10 +73,10 @@ FG_TEST(cli_run_prints_the_output)
     char *argv[] = {"run", (char *)write_tmp("{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
                                              "\"Parameters\":{\"sum.$\":\"States.MathAdd($.a, 2)\"},\"End\":true}}}"),
                     "--input", "{\"a\":40}", NULL};
-    FG_CHECK_INT(capture(fg_flow_cmd_run, 4, argv, out, sizeof out), 0);
+    FG_CHECK_INT(capture(fg_tasks_cmd_run, 4, argv, out, sizeof out), 0);
     FG_CHECK_STR(out, "{\"sum\":42}\n");
     char *bad[] = {"run", path, "--input", "{not json", NULL};
-    FG_CHECK_INT(capture(fg_flow_cmd_run, 4, bad, out, sizeof out), 1);
+    FG_CHECK_INT(capture(fg_tasks_cmd_run, 4, bad, out, sizeof out), 1);
     unlink(path);
 }
 

@@ -4,7 +4,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "config/config.h"
-#include "flow/flow_int.h"
+#include "flow/flow.h"
 #include "tasks/http_tasks.h"
 
 #include <stdio.h>
@@ -31,7 +31,7 @@ static json_t *load_input(const char *text, const char *file)
 /* Compact JSON with numbers as AWS prints them (1.1, not 1.1000000000000001). */
 static void print_json(FILE *out, const json_t *v)
 {
-    char *s = fg__json_text(v);
+    char *s = fg_flow_json_text(v);
     fprintf(out, "%s\n", s ? s : "null");
     free(s);
 }
@@ -173,7 +173,7 @@ static int run_file(const char *file, const run_opts *ro)
     return status;
 }
 
-int fg_flow_cmd_run(int argc, char **argv)
+int fg_tasks_cmd_run(int argc, char **argv)
 {
     run_opts ro = {0};
     const fg_opt opts[] = {
