@@ -20,6 +20,8 @@ import { createRequire } from 'node:module';
 
 const bin = process.argv[2];
 const runs = Number(process.argv[3] || 3);
+// FG_BENCH_DURABLE_ONLY=1: only the durable measure (for iterating on the journal).
+const durableOnly = process.env.FG_BENCH_DURABLE_ONLY === '1';
 const EXECS = Number(process.env.FG_BENCH_EXECS || 400), CHAIN = Number(process.env.FG_BENCH_CHAIN || 200), EXPRESS_SECONDS = 3, CLIENTS = 16;
 
 function serve(dir) {
@@ -127,7 +129,13 @@ async function peer(def, want) {
 const dir = mkdtempSync(join(tmpdir(), 'flowgate-bench-sfn-'));
 const srv = await serve(dir);
 url = srv.url;
-try {
+try { await main(); } finally {
+  srv.c.kill('SIGTERM');
+  await new Promise((r) => srv.c.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function main() {
   const role = 'arn:aws:iam::123456789012:role/bench';
   const std = async (r) => (await call('CreateStateMachine', { name: `pass-chain-${r}`, roleArn: role, definition: JSON.stringify(passChain(CHAIN)) })).stateMachineArn;
   const exp = (await call('CreateStateMachine', { name: 'express-chain', type: 'EXPRESS', roleArn: role, definition: JSON.stringify(expressChain()) })).stateMachineArn;
@@ -136,7 +144,11 @@ try {
   const d = [], e = [];
   for (let r = 0; r < runs; r++) {
     d.push(await durable(await std(r)));
-    e.push(await express(exp));
+    if (!durableOnly) e.push(await express(exp));
+  }
+  if (durableOnly) {
+    console.log(`durable STANDARD: median ${Math.round(median(d))} transitions/s (${d.map(Math.round).join(', ')})`);
+    return;
   }
   const p = await peer(expressChain(), want);
   const fixed = [];
@@ -160,8 +172,4 @@ try {
   for (const f of fixed)
     console.log(`express at ${f.rate} req/s (loadgen): ${f.done} done, ${f.errors} errors, ${fmt(f.tps)} transitions/s, ` +
       `p50 ${fmt(f.p50)} µs, p99 ${fmt(f.p99)} µs, ÷ peer ${(f.tps / p.rate).toFixed(1)}×`);
-} finally {
-  srv.c.kill('SIGTERM');
-  await new Promise((r) => srv.c.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -18,35 +18,11 @@ static void on_done(fg_sfn_run *run, fg_flow_exec *e, void *ud);
 
 /* ---- journal entries ------------------------------------------------------ */
 
-/* The history events the journal has not seen yet, as JSON texts. */
-static json_t *new_events(sfn_exec *x, fg_flow_exec *e, size_t *first)
-{
-    const json_t *h = fg_flow_exec_history(e);
-    json_t *out = json_array();
-    *first = x->events_saved;
-    for (size_t i = x->events_saved; i < json_array_size(h); i++) {
-        char *t = json_dumps(json_array_get(h, i), JSON_COMPACT);
-        json_array_append_new(out, json_string(t ? t : "{}"));
-        free(t);
-    }
-    x->events_saved = json_array_size(h);
-    return out;
-}
-
-static char *snapshot_text(fg_flow_exec *e)
-{
-    json_t *snap = fg_flow_exec_snapshot(e);
-    json_object_del(snap, "history"); /* kept row by row in sfn_events */
-    char *t = json_dumps(snap, JSON_COMPACT);
-    json_decref(snap);
-    return t;
-}
-
 static sfn_entry *entry_new(sfn_exec *x, fg_flow_exec *e)
 {
     sfn_entry *en = calloc(1, sizeof *en);
     en->x = sfn_exec_ref(x);
-    en->events = new_events(x, e, &en->first_event);
+    sfn_entry_take_events(en, x, e);
     return en;
 }
 
@@ -57,7 +33,7 @@ static bool on_step(fg_sfn_run *run, fg_flow_exec *e, void *ud)
     if (!x->durable)
         return false;
     sfn_entry *en = entry_new(x, e);
-    en->snapshot = snapshot_text(e);
+    sfn_entry_take_position(en, x, e);
     en->status = "RUNNING";
     en->wake_ms = fg_flow_exec_wake_at(e);
     sfn_journal_submit(x->svc->journal, en);

@@ -17,6 +17,9 @@ struct sfn_journal {
     pthread_cond_t cond;
     sfn_entry *head, *tail;
     bool stop;
+    fg_store *db;         /* the journal's own connection, or the service's */
+    bool own_db;
+    sfn_checkpointer *ckpt; /* NULL: SQLite checkpoints in the commits */
 };
 
 void sfn_entry_free(sfn_entry *e)
@@ -25,7 +28,8 @@ void sfn_entry_free(sfn_entry *e)
         return;
     sfn_exec_unref(e->x);
     free(e->snapshot);
-    json_decref(e->events);
+    free(e->events);
+    free(e->event_len);
     free(e->output);
     free(e->error);
     free(e->cause);
@@ -53,13 +57,16 @@ static void build_events_sql(void)
 
 static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
-    size_t total = json_array_size(e->events);
+    size_t total = e->nevents;
+    const char *text = e->events;
     for (size_t i = 0; i < total;) {
         int n = total - i > EVENTS_PER_INSERT ? EVENTS_PER_INSERT : (int)(total - i);
         fg_sval p[1 + 2 * EVENTS_PER_INSERT] = {FG_SINT(e->x->exec_id)};
         for (int k = 0; k < n; k++) {
+            size_t len = e->event_len[i + (size_t)k];
             p[1 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
-            p[2 + 2 * k] = FG_STEXT(json_string_value(json_array_get(e->events, i + (size_t)k)));
+            p[2 + 2 * k] = FG_STEXTN(text, len);
+            text += len;
         }
         int rc = fg_store_exec(st, events_sql_text[n], p, 1 + 2 * n, NULL, eb);
         if (rc)
@@ -72,7 +79,7 @@ static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 static int write_insert(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
     const sfn_exec *x = e->x;
-    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    int64_t nevents = (int64_t)(e->first_event + e->nevents);
     fg_sval p[16] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(x->machine_arn),
                      FG_STEXT(x->name), FG_STEXT(x->express ? "EXPRESS" : "STANDARD"),
                      FG_STEXT(e->status), FG_STEXT(x->definition ? x->definition : ""), FG_STEXT(x->role_arn),
@@ -90,11 +97,14 @@ static int write_insert(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
     const sfn_exec *x = e->x;
-    int64_t nevents = (int64_t)(e->first_event + json_array_size(e->events));
+    int64_t nevents = (int64_t)(e->first_event + e->nevents);
     if (!e->final) { /* the narrow position row only: the execution row stays put */
         fg_sval p[3] = {FG_SINT(x->exec_id), FG_STEXT(e->snapshot), FG_SINT(e->wake_ms)};
-        return fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, wake_ms = $3 "
-                                 "WHERE exec_id = $1", p, 3, NULL, eb);
+        if (e->delta)
+            return fg_store_exec(st, "UPDATE sfn_positions SET delta = $2, wake_ms = $3 "
+                                     "WHERE exec_id = $1", p, 3, NULL, eb);
+        return fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, delta = NULL, "
+                                 "wake_ms = $3 WHERE exec_id = $1", p, 3, NULL, eb);
     }
     fg_sval p[8] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->status),
                     FG_STEXT(e->output), FG_STEXT(e->error), FG_STEXT(e->cause),
@@ -114,7 +124,7 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
     size_t n = 0;
     for (sfn_entry *e = batch; e; e = e->next)
         n++;
-    fg_store *st = j->svc->store;
+    fg_store *st = j->db;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     int rc = fg_store_begin(st, &eb);
@@ -130,6 +140,8 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
     if (rc)
         fg_log(FG_LOG_ERROR, NULL, "sfn journal: a batch of execution steps was not saved: %s",
                eb.msg);
+    else if (j->ckpt)
+        sfn_checkpointer_note(j->ckpt, n);
     fg_log(FG_LOG_DEBUG, NULL, "sfn journal: committed %zu steps in %.3f ms", n,
            (double)(fg_clock_mono_ns() - t0) / 1e6);
 }
@@ -160,10 +172,31 @@ static void *journal_main(void *arg)
         if (batch) {
             write_batch(j, batch);
             acknowledge(j->svc, batch);
+            if (j->ckpt)
+                sfn_checkpointer_catch_up(j->ckpt, j->db);
         } else if (stop) {
             return NULL;
         }
     }
+}
+
+/* Its own connection when the database allows a second one, with SQLite's
+ * automatic checkpoint off (the checkpointer does it on a third). */
+static void open_db(sfn_journal *j)
+{
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    j->db = j->svc->store;
+    fg_store *db = NULL, *cdb = NULL;
+    if (fg_store_open_again(j->svc->store, &db, &eb) != 0)
+        return;
+    j->db = db;
+    j->own_db = true;
+    if (fg_store_open_again(j->svc->store, &cdb, &eb) != 0)
+        return;
+    j->ckpt = sfn_checkpointer_start(cdb);
+    if (j->ckpt && fg_store_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, 0, NULL, &eb) != 0)
+        fg_log(FG_LOG_WARN, NULL, "sfn journal: %s", eb.msg);
 }
 
 sfn_journal *sfn_journal_start(fg_sfn *s)
@@ -172,12 +205,16 @@ sfn_journal *sfn_journal_start(fg_sfn *s)
     if (!j)
         return NULL;
     j->svc = s;
+    open_db(j);
     build_events_sql();
     pthread_mutex_init(&j->lock, NULL);
     pthread_cond_init(&j->cond, NULL);
     if (pthread_create(&j->thread, NULL, journal_main, j) != 0) {
         pthread_mutex_destroy(&j->lock);
         pthread_cond_destroy(&j->cond);
+        sfn_checkpointer_stop(j->ckpt);
+        if (j->own_db)
+            fg_store_close(j->db);
         free(j);
         return NULL;
     }
@@ -206,5 +243,8 @@ void sfn_journal_stop(sfn_journal *j)
     pthread_join(j->thread, NULL);
     pthread_mutex_destroy(&j->lock);
     pthread_cond_destroy(&j->cond);
+    sfn_checkpointer_stop(j->ckpt);
+    if (j->own_db)
+        fg_store_close(j->db);
     free(j);
 }

@@ -14,6 +14,7 @@
 typedef struct resume {
     sfn_exec *x;
     char *snapshot; /* NULL: the first step was never committed, start over */
+    char *delta;    /* what changed since the snapshot (position.c), or NULL */
 } resume;
 
 static json_t *load_events(fg_sfn *s, const sfn_exec *x)
@@ -52,7 +53,7 @@ static void resume_on_worker(fg_http_worker *w, void *ud)
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
     json_t *events = load_events(x->svc, x);
-    json_t *snap = r->snapshot ? json_loads(r->snapshot, 0, NULL) : NULL;
+    json_t *snap = sfn_position_load(r->snapshot, r->delta);
     json_t *input = json_loads(x->input, JSON_DECODE_ANY, NULL);
     if (snap) {
         json_object_set(snap, "history", events);
@@ -68,6 +69,7 @@ static void resume_on_worker(fg_http_worker *w, void *ud)
     json_decref(input);
     sfn_exec_unref(x);
     free(r->snapshot);
+    free(r->delta);
     free(r);
 }
 
@@ -131,10 +133,13 @@ static void resume_one(fg_sfn *s, json_t *compiled, const json_t *row)
     r->x = x;
     const char *snap = fg_json_str(row, "snapshot", NULL);
     r->snapshot = snap ? strdup(snap) : NULL;
+    const char *delta = fg_json_str(row, "delta", NULL);
+    r->delta = snap && delta ? strdup(delta) : NULL;
     fg_http_worker *w = sfn_pick_worker(s);
     if (!w || sfn_post(s, w, resume_on_worker, r) != 0) {
         sfn_exec_unref(x);
         free(r->snapshot);
+        free(r->delta);
         free(r);
     }
 }
@@ -144,7 +149,7 @@ int sfn_exec_resume_all(fg_sfn *s, fg_errbuf *eb)
     json_t *rows = NULL;
     int rc = fg_store_query_json(s->store,
                                  "SELECT e.account_id, e.arn, e.machine_arn, e.name, e.definition, "
-                                 "e.role_arn, e.input, e.start_ms, p.snapshot, e.parent_token, "
+                                 "e.role_arn, e.input, e.start_ms, p.snapshot, p.delta, e.parent_token, "
                                  "e.parent_mode, e.exec_id FROM sfn_executions e LEFT JOIN "
                                  "sfn_positions p ON p.exec_id = e.exec_id "
                                  "WHERE e.status = 'RUNNING' AND e.type = 'STANDARD'",

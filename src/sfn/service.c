@@ -50,6 +50,7 @@ void sfn_exec_unref(sfn_exec *x)
     free(x->version_arn);
     free(x->alias_arn);
     free(x->parent_token);
+    json_decref(x->saved_context);
     free(x);
 }
 

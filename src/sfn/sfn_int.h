@@ -55,6 +55,8 @@ typedef struct sfn_exec {
     /* Worker thread only. */
     fg_sfn_run *run;     /* NULL once ended or abandoned */
     size_t events_saved; /* history events already handed to the journal */
+    bool base_saved;     /* the position's lasting parts are in the journal */
+    json_t *saved_context; /* the context as last written there (no State) */
     fg_http_req *sync_req; /* StartSyncExecution waiting for the end */
     char *parent_token;
     sfn_parent_mode parent_mode;
@@ -168,9 +170,12 @@ void sfn_exec_stop(fg_sfn *s, sfn_exec *x, const char *error, const char *cause,
 typedef struct sfn_entry {
     sfn_exec *x;            /* a reference */
     char *snapshot;         /* NULL once the execution ended */
+    bool delta;             /* snapshot holds only what changed (position.c) */
     const char *status;
     int64_t wake_ms;
-    json_t *events;         /* event JSON texts, ids from first_event */
+    char *events;           /* event JSON texts one after another, */
+    size_t *event_len;      /* their lengths, */
+    size_t nevents;         /* ids from first_event + 1 */
     size_t first_event;
     bool final, insert;     /* insert: an EXPRESS execution recorded at its end */
     char *output, *error, *cause;
@@ -183,6 +188,27 @@ void sfn_journal_submit(sfn_journal *j, sfn_entry *e);
 void sfn_journal_stop(sfn_journal *j);
 void sfn_exec_committed(fg_http_worker *w, void *entry);
 void sfn_entry_free(sfn_entry *e);
+
+/* checkpoint.c: WAL checkpoints off the journal's commits, on their own thread
+ * and connection db (owned from then on, closed by stop even on failure). */
+typedef struct sfn_checkpointer sfn_checkpointer;
+sfn_checkpointer *sfn_checkpointer_start(fg_store *db);
+/* The journal committed steps: a checkpoint runs every so many. */
+void sfn_checkpointer_note(sfn_checkpointer *c, size_t steps);
+/* On the journal's thread between two batches: after a checkpoint, copies the
+ * frames the journal appended while it ran, so that the next batch starts the
+ * WAL over. */
+void sfn_checkpointer_catch_up(sfn_checkpointer *c, fg_store *journal_db);
+void sfn_checkpointer_stop(sfn_checkpointer *c);
+
+/* position.c: what a step writes. Appends the history events the journal has
+ * not seen yet to en; sets en's position: the whole snapshot when its lasting
+ * parts are not written yet or changed, else only the rest (en->delta). */
+void sfn_entry_take_events(sfn_entry *en, sfn_exec *x, fg_flow_exec *e);
+void sfn_entry_take_position(sfn_entry *en, sfn_exec *x, fg_flow_exec *e);
+/* A stored position (the row's snapshot and delta) as one snapshot, or NULL
+ * when it is not JSON. */
+json_t *sfn_position_load(const char *snapshot, const char *delta);
 
 /* integrations.c: the task handlers the service registers. */
 int sfn_register_tasks(fg_sfn *s);

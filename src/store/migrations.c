@@ -295,6 +295,8 @@ const fg_migration fg_store_migrations[] = {
      ");\n"
      "ALTER TABLE sfn_executions ADD COLUMN version_arn TEXT;\n"
      "ALTER TABLE sfn_executions ADD COLUMN alias_arn TEXT"},
+    {13, "step functions positions written as deltas",
+     "ALTER TABLE sfn_positions ADD COLUMN delta TEXT"},
     {0, NULL, NULL},
 };
 

@@ -22,7 +22,8 @@ int fg_store_open(const char *url, fg_store **out, fg_errbuf *eb)
     pthread_mutex_init(&s->lock, &attr);
     pthread_mutexattr_destroy(&attr);
     s->ops = ops;
-    int rc = ops->open(s, target, eb);
+    s->url = strdup(url);
+    int rc = s->url ? ops->open(s, target, eb) : fg_failf(eb, FG_ENOMEM, "out of memory");
     if (!rc)
         rc = fg_store_migrate(s, eb);
     if (rc) {
@@ -40,7 +41,15 @@ void fg_store_close(fg_store *s)
     if (s->impl)
         s->ops->close(s);
     pthread_mutex_destroy(&s->lock);
+    free(s->url);
     free(s);
+}
+
+int fg_store_open_again(fg_store *s, fg_store **out, fg_errbuf *eb)
+{
+    if (strstr(s->url, ":memory:"))
+        return fg_failf(eb, FG_EUNSUPPORTED, "an in-memory database has one connection only");
+    return fg_store_open(s->url, out, eb);
 }
 
 const char *fg_store_backend(const fg_store *s)

@@ -43,6 +43,10 @@ typedef int (*fg_store_row_fn)(void *ctx, int ncols, const char *const *names, c
  * missing) or "postgres://..." when built with PostgreSQL support. */
 int fg_store_open(const char *url, fg_store **out, fg_errbuf *eb);
 void fg_store_close(fg_store *s);
+/* Another connection to the same database, for a thread that wants its own
+ * (the Step Functions journal): statements on it do not wait for s's lock, and
+ * SQLite serialises the two connections' write transactions (busy timeout). */
+int fg_store_open_again(fg_store *s, fg_store **out, fg_errbuf *eb);
 /* "sqlite" or "postgres". */
 const char *fg_store_backend(const fg_store *s);
 

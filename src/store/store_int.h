@@ -23,6 +23,7 @@ struct fg_store {
     pthread_t txn_owner;    /* thread holding an open transaction */
     int in_txn;
     int schema_version;
+    char *url;              /* as opened, for fg_store_open_again */
 };
 
 extern const fg_store_backend_ops fg_store_sqlite_ops;

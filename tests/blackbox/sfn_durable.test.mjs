@@ -206,3 +206,62 @@ test('a retry interval survives a restart: the failed attempt is not repeated, t
   assert.equal(await stopChild(child), 0);
   child = null;
 });
+
+// Each step of a Pass chain commits only what changed in the position (a
+// delta over the snapshot written at the first step); a SIGKILL in the middle
+// of the chains must resume every execution at its last committed state, with
+// no state run twice and the history's ids unbroken.
+test('SIGKILL in the middle of long Pass chains: every execution resumes where it stopped', async () => {
+  const N = 30, CHAIN = 300;
+  let srv = await serve();
+  child = srv.child;
+  let sfn = client(srv.url);
+  const States = {};
+  for (let i = 0; i < CHAIN; i++)
+    States[`S${i}`] = { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)', 'tag.$': '$.tag' },
+      ...(i + 1 < CHAIN ? { Next: `S${i + 1}` } : { End: true }) };
+  const m = (await sfn.send(new S.CreateStateMachineCommand({
+    name: 'chain-restart', roleArn: 'arn:aws:iam::123456789012:role/x',
+    definition: JSON.stringify({ StartAt: 'S0', States }) }))).stateMachineArn;
+  const arns = await Promise.all(Array.from({ length: N }, (_, i) =>
+    sfn.send(new S.StartExecutionCommand({ stateMachineArn: m, name: `chain-${i}`, input: JSON.stringify({ n: 0, tag: `t${i}` }) }))
+      .then((r) => r.executionArn)));
+  // Kill once the first execution has committed some of its chain.
+  for (let i = 0; i < 2000 && (await committedTypes(sfn, arns[0])).length < 60; i++) await sleep(2);
+  sfn.destroy();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  child = null;
+
+  srv = await serve();
+  child = srv.child;
+  sfn = client(srv.url);
+  for (let i = 0; i < 400 && !/resuming \d+ running executions/.test(srv.log()); i++) await sleep(25);
+  const resumed = Number((srv.log().match(/resuming (\d+) running executions/) || [0, 0])[1]);
+  assert.ok(resumed > 0, 'some executions were still running at the kill');
+  for (let i = 0; i < N; i++) {
+    let d;
+    for (let k = 0; k < 2400; k++) {
+      d = await sfn.send(new S.DescribeExecutionCommand({ executionArn: arns[i] }));
+      if (d.status !== 'RUNNING') break;
+      await sleep(25);
+    }
+    assert.equal(d.status, 'SUCCEEDED', `${arns[i]}: ${d.error} ${d.cause}`);
+    assert.deepEqual(JSON.parse(d.output), { n: CHAIN, tag: `t${i}` });
+    const events = [];
+    let nextToken;
+    do {
+      const h = await sfn.send(new S.GetExecutionHistoryCommand({ executionArn: arns[i], maxResults: 1000, nextToken }));
+      events.push(...h.events);
+      nextToken = h.nextToken;
+    } while (nextToken);
+    const entered = events.filter((e) => e.type === 'PassStateEntered').map((e) => e.stateEnteredEventDetails.name);
+    assert.equal(entered.length, CHAIN, `${arns[i]}: every state entered once`);
+    assert.equal(new Set(entered).size, CHAIN, `${arns[i]}: no state ran twice`);
+    assert.deepEqual(events.map((e) => e.id), events.map((_, k) => k + 1), 'event ids continue after the restart');
+    assert.equal(events.at(-1).type, 'ExecutionSucceeded');
+  }
+  sfn.destroy();
+  assert.equal(await stopChild(child), 0);
+  child = null;
+});
