@@ -540,7 +540,10 @@ static int on_headers_complete(llhttp_t *p)
         *q++ = '\0';
     r->path = url ? url : "/";
     r->query = q ? q : "";
-    r->keep_alive = llhttp_should_keep_alive(p);
+    /* After an upgrade request (or CONNECT) the bytes that follow are in
+     * another protocol: if a route answers it without upgrading, the
+     * connection ends with that answer. */
+    r->keep_alive = llhttp_should_keep_alive(p) && !p->upgrade;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(c)->max_body_bytes) {
         c->error_status = 413;
         return HPE_USER;
@@ -628,6 +631,10 @@ static void conn_feed(fg_http_conn *c, const char *data, size_t len)
             c->error_status = 400;
         }
         fg_http_req *r = c->req;
+        if (!r) { /* paused with no request: nothing more may be read */
+            conn_close(c);
+            return;
+        }
         if (err == HPE_PAUSED_UPGRADE)
             r->keep_alive = false; /* upgrades are handled by routes that accept them */
         fg__http_dispatch(r);
