@@ -37,9 +37,10 @@ void sfn_entry_free(sfn_entry *e)
 }
 
 /* INSERTs of 1..EVENTS_PER_INSERT events in one statement, built when the
- * journal starts (the same texts each time, so the store caches them). */
-#define EVENTS_PER_INSERT 8
-static char events_sql_text[EVENTS_PER_INSERT + 1][600];
+ * journal starts (the same texts each time, so the store caches them). The
+ * events of a batch's steps go together, EVENTS_PER_INSERT at a time. */
+#define EVENTS_PER_INSERT 16
+static char events_sql_text[EVENTS_PER_INSERT + 1][1200];
 
 static void build_events_sql(void)
 {
@@ -50,28 +51,40 @@ static void build_events_sql(void)
         for (int k = 0; k < n && w > 0 && (size_t)w < left; k++) {
             p += w;
             left -= (size_t)w;
-            w = snprintf(p, left, "%s($1, $%d, $%d)", k ? ", " : "", 2 + 2 * k, 3 + 2 * k);
+            w = snprintf(p, left, "%s($%d, $%d, $%d)", k ? ", " : "", 1 + 3 * k, 2 + 3 * k,
+                         3 + 3 * k);
         }
     }
 }
 
-static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+/* Events waiting for their INSERT. */
+typedef struct event_rows {
+    fg_sval p[3 * EVENTS_PER_INSERT];
+    int n;
+} event_rows;
+
+static int flush_events(fg_store *st, event_rows *r, fg_errbuf *eb)
 {
-    size_t total = e->nevents;
+    int rc = r->n ? fg_store_exec(st, events_sql_text[r->n], r->p, 3 * r->n, NULL, eb) : 0;
+    r->n = 0;
+    return rc;
+}
+
+static int write_events(fg_store *st, const sfn_entry *e, event_rows *r, fg_errbuf *eb)
+{
     const char *text = e->events;
-    for (size_t i = 0; i < total;) {
-        int n = total - i > EVENTS_PER_INSERT ? EVENTS_PER_INSERT : (int)(total - i);
-        fg_sval p[1 + 2 * EVENTS_PER_INSERT] = {FG_SINT(e->x->exec_id)};
-        for (int k = 0; k < n; k++) {
-            size_t len = e->event_len[i + (size_t)k];
-            p[1 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
-            p[2 + 2 * k] = FG_STEXTN(text, len);
-            text += len;
+    for (size_t i = 0; i < e->nevents; i++) {
+        size_t len = e->event_len[i];
+        fg_sval *p = &r->p[3 * r->n];
+        p[0] = FG_SINT(e->x->exec_id);
+        p[1] = FG_SINT((int64_t)(e->first_event + i + 1));
+        p[2] = FG_STEXTN(text, len);
+        text += len;
+        if (++r->n == EVENTS_PER_INSERT) {
+            int rc = flush_events(st, r, eb);
+            if (rc)
+                return rc;
         }
-        int rc = fg_store_exec(st, events_sql_text[n], p, 1 + 2 * n, NULL, eb);
-        if (rc)
-            return rc;
-        i += (size_t)n;
     }
     return 0;
 }
@@ -127,12 +140,16 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
     fg_store *st = j->db;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
+    event_rows rows;
+    rows.n = 0;
     int rc = fg_store_begin(st, &eb);
     for (sfn_entry *e = batch; e && !rc; e = e->next) {
         rc = e->insert ? write_insert(st, e, &eb) : write_update(st, e, &eb);
         if (!rc)
-            rc = write_events(st, e, &eb);
+            rc = write_events(st, e, &rows, &eb);
     }
+    if (!rc)
+        rc = flush_events(st, &rows, &eb);
     if (!rc)
         rc = fg_store_commit(st, &eb);
     else
@@ -196,6 +213,9 @@ static void open_db(sfn_journal *j)
         return;
     j->ckpt = sfn_checkpointer_start(cdb);
     if (j->ckpt && fg_store_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, 0, NULL, &eb) != 0)
+        fg_log(FG_LOG_WARN, NULL, "sfn journal: %s", eb.msg);
+    /* the positions and the recent end of the events in memory, not re-read */
+    if (fg_store_exec(db, "PRAGMA cache_size=-32768", NULL, 0, NULL, &eb) != 0)
         fg_log(FG_LOG_WARN, NULL, "sfn journal: %s", eb.msg);
 }
 

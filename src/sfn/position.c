@@ -58,10 +58,12 @@ void sfn_entry_take_events(sfn_entry *en, sfn_exec *x, fg_flow_exec *e)
 }
 
 /* The context as the base snapshot keeps it: without State, which the engine
- * sets again from the current frame after a restore. */
+ * sets again from the current frame after a restore. A shallow copy: the
+ * engine replaces the context's other members (Task, Map) rather than change
+ * them in place, so comparing them is mostly comparing pointers. */
 static json_t *lasting_context(const json_t *context)
 {
-    json_t *c = json_deep_copy(context);
+    json_t *c = json_copy((json_t *)context);
     json_object_del(c, "State");
     return c;
 }
