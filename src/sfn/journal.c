@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct sfn_journal {
     fg_sfn *svc;
@@ -20,7 +21,20 @@ struct sfn_journal {
     fg_store *db;         /* the journal's own connection, or the service's */
     bool own_db;
     sfn_checkpointer *ckpt; /* NULL: SQLite checkpoints in the commits */
+    size_t queued;          /* entries from head to tail */
+    atomic_long acked;      /* executions acknowledged and not yet back (see linger) */
 };
+
+/* Group commit with a short linger: while executions acknowledged by the last
+ * commit are still stepping (acked > 0) and their next steps keep arriving,
+ * the journal waits for them, a slice at a time and LINGER_MAX_NS at most, so
+ * that a commit carries many executions' steps (fewer pages written per step:
+ * the steps of one batch share the pages of the position and event indexes).
+ * A lone execution's next step arrives when acked drops to 0 and is committed
+ * at once. */
+#define LINGER_SLICE_NS 200000
+#define LINGER_MAX_NS 3000000
+#define LINGER_MAX_ENTRIES 2048
 
 void sfn_entry_free(sfn_entry *e)
 {
@@ -164,14 +178,50 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
 }
 
 /* Hands each committed entry back to its execution's worker. */
-static void acknowledge(fg_sfn *s, sfn_entry *batch)
+static void acknowledge(sfn_journal *j, sfn_entry *batch)
 {
     while (batch) {
         sfn_entry *next = batch->next;
         batch->next = NULL;
-        if (batch->insert || sfn_post(s, batch->x->worker, sfn_exec_committed, batch) != 0)
+        sfn_exec *x = batch->x;
+        bool back = !batch->insert && !batch->final; /* its next step will come */
+        if (back) {
+            x->journal_acked = true;
+            atomic_fetch_add(&j->acked, 1);
+        }
+        if (batch->insert || sfn_post(j->svc, x->worker, sfn_exec_committed, batch) != 0) {
+            if (back) {
+                x->journal_acked = false;
+                atomic_fetch_sub(&j->acked, 1);
+            }
             sfn_entry_free(batch);
+        }
         batch = next;
+    }
+}
+
+static void deadline_in(struct timespec *ts, long ns)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_nsec += ns;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* With j->lock held and entries queued: waits while more are coming. */
+static void linger(sfn_journal *j)
+{
+    uint64_t t0 = fg_clock_mono_ns();
+    while (!j->stop && atomic_load(&j->acked) > 0 && j->queued < LINGER_MAX_ENTRIES &&
+           fg_clock_mono_ns() - t0 < LINGER_MAX_NS) {
+        size_t before = j->queued;
+        struct timespec ts;
+        deadline_in(&ts, LINGER_SLICE_NS);
+        pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+        if (j->queued == before)
+            break; /* nothing came in a whole slice */
     }
 }
 
@@ -182,13 +232,16 @@ static void *journal_main(void *arg)
         pthread_mutex_lock(&j->lock);
         while (!j->head && !j->stop)
             pthread_cond_wait(&j->cond, &j->lock);
+        if (j->head)
+            linger(j);
         sfn_entry *batch = j->head;
         j->head = j->tail = NULL;
+        j->queued = 0;
         bool stop = j->stop;
         pthread_mutex_unlock(&j->lock);
         if (batch) {
             write_batch(j, batch);
-            acknowledge(j->svc, batch);
+            acknowledge(j, batch);
             if (j->ckpt)
                 sfn_checkpointer_catch_up(j->ckpt, j->db);
         } else if (stop) {
@@ -244,13 +297,21 @@ sfn_journal *sfn_journal_start(fg_sfn *s)
 void sfn_journal_submit(sfn_journal *j, sfn_entry *e)
 {
     e->next = NULL;
+    long acked = atomic_load(&j->acked);
+    if (e->x->journal_acked) { /* on its worker: the journal set it before posting */
+        e->x->journal_acked = false;
+        acked = atomic_fetch_sub(&j->acked, 1) - 1;
+    }
     pthread_mutex_lock(&j->lock);
+    bool wake = !j->head || acked <= 0 || j->queued + 1 >= LINGER_MAX_ENTRIES;
     if (j->tail)
         j->tail->next = e;
     else
         j->head = e;
     j->tail = e;
-    pthread_cond_signal(&j->cond);
+    j->queued++;
+    if (wake)
+        pthread_cond_signal(&j->cond);
     pthread_mutex_unlock(&j->lock);
 }
 
