@@ -185,9 +185,10 @@ static bool get_from_store(fg_cache *c, const char *account_id, fg_cache_mode mo
     return hit;
 }
 
-bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
-                  const char *key, size_t key_len, fg_cache_hit *out)
+bool fg_cache_get_memory(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                         const char *key, size_t key_len, fg_cache_hit *out, bool *in_memory)
 {
+    *in_memory = false;
     if (!account_id || !ns || !key)
         return false;
     uint64_t h = fg__cache_hash(c, account_id, mode, ns, key, key_len);
@@ -196,9 +197,25 @@ bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const
     const cache_entry *e = fg__cache_find(c, h, account_id, mode, ns, key, key_len);
     bool hit = e && fg__cache_live(e, now) && fill_hit(e, 1.0f, out);
     pthread_rwlock_unlock(&c->lock);
-    if (!hit && !e)
-        hit = get_from_store(c, account_id, mode, ns, key, key_len, now, out);
+    *in_memory = e != NULL;
     return hit;
+}
+
+bool fg_cache_get_stored(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                         const char *key, size_t key_len, fg_cache_hit *out)
+{
+    if (!account_id || !ns || !key)
+        return false;
+    return get_from_store(c, account_id, mode, ns, key, key_len, fg_clock_wall_ms(), out);
+}
+
+bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                  const char *key, size_t key_len, fg_cache_hit *out)
+{
+    bool in_memory;
+    if (fg_cache_get_memory(c, account_id, mode, ns, key, key_len, out, &in_memory))
+        return true;
+    return !in_memory && fg_cache_get_stored(c, account_id, mode, ns, key, key_len, out);
 }
 
 bool fg_cache_get_similar(fg_cache *c, const char *account_id, const char *ns, const float *vec,

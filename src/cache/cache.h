@@ -82,6 +82,15 @@ void fg_cache_hit_free(fg_cache_hit *h);
 /* Exact or normalised lookup. True on a live entry (the hit filled). */
 bool fg_cache_get(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
                   const char *key, size_t key_len, fg_cache_hit *out);
+/* fg_cache_get in two steps, for a caller with more than one key to try
+ * before it reads the store: the memory index alone (*in_memory says whether
+ * it holds the entry, live or not; then the store need not be read), and the
+ * store alone (an entry another node wrote, or one imported while this one
+ * runs; found and live, it joins the memory index). */
+bool fg_cache_get_memory(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                         const char *key, size_t key_len, fg_cache_hit *out, bool *in_memory);
+bool fg_cache_get_stored(fg_cache *c, const char *account_id, fg_cache_mode mode, const char *ns,
+                         const char *key, size_t key_len, fg_cache_hit *out);
 /* Semantic lookup: the most similar live entry of the namespace when its
  * cosine reaches the threshold. */
 bool fg_cache_get_similar(fg_cache *c, const char *account_id, const char *ns, const float *vec,

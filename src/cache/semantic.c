@@ -145,11 +145,25 @@ cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char 
     fg_kb_hit hits[SEARCH_K];
     size_t nhits = 0;
     live_filter f = {g, now_ms};
-    /* Every vector is live unless some were removed or can expire: then no
-     * filter, which keeps the graph walk short. */
-    fg_kb_filter_fn filter = g->dead || g->expiring ? is_live : NULL;
-    int rc = g->hnsw ? fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, filter, &f, hits, &nhits)
-                     : fg_kb_vectors_search(g->vectors, vec, SEARCH_K, filter, &f, hits, &nhits);
+    bool filtered = g->dead || g->expiring;
+    int rc;
+    if (g->hnsw) {
+        /* The graph is walked without the filter (a filter doubles the walk):
+         * the best live vector among the SEARCH_K best is the best live one.
+         * Only when all of them are gone (removed, expired) is the walk
+         * repeated with the filter. */
+        rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, NULL, NULL, hits, &nhits);
+        for (size_t i = 0; !rc && i < nhits; i++)
+            if (is_live(hits[i].doc, &f)) {
+                *score = hits[i].score;
+                return g->by_id[hits[i].doc];
+            }
+        if (rc || !filtered || nhits == 0)
+            return NULL;
+        rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, is_live, &f, hits, &nhits);
+    } else {
+        rc = fg_kb_vectors_search(g->vectors, vec, SEARCH_K, filtered ? is_live : NULL, &f, hits, &nhits);
+    }
     if (rc || nhits == 0 || !is_live(hits[0].doc, &f))
         return NULL;
     *score = hits[0].score;

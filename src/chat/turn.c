@@ -2,10 +2,12 @@
  * looked up in the cache (on a chat's first turn with a node_id, unless
  * invalidate_cache is "true"), and once answered recorded in history and
  * written to the cache. Exact entries (the seed's key, and imports) are
- * looked up first, then the configured mode's. Exact entries keep the
+ * looked up first, then the configured mode's; the memory index answers
+ * before the store is read for keys it does not hold. Exact entries keep the
  * seed's layout: no namespace of their own, the node_id leads the key (so
  * the seed's bulk files import as they are); the semantic mode embeds the
- * prompt through the gateway first, so its decision may come later. */
+ * prompt through the gateway (only when no key hit), so its decision may
+ * come later. */
 #include "chat/chat_int.h"
 
 #include "core/clock.h"
@@ -28,6 +30,8 @@ struct fg__chat_turn {
     char *prompt;
     json_t *request;      /* canonical, with history */
     bool read_cache, write_cache, invalidate;
+    bool keys_looked_up, stored_looked_up; /* the keys missed in memory, in the store */
+    bool exact_in_memory, norm_in_memory;  /* the memory index holds them (expired) */
     fg_buf exact_key;
     char nkey[65];
     float *vec;           /* the prompt's embedding (semantic mode) */
@@ -99,27 +103,55 @@ static void record_hit(fg__chat_turn *t, const fg_cache_hit *hit)
         fg_log(FG_LOG_WARN, NULL, "chat: history of %s not saved: %s", t->chat_id, eb.msg);
 }
 
-/* Exact entries first, then the normalised key. */
+/* The exact key, then the normalised key (normalised mode), in the memory
+ * index; once per turn. */
 static bool lookup_keys(fg__chat_turn *t, fg_cache_hit *hit)
 {
+    if (!t->read_cache || t->keys_looked_up)
+        return false;
+    t->keys_looked_up = true;
     fg_cache *c = t->chat->cache;
-    if (fg_cache_get(c, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data, t->exact_key.len, hit))
+    if (fg_cache_get_memory(c, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data, t->exact_key.len, hit,
+                            &t->exact_in_memory))
         return true;
     return t->chat->cache_mode == FG_CACHE_NORMALISED &&
-           fg_cache_get(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey), hit);
+           fg_cache_get_memory(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey),
+                               hit, &t->norm_in_memory);
+}
+
+/* The same keys in the store when memory has no entry for them (written by
+ * another node, or imported while the server runs). Read last, after every
+ * memory lookup (the semantic one too): the store is one connection shared
+ * with the writer threads, and a hit from memory must not wait for it. */
+static bool lookup_stored(fg__chat_turn *t, fg_cache_hit *hit)
+{
+    if (!t->read_cache || t->stored_looked_up)
+        return false;
+    t->stored_looked_up = true;
+    fg_cache *c = t->chat->cache;
+    if (!t->exact_in_memory &&
+        fg_cache_get_stored(c, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data, t->exact_key.len, hit))
+        return true;
+    return t->chat->cache_mode == FG_CACHE_NORMALISED && !t->norm_in_memory &&
+           fg_cache_get_stored(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey), hit);
+}
+
+static void answer_hit(fg__chat_turn *t, fg_cache_hit *hit)
+{
+    record_hit(t, hit);
+    t->decided(t, hit, t->ud);
+    fg_cache_hit_free(hit);
 }
 
 static void decide(fg__chat_turn *t, bool semantic_ready)
 {
     fg_cache_hit hit;
-    bool found = t->read_cache && (lookup_keys(t, &hit) ||
-                                   (semantic_ready && t->vec &&
-                                    fg_cache_get_similar(t->chat->cache, t->account_id, t->node_id,
-                                                         t->vec, t->dim, &hit)));
+    bool found = lookup_keys(t, &hit) ||
+                 (t->read_cache && semantic_ready && t->vec &&
+                  fg_cache_get_similar(t->chat->cache, t->account_id, t->node_id, t->vec, t->dim, &hit)) ||
+                 lookup_stored(t, &hit);
     if (found) {
-        record_hit(t, &hit);
-        t->decided(t, &hit, t->ud);
-        fg_cache_hit_free(&hit);
+        answer_hit(t, &hit);
         return;
     }
     if (t->read_cache)
@@ -211,8 +243,12 @@ int fg__chat_turn_begin(fg_chat *chat, fg_http_worker *w, const char *account_id
     }
     decide_cache_use(t, body, !any);
     *out = t;
-    /* From here on decided may end the turn: t is not touched again. */
-    if (t->write_cache && chat->cache_mode == FG_CACHE_SEMANTIC && chat->embedding_model[0])
+    /* From here on decided may end the turn: t is not touched again. An
+     * exact (or normalised) hit needs no embedding: the keys go first. */
+    fg_cache_hit hit;
+    if (lookup_keys(t, &hit))
+        answer_hit(t, &hit);
+    else if (t->write_cache && chat->cache_mode == FG_CACHE_SEMANTIC && chat->embedding_model[0])
         start_embedding(t);
     else
         decide(t, false);

@@ -34,6 +34,27 @@ static const fg_http_limits *limits(const fg_http_conn *c)
 
 /* --- requests --------------------------------------------------------------- */
 
+/* A request's id names it in logs and x-request-id: unique, not secret. Each
+ * thread walks a splitmix64 sequence from a seed of the CSPRNG: nanoseconds
+ * per request, where RAND_bytes made a system call (its fork check) each time. */
+static void new_request_id(char out[17])
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        fg_rand_bytes(&state, sizeof state);
+        seeded = true;
+    }
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(z >> (8 * i));
+    fg_hex_encode(b, sizeof b, out);
+}
+
 static fg_http_req *req_new(fg_http_conn *c)
 {
     fg_http_req *r = calloc(1, sizeof *r);
@@ -49,9 +70,7 @@ static fg_http_req *req_new(fg_http_conn *c)
     fg_buf_init(&r->url, limits(c)->max_header_bytes);
     fg_buf_init(&r->body, limits(c)->max_body_bytes);
     fg_buf_init(&r->resp_headers, 64 * 1024);
-    unsigned char idb[8];
-    fg_rand_bytes(idb, sizeof idb);
-    fg_hex_encode(idb, sizeof idb, r->id);
+    new_request_id(r->id);
     return r;
 }
 
@@ -521,7 +540,10 @@ static int on_headers_complete(llhttp_t *p)
         *q++ = '\0';
     r->path = url ? url : "/";
     r->query = q ? q : "";
-    r->keep_alive = llhttp_should_keep_alive(p);
+    /* After an upgrade request (or CONNECT) the bytes that follow are in
+     * another protocol: if a route answers it without upgrading, the
+     * connection ends with that answer. */
+    r->keep_alive = llhttp_should_keep_alive(p) && !p->upgrade;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > limits(c)->max_body_bytes) {
         c->error_status = 413;
         return HPE_USER;
@@ -609,6 +631,10 @@ static void conn_feed(fg_http_conn *c, const char *data, size_t len)
             c->error_status = 400;
         }
         fg_http_req *r = c->req;
+        if (!r) { /* paused with no request: nothing more may be read */
+            conn_close(c);
+            return;
+        }
         if (err == HPE_PAUSED_UPGRADE)
             r->keep_alive = false; /* upgrades are handled by routes that accept them */
         fg__http_dispatch(r);

@@ -10,10 +10,32 @@
 #include "kb/topk.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define PREFETCH(p) __builtin_prefetch(p)
+#endif
 
 #define MAX_LEVEL 16
+
+/* Visited marks of one search: seen[id] == epoch. Searches take one from the
+ * graph's pool and give it back, so a search neither allocates nor clears an
+ * array the size of the graph (bumping the epoch forgets the last search). */
+typedef struct visited {
+    uint32_t *seen;
+    size_t cap;
+    uint32_t epoch;
+    struct visited *next;
+} visited;
+
+typedef struct vis_pool {
+    pthread_mutex_t lock;
+    visited *free;
+} vis_pool;
 
 typedef struct node {
     int level;
@@ -31,9 +53,8 @@ struct fg_kb_hnsw {
     uint32_t entry;
     int max_level;
     size_t n;          /* linked nodes */
-    uint32_t *seen;    /* visited marks for inserts */
-    size_t seen_cap;
-    uint32_t epoch;
+    visited ins;       /* visited marks for inserts (the writer's own) */
+    vis_pool *pool;    /* marks for searches, which may run concurrently */
 };
 
 typedef struct cand {
@@ -120,6 +141,12 @@ fg_kb_hnsw *fg_kb_hnsw_new(const fg_kb_vectors *v, const fg_kb_hnsw_opts *opts)
     h->ml = 1.0 / log((double)h->m);
     h->rng = opts && opts->seed ? opts->seed : 42;
     h->max_level = -1;
+    h->pool = calloc(1, sizeof *h->pool);
+    if (!h->pool) {
+        free(h);
+        return NULL;
+    }
+    pthread_mutex_init(&h->pool->lock, NULL);
     return h;
 }
 
@@ -132,7 +159,14 @@ void fg_kb_hnsw_free(fg_kb_hnsw *h)
         free(h->nodes[i].count);
     }
     free(h->nodes);
-    free(h->seen);
+    free(h->ins.seen);
+    for (visited *v = h->pool->free, *next; v; v = next) {
+        next = v->next;
+        free(v->seen);
+        free(v);
+    }
+    pthread_mutex_destroy(&h->pool->lock);
+    free(h->pool);
     free(h);
 }
 
@@ -149,13 +183,58 @@ static float sim(const fg_kb_hnsw *h, const float *q, uint32_t id)
     return fg_kb_dot(q, fg_kb_vectors_get(h->v, id), fg_kb_vectors_dim(h->v));
 }
 
-/* Visited marks: a node is visited when seen[id] == epoch. Inserts reuse the
- * graph's array (bumping the epoch instead of clearing it); searches, which
- * may run concurrently, bring their own. */
-typedef struct visited {
-    uint32_t *seen;
-    uint32_t epoch;
-} visited;
+/* Makes v ready for a walk over n nodes: big enough, and with a fresh epoch. */
+static int vis_begin(visited *v, size_t n)
+{
+    if (n > v->cap) {
+        size_t cap = n + n / 2 + 64;
+        uint32_t *seen = realloc(v->seen, cap * sizeof *seen);
+        if (!seen)
+            return FG_ENOMEM;
+        memset(seen + v->cap, 0, (cap - v->cap) * sizeof *seen);
+        v->seen = seen;
+        v->cap = cap;
+    }
+    if (++v->epoch == 0) { /* wrapped: start the marks afresh */
+        memset(v->seen, 0, v->cap * sizeof *v->seen);
+        v->epoch = 1;
+    }
+    return 0;
+}
+
+static visited *vis_take(const fg_kb_hnsw *h, size_t n)
+{
+    pthread_mutex_lock(&h->pool->lock);
+    visited *v = h->pool->free;
+    if (v)
+        h->pool->free = v->next;
+    pthread_mutex_unlock(&h->pool->lock);
+    if (!v && !(v = calloc(1, sizeof *v)))
+        return NULL;
+    if (vis_begin(v, n)) {
+        free(v->seen);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static void vis_give(const fg_kb_hnsw *h, visited *v)
+{
+    pthread_mutex_lock(&h->pool->lock);
+    v->next = h->pool->free;
+    h->pool->free = v;
+    pthread_mutex_unlock(&h->pool->lock);
+}
+
+/* Every cache line of a vector (the first is usually on its way already). */
+static void prefetch_vector(const fg_kb_hnsw *h, uint32_t id)
+{
+    const char *p = (const char *)fg_kb_vectors_get(h->v, id);
+    size_t bytes = fg_kb_vectors_dim(h->v) * sizeof(float);
+    for (size_t off = 64; off < bytes; off += 64)
+        PREFETCH(p + off);
+}
 
 static bool visit(visited *v, uint32_t id)
 {
@@ -180,10 +259,21 @@ static int search_layer(const fg_kb_hnsw *h, const float *q, heap *res, size_t e
             break;
         const node *nd = &h->nodes[c.id];
         const uint32_t *l = links_at(h, nd, level);
-        for (uint16_t i = 0; i < nd->count[level] && !rc; i++) {
-            uint32_t e = l[i];
-            if (!visit(vis, e))
-                continue;
+        uint16_t n = nd->count[level];
+        for (uint16_t i = 0; i < n; i++)
+            PREFETCH(&vis->seen[l[i]]);
+        /* the neighbours not seen yet, their vectors on their way to the cache */
+        uint32_t fresh[2 * 256];
+        size_t nf = 0;
+        for (uint16_t i = 0; i < n; i++)
+            if (visit(vis, l[i])) {
+                fresh[nf++] = l[i];
+                PREFETCH(fg_kb_vectors_get(h->v, l[i]));
+            }
+        for (size_t i = 0; i < nf && !rc; i++) {
+            uint32_t e = fresh[i];
+            if (i + 1 < nf)
+                prefetch_vector(h, fresh[i + 1]);
             float s = sim(h, q, e);
             if (res->n < ef || s > res->a[0].sim) {
                 rc = heap_push(&cands, (cand){s, e});
@@ -311,10 +401,8 @@ static int connect_layers(fg_kb_hnsw *h, uint32_t id, int level, const float *q,
     uint32_t *chosen = malloc(h->m0 * sizeof *chosen);
     int rc = chosen ? heap_push(&res, (cand){best, ep}) : FG_ENOMEM;
     for (int lc = level < h->max_level ? level : h->max_level; lc >= 0 && !rc; lc--) {
-        if (++vis->epoch == 0) { /* wrapped: start the marks afresh */
-            memset(vis->seen, 0, fg_kb_vectors_count(h->v) * sizeof *vis->seen);
-            vis->epoch = 1;
-        }
+        if ((rc = vis_begin(vis, fg_kb_vectors_count(h->v))))
+            break;
         for (size_t i = 0; i < res.n; i++)
             visit(vis, res.a[i].id);
         rc = search_layer(h, q, &res, h->efc, lc, vis);
@@ -356,19 +444,7 @@ int fg_kb_hnsw_add(fg_kb_hnsw *h, uint32_t id)
         h->n = 1;
         return 0;
     }
-    size_t n = fg_kb_vectors_count(h->v);
-    if (n > h->seen_cap) {
-        size_t cap = n * 2;
-        uint32_t *seen = realloc(h->seen, cap * sizeof *seen);
-        if (!seen)
-            return FG_ENOMEM;
-        memset(seen + h->seen_cap, 0, (cap - h->seen_cap) * sizeof *seen);
-        h->seen = seen;
-        h->seen_cap = cap;
-    }
-    visited vis = {h->seen, h->epoch};
-    rc = connect_layers(h, id, level, q, &vis);
-    h->epoch = vis.epoch;
+    rc = connect_layers(h, id, level, q, &h->ins);
     if (rc)
         return rc;
     if (level > h->max_level) {
@@ -387,9 +463,9 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
         return 0;
     size_t dim = fg_kb_vectors_dim(h->v);
     float *q = malloc(dim * sizeof *q);
-    visited vis = {calloc(fg_kb_vectors_count(h->v), sizeof(uint32_t)), 1};
+    visited *vis = vis_take(h, fg_kb_vectors_count(h->v));
     heap res = {.best_on_top = false};
-    int rc = (!q || !vis.seen) ? FG_ENOMEM : 0;
+    int rc = (!q || !vis) ? FG_ENOMEM : 0;
     if (!rc) {
         memcpy(q, query, dim * sizeof *q);
         if (!fg_kb_normalize(q, dim))
@@ -402,10 +478,10 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
         float best = sim(h, q, ep);
         for (int lc = h->max_level; lc > 0; lc--)
             greedy(h, q, &ep, &best, lc);
-        visit(&vis, ep);
+        visit(vis, ep);
         rc = heap_push(&res, (cand){best, ep});
         if (!rc)
-            rc = search_layer(h, q, &res, filter ? ef * 2 : ef, 0, &vis);
+            rc = search_layer(h, q, &res, filter ? ef * 2 : ef, 0, vis);
     }
     if (!rc) {
         fg_kb_topk top;
@@ -415,8 +491,9 @@ int fg_kb_hnsw_search(const fg_kb_hnsw *h, const float *query, size_t k, size_t 
                 fg_kb_topk_push(&top, res.a[i].id, res.a[i].sim);
         *nhits = fg_kb_topk_finish(&top);
     }
+    if (vis)
+        vis_give(h, vis);
     free(res.a);
-    free(vis.seen);
     free(q);
     return rc;
 }

@@ -211,6 +211,38 @@ test('semantic: a similar question hits, a different one misses', async () => {
   assert.equal(other.cached, 'false');
 });
 
+test('semantic mode: exact entries answer first, from memory without embedding the prompt', async () => {
+  const metric = async (re) => {
+    const m = (await (await fetch(`${semantic.url}/metrics`)).text()).match(re);
+    return m ? Number(m[1]) : 0;
+  };
+  const embedTokens = () => metric(/flowgate_tokens_total\{model="embed",direction="input"\} ([0-9.e+]+)/);
+  const exactHits = () => metric(/flowgate_cache_hits_total\{mode="exact"\} ([0-9.e+]+)/);
+  // a seed item imported while the server runs: only in the store at first
+  const file = join(semantic.dataDir, 'live-exact.json');
+  writeFileSync(file, JSON.stringify([{ id: 'rivers' + 'Which river runs through Paris?',
+    responses: JSON.stringify({ completion: 'The Seine.' }) }]));
+  const run = spawnSync(BIN, ['cache', 'import', file, '--data', join(semantic.dataDir, 'data')], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const post = async () => {
+    const r = await fetch(`${semantic.url}/RestLambda`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Which river runs through Paris?', model: 'anthropic.claude-v2',
+        parameters: { node_id: 'rivers' } }) });
+    return { cache: r.headers.get('x-flowgate-cache'), body: await r.json() };
+  };
+  const hits0 = await exactHits();
+  const first = await post(); // memory misses, the prompt is embedded, the store has it
+  assert.equal(first.cache, 'hit');
+  assert.equal(first.body.completion, 'The Seine.');
+  const tokens = await embedTokens();
+  assert.ok(tokens > 0, 'the first lookup embedded the prompt');
+  const second = await post(); // now in memory: answered before any embedding
+  assert.equal(second.cache, 'hit');
+  assert.equal(second.body.completion, 'The Seine.');
+  assert.equal(await embedTokens(), tokens);
+  assert.equal(await exactHits(), hits0 + 2);
+});
+
 test('metrics count hits and misses per mode and the time saved', async () => {
   const text = await (await fetch(`${semantic.url}/metrics`)).text();
   assert.match(text, /flowgate_cache_hits_total\{mode="semantic"\} [1-9]/);

@@ -75,6 +75,19 @@ test('keep-alive and pipelined requests are answered in order', async () => {
   assert.deepEqual(statuses, [200, 200, 404]);
 });
 
+test('an upgrade answered without upgrading ends the connection: what follows is not read as requests', async () => {
+  const upgrade = (path, key) => `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n` +
+    `Connection: Upgrade\r\n${key}Sec-WebSocket-Version: 13\r\n\r\n`;
+  const frame = Buffer.from([0x81, 0x85, 1, 2, 3, 4, 0x69, 0x67, 0x6f, 0x68, 0x6e]).toString('latin1');
+  for (const path of ['/ws', '/healthz']) {
+    const reply = await rawRequest(server.url, [
+      upgrade(path, '') + frame + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'], { timeoutMs: 3000 });
+    const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(statuses.length, 1, `${path}: one answer, then the connection closes: ${reply}`);
+    assert.notEqual(statuses[0], 101);
+  }
+});
+
 test('malformed requests get 400', async () => {
   const reply = await rawRequest(server.url, ['BLAH\r\n\r\n']);
   assert.equal(status(reply), 400);

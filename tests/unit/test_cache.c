@@ -509,3 +509,106 @@ FG_TEST(writer_thread_stores_in_order_and_flushes_at_free)
     fg_cache_free(c);
     fg_store_close(s);
 }
+
+/* Over HNSW the graph is walked without the liveness filter first: a removed,
+ * replaced or expired vector is never the answer, the best live one is, and
+ * when every vector near the query is gone the walk is repeated with the
+ * filter and still finds a live one further away. */
+FG_TEST(semantic_hnsw_answers_with_the_best_live_entry)
+{
+    fg_errbuf eb;
+    fg_cache_opts o = {.threshold = 0.9, .hnsw_min_entries = 64, .max_entries = 10000};
+    fg_cache *c = NULL;
+    FG_REQUIRE(fg_cache_open(NULL, &o, &c, &eb) == FG_OK);
+    enum { DIM = 8, N = 300, NEAR = 12 };
+    unsigned seed = 11;
+    char key[32], resp[32];
+    for (int i = 0; i < N; i++) { /* background: far from the query */
+        float v[DIM];
+        for (int d = 0; d < DIM; d++)
+            v[d] = (float)(rand_r(&seed) % 2000 - 1000) / 1000.0f;
+        v[0] = -2.0f;
+        snprintf(key, sizeof key, "bg%d", i);
+        fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "", key, "background");
+        e.vec = v;
+        e.dim = DIM;
+        FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    }
+    /* NEAR short-lived entries right at the query, one live entry at cosine ~0.95 */
+    float q[DIM] = {1, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < NEAR; i++) {
+        float v[DIM] = {1, 0.01f * (float)i, 0, 0, 0, 0, 0, 0};
+        snprintf(key, sizeof key, "near%d", i);
+        snprintf(resp, sizeof resp, "near answer %d", i);
+        fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "", key, resp);
+        e.vec = v;
+        e.dim = DIM;
+        e.ttl_ms = 40;
+        FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    }
+    float live[DIM] = {1, 0, 0.33f, 0, 0, 0, 0, 0};
+    fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "", "live", "the live answer");
+    e.vec = live;
+    e.dim = DIM;
+    FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "", q, DIM, &h));
+    FG_CHECK_STR(h.response, "near answer 0");
+    fg_cache_hit_free(&h);
+    /* near0 removed: the next best, still live */
+    FG_CHECK_INT(fg_cache_delete(c, "a", FG_CACHE_SEMANTIC, "", "near0", 5, &eb), FG_OK);
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "", q, DIM, &h));
+    FG_CHECK_STR(h.response, "near answer 1");
+    fg_cache_hit_free(&h);
+    /* every near entry expired (more of them than one walk returns): the live one */
+    usleep(80 * 1000);
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "", q, DIM, &h));
+    FG_CHECK_STR(h.response, "the live answer");
+    FG_CHECK(h.score > 0.9f && h.score < 0.96f);
+    fg_cache_hit_free(&h);
+    /* replaced: the old vector is not the answer any more */
+    float moved[DIM] = {0, 0, 0, 0, 0, 0, 0, 1};
+    e.vec = moved;
+    e.response = "moved";
+    e.response_len = 5;
+    FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    FG_CHECK(!fg_cache_get_similar(c, "a", "", q, DIM, &h));
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "", moved, DIM, &h));
+    FG_CHECK_STR(h.response, "moved");
+    fg_cache_hit_free(&h);
+    fg_cache_free(c);
+}
+
+/* The two halves of fg_cache_get: the memory index alone says whether it holds
+ * the key; the store alone finds another node's entry, which then joins memory. */
+FG_TEST(memory_and_store_lookups_apart)
+{
+    char dir[] = "/tmp/fg-cache-XXXXXX";
+    FG_REQUIRE(mkdtemp(dir));
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *s = NULL;
+    FG_REQUIRE(fg_store_open(url, &s, &eb) == FG_OK);
+    fg_cache_opts o = {.threshold = 0.9, .hnsw_min_entries = 1000, .max_entries = 100};
+    fg_cache *node1 = NULL, *node2 = NULL;
+    FG_REQUIRE(fg_cache_open(s, &o, &node1, &eb) == FG_OK);
+    FG_REQUIRE(fg_cache_open(s, &o, &node2, &eb) == FG_OK);
+    fg_cache_entry e = text_entry("a", FG_CACHE_EXACT, "", "n1question", "from node 1");
+    FG_CHECK_INT(fg_cache_put(node1, &e, &eb), FG_OK);
+    fg_cache_hit h;
+    bool in_memory = true;
+    FG_CHECK(!fg_cache_get_memory(node2, "a", FG_CACHE_EXACT, "", "n1question", 10, &h, &in_memory));
+    FG_CHECK(!in_memory);
+    FG_REQUIRE(fg_cache_get_stored(node2, "a", FG_CACHE_EXACT, "", "n1question", 10, &h));
+    FG_CHECK_STR(h.response, "from node 1");
+    fg_cache_hit_free(&h);
+    FG_REQUIRE(fg_cache_get_memory(node2, "a", FG_CACHE_EXACT, "", "n1question", 10, &h, &in_memory));
+    FG_CHECK(in_memory);
+    fg_cache_hit_free(&h);
+    FG_CHECK(!fg_cache_get_stored(node2, "b", FG_CACHE_EXACT, "", "n1question", 10, &h));
+    fg_cache_free(node1);
+    fg_cache_free(node2);
+    fg_store_close(s);
+}

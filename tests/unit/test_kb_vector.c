@@ -3,6 +3,8 @@
 #include "fg_test.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <string.h>
 
 /* A deterministic generator so failures reproduce. */
 static uint64_t rng = 88172645463325252ull;
@@ -201,6 +203,74 @@ FG_TEST(vectors_and_hnsw_round_trip_through_blobs)
     fg_kb_vectors_free(v2);
     fg_buf_free(&vb);
     fg_buf_free(&hb);
+    free(centers);
+    centers = NULL;
+}
+
+/* Searches from several threads at once (each takes its own visited marks
+ * from the graph's pool) give what one thread alone gives, and a search after
+ * the graph grew past the marks' size finds the new vectors. */
+typedef struct search_job {
+    const fg_kb_hnsw *h;
+    const float *queries;
+    size_t n, dim;
+    uint32_t *best;
+} search_job;
+
+static void *search_all(void *arg)
+{
+    search_job *j = arg;
+    for (int round = 0; round < 5; round++)
+        for (size_t i = 0; i < j->n; i++) {
+            fg_kb_hit hits[5];
+            size_t nh = 0;
+            fg_kb_hnsw_search(j->h, j->queries + i * j->dim, 5, 32, NULL, NULL, hits, &nh);
+            j->best[i] = nh ? hits[0].doc : UINT32_MAX;
+        }
+    return NULL;
+}
+
+FG_TEST(hnsw_concurrent_searches_agree_and_see_growth)
+{
+    enum { DIM = 16, N = 2000, Q = 200, THREADS = 4 };
+    fg_kb_vectors *v = random_store(N, DIM, 20);
+    fg_kb_hnsw *h = fg_kb_hnsw_new(v, NULL);
+    for (uint32_t i = 0; i < N; i++)
+        FG_REQUIRE(fg_kb_hnsw_add(h, i) == 0);
+    static float queries[Q * DIM];
+    for (size_t i = 0; i < Q; i++)
+        make_query(queries + i * DIM, DIM);
+    static uint32_t alone[Q], together[THREADS][Q];
+    search_job one = {h, queries, Q, DIM, alone};
+    search_all(&one);
+    pthread_t t[THREADS];
+    search_job jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (search_job){h, queries, Q, DIM, together[i]};
+        FG_REQUIRE(pthread_create(&t[i], NULL, search_all, &jobs[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        FG_CHECK(memcmp(alone, together[i], sizeof alone) == 0);
+    /* grow well past the marks' size: the new vectors are found */
+    float x[DIM];
+    for (int i = 0; i < N; i++) {
+        for (int d = 0; d < DIM; d++)
+            x[d] = unit_rand();
+        uint32_t id;
+        FG_REQUIRE(fg_kb_vectors_add(v, x, &id) == 0 && fg_kb_hnsw_add(h, id) == 0);
+    }
+    int found = 0;
+    for (uint32_t id = N; id < 2 * N; id += 20) {
+        fg_kb_hit hits[1];
+        size_t nh = 0;
+        FG_REQUIRE(fg_kb_hnsw_search(h, fg_kb_vectors_get(v, id), 1, 64, NULL, NULL, hits, &nh) == 0);
+        found += nh == 1 && hits[0].doc == id;
+    }
+    FG_CHECK(found >= 95); /* of 100 */
+    fg_kb_hnsw_free(h);
+    fg_kb_vectors_free(v);
     free(centers);
     centers = NULL;
 }
