@@ -104,6 +104,66 @@ void fg__frame_free(fg__frame *f);
 int fg__frame_add_kid(fg__frame *parent, fg__frame *kid);
 fg_flow_exec *fg__exec_alloc(const fg_flow_machine *m, const fg_flow_exec_opts *opts);
 
+/* ---- between the interpreter's files ---------------------------------------
+ * exec.c steps frames and runs executions; each state type's code lives in a
+ * file of its own. These are the calls between them. */
+static inline const fg__state *fg__cur_state(const fg__frame *f)
+{
+    return &f->sm->states[f->cur];
+}
+
+static inline int64_t fg__now_ms(const fg_flow_exec *e)
+{
+    return e->clock->now_ms(e->clock->ud);
+}
+
+/* exec.c: frames, leaving a state, errors (retry and catch). */
+void fg__free_kids(fg__frame *f);
+void fg__state_exited(fg_flow_exec *e, fg__frame *f, const json_t *out);
+void fg__go_to(fg_flow_exec *e, fg__frame *f, int next, json_t *out);
+void fg__move_on(fg_flow_exec *e, fg__frame *f, json_t *out, int next);
+void fg__transition(fg_flow_exec *e, fg__frame *f, json_t *out);
+bool fg__try_retry(fg_flow_exec *e, fg__frame *f, const char *err);
+bool fg__try_catch(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause);
+void fg__handle_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause);
+void fg__fail_state(fg_flow_exec *e, fg__frame *f, const char *err, const char *cause);
+void fg__runtime_error(fg_flow_exec *e, fg__frame *f, const char *err, const char *msg);
+
+/* exec_data.c: evaluation and data flow. */
+void fg__sync_context(void *ud);
+fg__eval_ctx fg__make_cx(fg_flow_exec *e, const fg__frame *f, json_t *input);
+bool fg__eval_assign(fg_flow_exec *e, fg__frame *f, const fg__assign *a, json_t *jp_doc,
+                     json_t *result, json_t *error_output, json_t **out);
+bool fg__commit_assign(fg_flow_exec *e, fg__frame *f, json_t *assigned);
+json_t *fg__eval_jx(fg_flow_exec *e, fg__frame *f, const fg__jx *x, json_t *result,
+                    json_t *error_output, const char *want);
+void fg__jsonata_leave(fg_flow_exec *e, fg__frame *f, json_t *result, const fg__jx *output,
+                       const fg__assign *assign, int next);
+void fg__jsonpath_leave(fg_flow_exec *e, fg__frame *f, const fg__assign *assign, int next);
+void fg__jsonata_catch(fg_flow_exec *e, fg__frame *f, const fg__catcher *c, json_t *eo);
+void fg__finish_result(fg_flow_exec *e, fg__frame *f, json_t *result);
+
+/* exec_states.c: Pass, Choice, Succeed, Fail, Wait. */
+json_t *fg__eval_params(fg_flow_exec *e, fg__frame *f, const fg__tmpl *t);
+void fg__run_pass(fg_flow_exec *e, fg__frame *f);
+void fg__run_choice(fg_flow_exec *e, fg__frame *f);
+void fg__run_succeed(fg_flow_exec *e, fg__frame *f);
+void fg__run_fail(fg_flow_exec *e, fg__frame *f);
+void fg__run_wait(fg_flow_exec *e, fg__frame *f);
+void fg__wait_done(fg_flow_exec *e, fg__frame *f);
+
+/* exec_task.c: Task. */
+json_t *fg__task_input(fg_flow_exec *e, fg__frame *f);
+void fg__run_task(fg_flow_exec *e, fg__frame *f);
+bool fg__task_step(fg_flow_exec *e, fg__frame *f, int64_t *wake);
+
+/* exec_map.c: Parallel and Map. */
+void fg__run_parallel(fg_flow_exec *e, fg__frame *f);
+void fg__run_map(fg_flow_exec *e, fg__frame *f);
+void fg__start_child(fg_flow_exec *e, fg__frame *f);
+void fg__children_finish(fg_flow_exec *e, fg__frame *f);
+void fg__child_done(fg_flow_exec *e, fg__frame *f, int k);
+
 /* History (history.c). */
 void fg__hist_add(fg_flow_exec *e, const char *type, const char *details_key, json_t *details);
 const char *fg__state_type_name(fg__stype t);

@@ -21,6 +21,7 @@
 
 #define CHECKPOINT_STEPS 5000
 #define WAL_MAX_PAGES 32768 /* 128 MiB of 4 KiB pages */
+#define CATCH_UP_PAGES 200  /* left for the journal to copy */
 
 struct sfn_checkpointer {
     fg_store *db;
@@ -53,21 +54,38 @@ static int checkpoint_on(fg_store *db, const char *sql, wal_state *w, fg_errbuf 
     return fg_store_query(db, sql, NULL, 0, read_wal_state, w, eb);
 }
 
-static void checkpoint(sfn_checkpointer *c, const char *sql)
+static bool checkpoint(sfn_checkpointer *c, const char *sql, wal_state *w)
 {
     uint64_t t0 = fg_clock_mono_ns();
-    wal_state w = {0, -1, -1};
+    *w = (wal_state){0, -1, -1};
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    if (checkpoint_on(c->db, sql, &w, &eb) != 0) {
+    if (checkpoint_on(c->db, sql, w, &eb) != 0) {
         fg_log(FG_LOG_WARN, NULL, "sfn checkpoint: %s", eb.msg);
-        return;
+        return false;
     }
     fg_log(FG_LOG_DEBUG, NULL, "sfn checkpoint: %lld of %lld WAL pages copied in %.3f ms (%s)",
-           (long long)w.done, (long long)w.log, (double)(fg_clock_mono_ns() - t0) / 1e6, sql);
-    if (w.log > WAL_MAX_PAGES && !strstr(sql, "TRUNCATE"))
-        checkpoint(c, "PRAGMA wal_checkpoint(TRUNCATE)");
-    else if (w.log > 0)
+           (long long)w->done, (long long)w->log, (double)(fg_clock_mono_ns() - t0) / 1e6, sql);
+    return true;
+}
+
+/* PASSIVE checkpoints until what the journal appended meanwhile is little
+ * (each copies what it appended during the one before), then the journal
+ * copies the rest between two batches; TRUNCATE when the WAL grew too big. */
+static void checkpoint_round(sfn_checkpointer *c)
+{
+    wal_state w;
+    int64_t before = 0;
+    for (int i = 0; i < 4; i++) { /* log: the WAL's frames when the checkpoint began */
+        if (!checkpoint(c, "PRAGMA wal_checkpoint(PASSIVE)", &w) || w.log <= 0)
+            return;
+        if (i > 0 && w.log - before < CATCH_UP_PAGES)
+            break;
+        before = w.log;
+    }
+    if (w.log > WAL_MAX_PAGES)
+        checkpoint(c, "PRAGMA wal_checkpoint(TRUNCATE)", &w);
+    else
         atomic_store(&c->catch_up, true);
 }
 
@@ -108,7 +126,7 @@ static void *checkpointer_main(void *arg)
 {
     sfn_checkpointer *c = arg;
     while (wait_for_work(c))
-        checkpoint(c, "PRAGMA wal_checkpoint(PASSIVE)");
+        checkpoint_round(c);
     return NULL;
 }
 

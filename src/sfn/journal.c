@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct sfn_journal {
     fg_sfn *svc;
@@ -20,7 +21,20 @@ struct sfn_journal {
     fg_store *db;         /* the journal's own connection, or the service's */
     bool own_db;
     sfn_checkpointer *ckpt; /* NULL: SQLite checkpoints in the commits */
+    size_t queued;          /* entries from head to tail */
+    atomic_long acked;      /* executions acknowledged and not yet back (see linger) */
 };
+
+/* Group commit with a short linger: while executions acknowledged by the last
+ * commit are still stepping (acked > 0) and their next steps keep arriving,
+ * the journal waits for them, a slice at a time and LINGER_MAX_NS at most, so
+ * that a commit carries many executions' steps (fewer pages written per step:
+ * the steps of one batch share the pages of the position and event indexes).
+ * A lone execution's next step arrives when acked drops to 0 and is committed
+ * at once. */
+#define LINGER_SLICE_NS 200000
+#define LINGER_MAX_NS 3000000
+#define LINGER_MAX_ENTRIES 2048
 
 void sfn_entry_free(sfn_entry *e)
 {
@@ -37,9 +51,10 @@ void sfn_entry_free(sfn_entry *e)
 }
 
 /* INSERTs of 1..EVENTS_PER_INSERT events in one statement, built when the
- * journal starts (the same texts each time, so the store caches them). */
-#define EVENTS_PER_INSERT 8
-static char events_sql_text[EVENTS_PER_INSERT + 1][600];
+ * journal starts (the same texts each time, so the store caches them). The
+ * events of a batch's steps go together, EVENTS_PER_INSERT at a time. */
+#define EVENTS_PER_INSERT 16
+static char events_sql_text[EVENTS_PER_INSERT + 1][1200];
 
 static void build_events_sql(void)
 {
@@ -50,28 +65,40 @@ static void build_events_sql(void)
         for (int k = 0; k < n && w > 0 && (size_t)w < left; k++) {
             p += w;
             left -= (size_t)w;
-            w = snprintf(p, left, "%s($1, $%d, $%d)", k ? ", " : "", 2 + 2 * k, 3 + 2 * k);
+            w = snprintf(p, left, "%s($%d, $%d, $%d)", k ? ", " : "", 1 + 3 * k, 2 + 3 * k,
+                         3 + 3 * k);
         }
     }
 }
 
-static int write_events(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
+/* Events waiting for their INSERT. */
+typedef struct event_rows {
+    fg_sval p[3 * EVENTS_PER_INSERT];
+    int n;
+} event_rows;
+
+static int flush_events(fg_store *st, event_rows *r, fg_errbuf *eb)
 {
-    size_t total = e->nevents;
+    int rc = r->n ? fg_store_exec(st, events_sql_text[r->n], r->p, 3 * r->n, NULL, eb) : 0;
+    r->n = 0;
+    return rc;
+}
+
+static int write_events(fg_store *st, const sfn_entry *e, event_rows *r, fg_errbuf *eb)
+{
     const char *text = e->events;
-    for (size_t i = 0; i < total;) {
-        int n = total - i > EVENTS_PER_INSERT ? EVENTS_PER_INSERT : (int)(total - i);
-        fg_sval p[1 + 2 * EVENTS_PER_INSERT] = {FG_SINT(e->x->exec_id)};
-        for (int k = 0; k < n; k++) {
-            size_t len = e->event_len[i + (size_t)k];
-            p[1 + 2 * k] = FG_SINT((int64_t)(e->first_event + i + (size_t)k + 1));
-            p[2 + 2 * k] = FG_STEXTN(text, len);
-            text += len;
+    for (size_t i = 0; i < e->nevents; i++) {
+        size_t len = e->event_len[i];
+        fg_sval *p = &r->p[3 * r->n];
+        p[0] = FG_SINT(e->x->exec_id);
+        p[1] = FG_SINT((int64_t)(e->first_event + i + 1));
+        p[2] = FG_STEXTN(text, len);
+        text += len;
+        if (++r->n == EVENTS_PER_INSERT) {
+            int rc = flush_events(st, r, eb);
+            if (rc)
+                return rc;
         }
-        int rc = fg_store_exec(st, events_sql_text[n], p, 1 + 2 * n, NULL, eb);
-        if (rc)
-            return rc;
-        i += (size_t)n;
     }
     return 0;
 }
@@ -127,12 +154,16 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
     fg_store *st = j->db;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
+    event_rows rows;
+    rows.n = 0;
     int rc = fg_store_begin(st, &eb);
     for (sfn_entry *e = batch; e && !rc; e = e->next) {
         rc = e->insert ? write_insert(st, e, &eb) : write_update(st, e, &eb);
         if (!rc)
-            rc = write_events(st, e, &eb);
+            rc = write_events(st, e, &rows, &eb);
     }
+    if (!rc)
+        rc = flush_events(st, &rows, &eb);
     if (!rc)
         rc = fg_store_commit(st, &eb);
     else
@@ -147,14 +178,50 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
 }
 
 /* Hands each committed entry back to its execution's worker. */
-static void acknowledge(fg_sfn *s, sfn_entry *batch)
+static void acknowledge(sfn_journal *j, sfn_entry *batch)
 {
     while (batch) {
         sfn_entry *next = batch->next;
         batch->next = NULL;
-        if (batch->insert || sfn_post(s, batch->x->worker, sfn_exec_committed, batch) != 0)
+        sfn_exec *x = batch->x;
+        bool back = !batch->insert && !batch->final; /* its next step will come */
+        if (back) {
+            x->journal_acked = true;
+            atomic_fetch_add(&j->acked, 1);
+        }
+        if (batch->insert || sfn_post(j->svc, x->worker, sfn_exec_committed, batch) != 0) {
+            if (back) {
+                x->journal_acked = false;
+                atomic_fetch_sub(&j->acked, 1);
+            }
             sfn_entry_free(batch);
+        }
         batch = next;
+    }
+}
+
+static void deadline_in(struct timespec *ts, long ns)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_nsec += ns;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* With j->lock held and entries queued: waits while more are coming. */
+static void linger(sfn_journal *j)
+{
+    uint64_t t0 = fg_clock_mono_ns();
+    while (!j->stop && atomic_load(&j->acked) > 0 && j->queued < LINGER_MAX_ENTRIES &&
+           fg_clock_mono_ns() - t0 < LINGER_MAX_NS) {
+        size_t before = j->queued;
+        struct timespec ts;
+        deadline_in(&ts, LINGER_SLICE_NS);
+        pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+        if (j->queued == before)
+            break; /* nothing came in a whole slice */
     }
 }
 
@@ -165,13 +232,16 @@ static void *journal_main(void *arg)
         pthread_mutex_lock(&j->lock);
         while (!j->head && !j->stop)
             pthread_cond_wait(&j->cond, &j->lock);
+        if (j->head)
+            linger(j);
         sfn_entry *batch = j->head;
         j->head = j->tail = NULL;
+        j->queued = 0;
         bool stop = j->stop;
         pthread_mutex_unlock(&j->lock);
         if (batch) {
             write_batch(j, batch);
-            acknowledge(j->svc, batch);
+            acknowledge(j, batch);
             if (j->ckpt)
                 sfn_checkpointer_catch_up(j->ckpt, j->db);
         } else if (stop) {
@@ -196,6 +266,9 @@ static void open_db(sfn_journal *j)
         return;
     j->ckpt = sfn_checkpointer_start(cdb);
     if (j->ckpt && fg_store_exec(db, "PRAGMA wal_autocheckpoint=0", NULL, 0, NULL, &eb) != 0)
+        fg_log(FG_LOG_WARN, NULL, "sfn journal: %s", eb.msg);
+    /* the positions and the recent end of the events in memory, not re-read */
+    if (fg_store_exec(db, "PRAGMA cache_size=-32768", NULL, 0, NULL, &eb) != 0)
         fg_log(FG_LOG_WARN, NULL, "sfn journal: %s", eb.msg);
 }
 
@@ -224,13 +297,21 @@ sfn_journal *sfn_journal_start(fg_sfn *s)
 void sfn_journal_submit(sfn_journal *j, sfn_entry *e)
 {
     e->next = NULL;
+    long acked = atomic_load(&j->acked);
+    if (e->x->journal_acked) { /* on its worker: the journal set it before posting */
+        e->x->journal_acked = false;
+        acked = atomic_fetch_sub(&j->acked, 1) - 1;
+    }
     pthread_mutex_lock(&j->lock);
+    bool wake = !j->head || acked <= 0 || j->queued + 1 >= LINGER_MAX_ENTRIES;
     if (j->tail)
         j->tail->next = e;
     else
         j->head = e;
     j->tail = e;
-    pthread_cond_signal(&j->cond);
+    j->queued++;
+    if (wake)
+        pthread_cond_signal(&j->cond);
     pthread_mutex_unlock(&j->lock);
 }
 

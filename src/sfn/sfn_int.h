@@ -56,6 +56,8 @@ typedef struct sfn_exec {
     fg_sfn_run *run;     /* NULL once ended or abandoned */
     size_t events_saved; /* history events already handed to the journal */
     bool base_saved;     /* the position's lasting parts are in the journal */
+    bool journal_acked;  /* set by the journal before it posts a step's
+                            acknowledgement, cleared by the next submit */
     json_t *saved_context; /* the context as last written there (no State) */
     fg_http_req *sync_req; /* StartSyncExecution waiting for the end */
     char *parent_token;

@@ -1,6 +1,6 @@
 /* The SQLite backend: one connection in WAL mode and a small cache of prepared
- * statements keyed by their SQL text (callers pass the same constant strings,
- * so a hit is usually a pointer comparison). */
+ * statements keyed by their SQL text (a hash of the text first, so a lookup
+ * compares one string). */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 
 typedef struct cached_stmt {
     char *sql;
+    uint64_t hash; /* of sql, compared before the text */
     sqlite3_stmt *st;
     uint64_t used; /* for LRU eviction */
 } cached_stmt;
@@ -88,13 +89,31 @@ static void sqlite_close(fg_store *s)
     s->impl = NULL;
 }
 
-/* Binds $1..$n by name, so parameters may appear in any order in the SQL. */
+/* The index of parameter $n: n itself when the SQL names its parameters in
+ * order (the usual case, no lookup), else found by name. */
+static int param_index(sqlite3_stmt *st, int n)
+{
+    const char *name = sqlite3_bind_parameter_name(st, n);
+    if (name && name[0] == '$') {
+        int v = 0;
+        const char *p = name + 1;
+        while (*p >= '0' && *p <= '9' && v < 100000)
+            v = v * 10 + (*p++ - '0');
+        if (!*p && v == n)
+            return n;
+    }
+    char want[16];
+    snprintf(want, sizeof want, "$%d", n);
+    return sqlite3_bind_parameter_index(st, want);
+}
+
+/* Binds $1..$n by name, so parameters may appear in any order in the SQL.
+ * Texts and blobs are bound without a copy: the caller's memory outlives the
+ * statement's use (exec and query reset it before they return). */
 static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
 {
     for (int i = 0; i < nparams; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "$%d", i + 1);
-        int idx = sqlite3_bind_parameter_index(st, name);
+        int idx = param_index(st, i + 1);
         if (idx == 0)
             continue;
         const fg_sval *p = &params[i];
@@ -102,8 +121,8 @@ static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
         switch (p->type) {
         case FG_SV_INT: rc = sqlite3_bind_int64(st, idx, p->v.i); break;
         case FG_SV_REAL: rc = sqlite3_bind_double(st, idx, p->v.d); break;
-        case FG_SV_TEXT: rc = sqlite3_bind_text(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_TRANSIENT); break;
-        case FG_SV_BLOB: rc = sqlite3_bind_blob(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_TRANSIENT); break;
+        case FG_SV_TEXT: rc = sqlite3_bind_text(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_STATIC); break;
+        case FG_SV_BLOB: rc = sqlite3_bind_blob(st, idx, p->v.s.p, (int)p->v.s.n, SQLITE_STATIC); break;
         default: rc = sqlite3_bind_null(st, idx);
         }
         if (rc != SQLITE_OK)
@@ -114,12 +133,21 @@ static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
 
 /* A prepared statement for sql from the cache (reset, bindings cleared), or a
  * newly prepared one put in the least recently used slot. */
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
 static int cached_prepare(sqlite_impl *impl, const char *sql, sqlite3_stmt **st)
 {
     cached_stmt *victim = &impl->cache[0];
+    uint64_t hash = sql_hash(sql);
     for (int i = 0; i < STMT_CACHE; i++) {
         cached_stmt *c = &impl->cache[i];
-        if (c->sql && (c->sql == sql || strcmp(c->sql, sql) == 0)) {
+        if (c->sql && c->hash == hash && strcmp(c->sql, sql) == 0) {
             c->used = ++impl->clock;
             sqlite3_reset(c->st);
             sqlite3_clear_bindings(c->st);
@@ -135,6 +163,7 @@ static int cached_prepare(sqlite_impl *impl, const char *sql, sqlite3_stmt **st)
     sqlite3_finalize(victim->st);
     free(victim->sql);
     victim->sql = strdup(sql);
+    victim->hash = hash;
     victim->st = *st;
     victim->used = ++impl->clock;
     return SQLITE_OK;
