@@ -87,21 +87,24 @@ for run in $(seq "$runs"); do
     url="http://127.0.0.1:$FG/RestLambda"
     [ $target = direct ] && url="http://127.0.0.1:$MOCK/v1/chat/completions"
     line=$($b/bench/loadgen --url "$url" --body "$tmp/$target.json" --rate "$rate" --duration "$secs")
-    echo "{\"target\":\"$target\",\"run\":$run,${line:1}"
+    echo "{\"target\":\"$target\",\"run\":$run,\"load1\":$(cut -d' ' -f1 /proc/loadavg),${line:1}"
   done
 done | tee "$tmp/e2e.jsonl"
+# lag: how late the generator sent (its own share of the latency); sent→done: from the write to the last byte.
 node -e '
 const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 const med = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const by = {};
 for (const l of lines) (by[l.target] ??= []).push(l);
-const row = (t) => ({ p50: med(by[t].map((l) => l.lat_p50_us)), p99: med(by[t].map((l) => l.lat_p99_us)),
-  errors: by[t].reduce((a, l) => a + l.errors + l.non2xx, 0) });
+const m = (t, k) => med(by[t].map((l) => l[k]));
+const row = (t) => ({ p50: m(t, "lat_p50_us"), p99: m(t, "lat_p99_us"), errors: by[t].reduce((a, l) => a + l.errors + l.non2xx, 0) });
 const d = row("direct");
-console.log("| request | p50 µs | p99 µs | p99 vs the mock directly | errors |\n|---|---|---|---|---|");
+console.log("load average (1 min) during the runs: " + lines.map((l) => l.load1).join(" "));
+console.log("| request | p50 µs | p99 µs | p50 / p99 ÷ the mock directly | sent→done p50 / p99 µs | generator lag p50 / p99 µs | errors |\n|---|---|---|---|---|---|---|");
 for (const t of ["exact", "semantic", "fresh", "direct"]) {
   const r = row(t);
-  console.log(`| ${t} | ${r.p50} | ${r.p99} | ${(r.p99 / d.p99).toFixed(2)}× | ${r.errors} |`);
+  console.log(`| ${t} | ${r.p50} | ${r.p99} | ${(r.p50 / d.p50).toFixed(2)}× / ${(r.p99 / d.p99).toFixed(2)}× | ` +
+    `${m(t, "sent_to_done_p50_us")} / ${m(t, "sent_to_done_p99_us")} | ${m(t, "lag_p50_us")} / ${m(t, "lag_p99_us")} | ${r.errors} |`);
 }' "$tmp/e2e.jsonl"
 
 echo "## 3. 1,000 concurrent WebSocket chats (100 tokens, 10 ms apart)"

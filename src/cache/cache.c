@@ -226,7 +226,8 @@ bool fg_cache_get_similar(fg_cache *c, const char *account_id, const char *ns, c
     int64_t now = fg_clock_wall_ms();
     float score = 0;
     pthread_rwlock_rdlock(&c->lock);
-    const cache_entry *e = fg__cache_sem_best(c, account_id, ns, vec, dim, now, &score);
+    const cache_entry *e =
+        fg__cache_sem_best(c, account_id, ns, vec, dim, now, (float)c->opts.threshold, &score);
     bool hit = e && score >= (float)c->opts.threshold && fill_hit(e, score, out);
     pthread_rwlock_unlock(&c->lock);
     return hit;

@@ -62,8 +62,11 @@ bool fg__cache_live(const cache_entry *e, int64_t now_ms);
 /* Semantic groups (semantic.c). */
 int fg__cache_sem_add(fg_cache *c, cache_entry *e, const float *vec, size_t dim);
 void fg__cache_sem_forget(fg_cache *c, cache_entry *e);
+/* The most similar live entry; over HNSW a short walk decides entries at or
+ * above threshold, a full walk anything less. */
 cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char *ns,
-                                const float *vec, size_t dim, int64_t now_ms, float *score);
+                                const float *vec, size_t dim, int64_t now_ms, float threshold,
+                                float *score);
 void fg__cache_sem_free(fg_cache *c);
 
 /* Store rows (persist.c): the statements alone, and the writes that pick

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define SEARCH_K 8
+#define SHORT_EF 16 /* the walk that finds a hit */
+#define FULL_EF 64  /* the walk that confirms a miss */
 #define GROUP_KEY_MAX 512
 
 static size_t group_key(char *out, const char *account_id, const char *ns)
@@ -132,7 +134,8 @@ static bool is_live(uint32_t id, void *ctx)
 }
 
 cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char *ns,
-                                const float *vec, size_t dim, int64_t now_ms, float *score)
+                                const float *vec, size_t dim, int64_t now_ms, float threshold,
+                                float *score)
 {
     char key[GROUP_KEY_MAX + 1];
     size_t klen = group_key(key, account_id, ns);
@@ -150,17 +153,27 @@ cache_entry *fg__cache_sem_best(fg_cache *c, const char *account_id, const char 
     if (g->hnsw) {
         /* The graph is walked without the filter (a filter doubles the walk):
          * the best live vector among the SEARCH_K best is the best live one.
-         * Only when all of them are gone (removed, expired) is the walk
-         * repeated with the filter. */
-        rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, NULL, NULL, hits, &nhits);
-        for (size_t i = 0; !rc && i < nhits; i++)
-            if (is_live(hits[i].doc, &f)) {
-                *score = hits[i].score;
-                return g->by_id[hits[i].doc];
-            }
-        if (rc || !filtered || nhits == 0)
-            return NULL;
-        rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, 0, is_live, &f, hits, &nhits);
+         * A short walk first: a prompt close enough to hit has its neighbour
+         * found by it; anything less is confirmed with the full walk, and
+         * only when all of the full walk's best are gone (removed, expired)
+         * is it repeated with the filter. */
+        static const size_t efs[] = {SHORT_EF, FULL_EF};
+        cache_entry *best = NULL;
+        for (size_t w = 0; w < sizeof efs / sizeof efs[0]; w++) {
+            best = NULL;
+            rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, efs[w], NULL, NULL, hits, &nhits);
+            for (size_t i = 0; !rc && i < nhits; i++)
+                if (is_live(hits[i].doc, &f)) {
+                    *score = hits[i].score;
+                    best = g->by_id[hits[i].doc];
+                    break;
+                }
+            if (rc || (best && *score >= threshold))
+                return best;
+        }
+        if (best || rc || !filtered || nhits == 0)
+            return best;
+        rc = fg_kb_hnsw_search(g->hnsw, vec, SEARCH_K, FULL_EF, is_live, &f, hits, &nhits);
     } else {
         rc = fg_kb_vectors_search(g->vectors, vec, SEARCH_K, filtered ? is_live : NULL, &f, hits, &nhits);
     }
