@@ -125,13 +125,17 @@ static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
 {
     const sfn_exec *x = e->x;
     int64_t nevents = (int64_t)(e->first_event + e->nevents);
-    if (!e->final) { /* the narrow position row only: the execution row stays put */
+    if (!e->final) { /* the position only: the execution row stays put */
         fg_sval p[3] = {FG_SINT(x->exec_id), FG_STEXT(e->snapshot), FG_SINT(e->wake_ms)};
-        if (e->delta)
-            return fg_store_exec(st, "UPDATE sfn_positions SET delta = $2, wake_ms = $3 "
-                                     "WHERE exec_id = $1", p, 3, NULL, eb);
-        return fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, delta = NULL, "
-                                 "wake_ms = $3 WHERE exec_id = $1", p, 3, NULL, eb);
+        if (e->delta) /* a narrow row, so a batch's deltas share few pages */
+            return fg_store_exec(st, "INSERT INTO sfn_deltas (exec_id, delta, wake_ms) "
+                                     "VALUES ($1, $2, $3) ON CONFLICT (exec_id) DO UPDATE SET "
+                                     "delta = excluded.delta, wake_ms = excluded.wake_ms",
+                                 p, 3, NULL, eb);
+        int rc = fg_store_exec(st, "UPDATE sfn_positions SET snapshot = $2, delta = NULL, "
+                                   "wake_ms = $3 WHERE exec_id = $1", p, 3, NULL, eb);
+        return rc ? rc : fg_store_exec(st, "DELETE FROM sfn_deltas WHERE exec_id = $1", p, 1,
+                                       NULL, eb);
     }
     fg_sval p[8] = {SFN_TEXT(x->account), FG_STEXT(x->arn), FG_STEXT(e->status),
                     FG_STEXT(e->output), FG_STEXT(e->error), FG_STEXT(e->cause),
@@ -141,7 +145,9 @@ static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
                                "WHERE account_id = $1 AND arn = $2",
                            p, 8, NULL, eb);
     fg_sval id = FG_SINT(x->exec_id);
-    return rc ? rc : fg_store_exec(st, "DELETE FROM sfn_positions WHERE exec_id = $1", &id, 1,
+    if (!rc)
+        rc = fg_store_exec(st, "DELETE FROM sfn_positions WHERE exec_id = $1", &id, 1, NULL, eb);
+    return rc ? rc : fg_store_exec(st, "DELETE FROM sfn_deltas WHERE exec_id = $1", &id, 1,
                                    NULL, eb);
 }
 

@@ -148,9 +148,11 @@ int sfn_exec_resume_all(fg_sfn *s, fg_errbuf *eb)
     json_t *rows = NULL;
     int rc = fg_store_query_json(s->store,
                                  "SELECT e.account_id, e.arn, e.machine_arn, e.name, e.definition, "
-                                 "e.role_arn, e.input, e.start_ms, p.snapshot, p.delta, e.parent_token, "
-                                 "e.parent_mode, e.exec_id FROM sfn_executions e LEFT JOIN "
-                                 "sfn_positions p ON p.exec_id = e.exec_id "
+                                 "e.role_arn, e.input, e.start_ms, p.snapshot, "
+                                 "COALESCE(d.delta, p.delta) AS delta, e.parent_token, "
+                                 "e.parent_mode, e.exec_id FROM sfn_executions e "
+                                 "LEFT JOIN sfn_positions p ON p.exec_id = e.exec_id "
+                                 "LEFT JOIN sfn_deltas d ON d.exec_id = e.exec_id "
                                  "WHERE e.status = 'RUNNING' AND e.type = 'STANDARD'",
                                  NULL, 0, &rows, eb);
     if (rc)

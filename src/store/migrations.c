@@ -297,6 +297,12 @@ const fg_migration fg_store_migrations[] = {
      "ALTER TABLE sfn_executions ADD COLUMN alias_arn TEXT"},
     {13, "step functions positions written as deltas",
      "ALTER TABLE sfn_positions ADD COLUMN delta TEXT"},
+    {14, "step functions position deltas in a narrow table",
+     "CREATE TABLE sfn_deltas (\n"
+     "  exec_id INTEGER PRIMARY KEY,\n"
+     "  delta TEXT NOT NULL,\n"
+     "  wake_ms INTEGER\n"
+     ")"},
     {0, NULL, NULL},
 };
 

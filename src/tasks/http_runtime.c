@@ -1,14 +1,14 @@
 /* The runtime under the HTTP tasks: one per event loop (per HTTP worker, or a
  * private one when the execution has no host), holding the HTTP client and
- * the pending operations, and failing the tasks of executions that are gone
- * (stopped, timed out) so their requests and processes do not linger. */
+ * the pending operations. When an execution stops waiting for a task (stopped,
+ * timed out, a sibling branch failed) the engine cancels the task, and its
+ * request or process is stopped at once. */
 #include "tasks/tasks_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define RT_KEY "tasks.http"
-#define WATCH_MS 200
 
 /* ---- operations ------------------------------------------------------------- */
 
@@ -25,25 +25,19 @@ static void op_unlink(fg__task_op *op)
         op->next->prev = op->prev;
     op->prev = op->next = NULL;
     op->rt = NULL;
-    if (--rt->pending == 0 && !rt->sync)
-        uv_timer_stop(&rt->watch);
+    rt->pending--;
+    if (op->task)
+        fg_flow_task_on_cancel(op->task, NULL, NULL);
 }
 
-/* Cancels the ops whose execution went away and releases their tasks. */
-static void on_watch(uv_timer_t *timer)
+/* The execution no longer waits for the op's task: stop the work and release
+ * the task (the engine frees it once it is completed). */
+static void on_task_cancel(fg_flow_task *task, void *ud)
 {
-    fg__task_rt *rt = timer->data;
-    fg__task_op *op = rt->ops;
-    while (op) {
-        fg__task_op *next = op->next;
-        if (!fg_flow_task_host(op->task)) {
-            fg_flow_task *task = op->task;
-            op_unlink(op);
-            op->cancel(op);
-            fg_flow_task_fail(task, "States.Runtime", "the execution ended");
-        }
-        op = next;
-    }
+    fg__task_op *op = ud;
+    op_unlink(op);
+    op->cancel(op);
+    fg_flow_task_fail(task, "States.Runtime", "the execution ended");
 }
 
 void fg__task_op_begin(fg__task_rt *rt, fg__task_op *op, fg_flow_task *task,
@@ -57,8 +51,8 @@ void fg__task_op_begin(fg__task_rt *rt, fg__task_op *op, fg_flow_task *task,
     if (rt->ops)
         rt->ops->prev = op;
     rt->ops = op;
-    if (rt->pending++ == 0 && !rt->sync)
-        uv_timer_start(&rt->watch, on_watch, WATCH_MS, WATCH_MS);
+    rt->pending++;
+    fg_flow_task_on_cancel(task, on_task_cancel, op);
 }
 
 void fg__task_op_succeed(fg__task_op *op, json_t *result)
@@ -101,20 +95,12 @@ static fg__task_rt *rt_new(uv_loop_t *loop, bool sync)
         }
         rt->loop = &rt->own_loop;
     }
-    uv_timer_init(rt->loop, &rt->watch);
-    rt->watch.data = rt;
     rt->client = fg_http_client_create(rt->loop);
     return rt;
 }
 
-static void on_rt_closed(uv_handle_t *h)
-{
-    fg__task_rt *rt = h->data;
-    if (!rt->sync) /* a private loop lives inside rt: fg__task_rt_finish frees it */
-        free(rt);
-}
-
-/* Fails what is pending, releases the client and frees rt once libuv is done. */
+/* Fails what is pending and releases the client (its handles close on the
+ * loop's next turn; they do not point into rt). */
 static void rt_close(fg__task_rt *rt)
 {
     while (rt->ops) {
@@ -126,8 +112,6 @@ static void rt_close(fg__task_rt *rt)
     }
     fg_http_client_destroy(rt->client);
     rt->client = NULL;
-    uv_timer_stop(&rt->watch);
-    uv_close((uv_handle_t *)&rt->watch, on_rt_closed);
 }
 
 /* A private loop for tasks without a host: the thread that first needs one
@@ -182,6 +166,7 @@ void fg_tasks_http_worker_stop(fg_tasks_http *t, fg_http_worker *w)
         return;
     fg_http_worker_set_data(w, RT_KEY, NULL);
     rt_close(rt);
+    free(rt);
 }
 
 /* ---- the integration -------------------------------------------------------- */

@@ -46,7 +46,6 @@ struct fg__task_rt {
     bool sync;
     bool running;          /* sync mode: inside fg__task_rt_finish's loop */
     fg_http_client *client;
-    uv_timer_t watch;      /* notices tasks whose execution is gone */
     fg__task_op *ops;
     int pending;
 };

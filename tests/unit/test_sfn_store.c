@@ -137,3 +137,67 @@ FG_TEST(snapshot_text_restores_the_pending_task_with_its_token)
     json_decref(def);
     json_decref(in);
 }
+
+/* A durable step writes the whole snapshot once, then deltas; the history's
+ * journaled events leave nulls; the snapshot and the latest delta restore the
+ * execution where it was, with its event ids continuing. */
+FG_TEST(position_deltas_restore_where_the_execution_was)
+{
+    json_t *def = json_loads("{\"StartAt\":\"A\",\"States\":{"
+                             "\"A\":{\"Type\":\"Pass\",\"Parameters\":{\"n.$\":\"States.MathAdd($.n, 1)\"},\"Next\":\"B\"},"
+                             "\"B\":{\"Type\":\"Pass\",\"Parameters\":{\"n.$\":\"States.MathAdd($.n, 1)\"},\"Next\":\"C\"},"
+                             "\"C\":{\"Type\":\"Pass\",\"Parameters\":{\"n.$\":\"States.MathAdd($.n, 1)\"},\"End\":true}}}",
+                             0, NULL);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_flow_machine *m = fg_flow_machine_create(def, NULL, NULL, &eb);
+    FG_REQUIRE(m);
+    fg_flow_exec_opts o = {.name = "n", .history = true};
+    json_t *in = json_pack("{s:i}", "n", 0);
+    fg_flow_exec *e = fg_flow_exec_create(m, in, &o);
+    sfn_exec x = {0};
+    sfn_entry first = {0}, second = {0};
+    fg_flow_exec_step(e);
+    sfn_entry_take_events(&first, &x, e);
+    sfn_entry_take_position(&first, &x, e);
+    FG_CHECK(!first.delta);
+    FG_CHECK(first.nevents >= 2);
+    FG_CHECK(!strncmp(first.events, "{\"id\":1,", 8));
+    const json_t *h = fg_flow_exec_history(e);
+    FG_CHECK(json_is_null(json_array_get(h, 0))); /* journaled: no longer held */
+    fg_flow_exec_step(e);
+    sfn_entry_take_events(&second, &x, e);
+    sfn_entry_take_position(&second, &x, e);
+    FG_CHECK(second.delta);
+    FG_CHECK_INT((int64_t)second.first_event, (int64_t)first.nevents);
+    FG_CHECK(strstr(second.snapshot, "\"frames\"") && !strstr(second.snapshot, "\"context\""));
+    size_t saved = json_array_size(h);
+    json_t *snap = sfn_position_load(first.snapshot, second.snapshot);
+    FG_REQUIRE(snap);
+    json_t *nulls = json_array();
+    for (size_t i = 0; i < saved; i++)
+        json_array_append_new(nulls, json_null());
+    json_object_set_new(snap, "history", nulls);
+    fg_flow_exec *r = fg_flow_exec_restore(m, snap, &o, &eb);
+    json_decref(snap);
+    FG_REQUIRE(r);
+    FG_CHECK_INT(fg_flow_exec_run(r), FG_FLOW_SUCCEEDED);
+    FG_CHECK_INT(json_integer_value(json_object_get(fg_flow_exec_output(r), "n")), 3);
+    const json_t *rh = fg_flow_exec_history(r);
+    FG_CHECK_INT(json_integer_value(json_object_get(json_array_get(rh, saved), "id")),
+                 (int64_t)saved + 1);
+    FG_CHECK(sfn_position_load(first.snapshot, "not json") == NULL);
+    FG_CHECK(sfn_position_load(NULL, second.snapshot) == NULL);
+    fg_flow_exec_free(r);
+    fg_flow_exec_free(e);
+    json_decref(x.saved_context);
+    free(first.snapshot);
+    free(first.events);
+    free(first.event_len);
+    free(second.snapshot);
+    free(second.events);
+    free(second.event_len);
+    fg_flow_machine_free(m);
+    json_decref(def);
+    json_decref(in);
+}
