@@ -65,6 +65,9 @@ int fg_cache_open(fg_store *store, const fg_cache_opts *opts, fg_cache **out, fg
         return rc;
     }
     trim(c);
+    if ((rc = fg__cache_sem_link_all(c)))
+        fg_log(FG_LOG_WARN, NULL, "cache: semantic entries not in the graph (%s): they are scanned",
+               fg_strerror(rc));
     if (store && c->opts.async_store && fg__cache_writer_start(c))
         fg_log(FG_LOG_WARN, NULL, "cache: no writer thread: entries are stored by the workers");
     *out = c;
@@ -137,6 +140,10 @@ int fg_cache_put(fg_cache *c, const fg_cache_entry *e, fg_errbuf *eb)
     if (rc)
         return fg_failf(eb, rc, "cache: cannot add the entry (%s)",
                         rc == FG_EINVAL ? "an embedding of another size or a zero vector" : fg_strerror(rc));
+    /* Into the graph without the cache's lock: other lookups go on meanwhile
+     * (a vector not linked yet is scanned exactly). */
+    if (e->mode == FG_CACHE_SEMANTIC && (rc = fg__cache_sem_link(c, e->account_id, e->ns)))
+        fg_log(FG_LOG_WARN, NULL, "cache: semantic entry not in the graph yet (%s)", fg_strerror(rc));
     return fg__cache_persist_put(c, e, now, expires, eb);
 }
 

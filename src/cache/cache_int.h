@@ -26,8 +26,10 @@ typedef struct cache_entry {
 
 /* The vectors of one account's namespace (semantic entries). */
 typedef struct sem_group {
+    pthread_rwlock_t lock;   /* the graph (vectors change under this and the cache's lock) */
     fg_kb_vectors *vectors;
     fg_kb_hnsw *hnsw;        /* built once the group reaches hnsw_min_entries */
+    size_t linked;           /* vectors 0..linked-1 are in the graph */
     cache_entry **by_id;     /* vector id -> entry; NULL once replaced or removed */
     size_t cap;
     size_t dead, expiring;   /* vectors of removed entries; entries with a TTL */
@@ -43,7 +45,7 @@ struct fg_cache {
     size_t per_mode[FG_CACHE_NMODES];
     cache_entry *oldest, *newest;
     fg_kb_strmap group_ids; /* account \0 namespace -> group */
-    sem_group *groups;
+    sem_group **groups;     /* each allocated once: stable while the cache lives */
     size_t ngroups, groups_cap;
     unsigned puts_since_sweep;
     bool batch;             /* inside fg_cache_batch_begin/end: one store transaction */
@@ -60,7 +62,12 @@ void fg__cache_remove(fg_cache *c, cache_entry *e);
 bool fg__cache_live(const cache_entry *e, int64_t now_ms);
 
 /* Semantic groups (semantic.c). */
+/* Adds e's vector (caller holds the cache's write lock); the graph learns it
+ * from fg__cache_sem_link, called without the cache's lock. */
 int fg__cache_sem_add(fg_cache *c, cache_entry *e, const float *vec, size_t dim);
+int fg__cache_sem_link(fg_cache *c, const char *account_id, const char *ns);
+/* Every group (single-threaded: after the load at open). */
+int fg__cache_sem_link_all(fg_cache *c);
 void fg__cache_sem_forget(fg_cache *c, cache_entry *e);
 /* The most similar live entry; over HNSW a short walk decides entries at or
  * above threshold, a full walk anything less. */

@@ -2,9 +2,11 @@
  * exact, normalised and semantic entries; TTL; isolation per account; the
  * store round trip; eviction; the import parser. */
 #include "cache/cache.h"
+#include "cache/cache_int.h"
 #include "cache/import.h"
 #include "fg_test.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 static fg_cache *open_mem(double threshold, int64_t ttl_ms, size_t max_entries)
@@ -611,4 +613,138 @@ FG_TEST(memory_and_store_lookups_apart)
     fg_cache_free(node1);
     fg_cache_free(node2);
     fg_store_close(s);
+}
+
+/* A writer adds semantic entries past hnsw_min_entries (the graph is built
+ * and then grown outside the cache's lock) while readers look up exact
+ * entries and the semantic entries already written: every one is found, and
+ * nothing deadlocks. */
+typedef struct race {
+    fg_cache *c;
+    int written; /* semantic entries written so far (read without a lock: a lower bound) */
+    int errors;
+    bool done;
+} race;
+
+enum { RACE_DIM = 16, RACE_N = 600 };
+
+static void race_vec(int i, float *v)
+{
+    unsigned seed = (unsigned)i * 2654435761u + 1;
+    for (int d = 0; d < RACE_DIM; d++)
+        v[d] = (float)(rand_r(&seed) % 2000 - 1000) / 1000.0f;
+}
+
+static void *race_writer(void *arg)
+{
+    race *r = arg;
+    fg_errbuf eb;
+    for (int i = 0; i < RACE_N; i++) {
+        float v[RACE_DIM];
+        race_vec(i, v);
+        char key[32];
+        snprintf(key, sizeof key, "s%d", i);
+        fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "ns", key, key);
+        e.vec = v;
+        e.dim = RACE_DIM;
+        if (fg_cache_put(r->c, &e, &eb))
+            __atomic_add_fetch(&r->errors, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&r->written, i + 1, __ATOMIC_SEQ_CST);
+    }
+    __atomic_store_n(&r->done, true, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void *race_reader(void *arg)
+{
+    race *r = arg;
+    unsigned seed = 5;
+    while (!__atomic_load_n(&r->done, __ATOMIC_SEQ_CST)) {
+        fg_cache_hit h;
+        if (!fg_cache_get(r->c, "a", FG_CACHE_EXACT, "", "fixed", 5, &h))
+            __atomic_add_fetch(&r->errors, 1, __ATOMIC_SEQ_CST);
+        else
+            fg_cache_hit_free(&h);
+        int n = __atomic_load_n(&r->written, __ATOMIC_SEQ_CST);
+        if (n == 0)
+            continue;
+        int i = (int)(rand_r(&seed) % (unsigned)n);
+        float v[RACE_DIM];
+        race_vec(i, v);
+        char key[32];
+        snprintf(key, sizeof key, "s%d", i);
+        if (!fg_cache_get_similar(r->c, "a", "ns", v, RACE_DIM, &h) || strcmp(h.response, key) != 0)
+            __atomic_add_fetch(&r->errors, 1, __ATOMIC_SEQ_CST);
+        else
+            fg_cache_hit_free(&h);
+        usleep(200); /* leave the writer gaps: the cache's lock prefers readers */
+    }
+    return NULL;
+}
+
+FG_TEST(semantic_graph_grows_while_others_look_up)
+{
+    fg_errbuf eb;
+    fg_cache_opts o = {.threshold = 0.99, .hnsw_min_entries = 200, .max_entries = 10000};
+    race r = {0};
+    FG_REQUIRE(fg_cache_open(NULL, &o, &r.c, &eb) == FG_OK);
+    fg_cache_entry fixed = text_entry("a", FG_CACHE_EXACT, "", "fixed", "always here");
+    FG_REQUIRE(fg_cache_put(r.c, &fixed, &eb) == FG_OK);
+    pthread_t w, rd[3];
+    FG_REQUIRE(pthread_create(&w, NULL, race_writer, &r) == 0);
+    for (int i = 0; i < 3; i++)
+        FG_REQUIRE(pthread_create(&rd[i], NULL, race_reader, &r) == 0);
+    pthread_join(w, NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(rd[i], NULL);
+    FG_CHECK_INT(r.errors, 0);
+    int found = 0; /* and afterwards, through the graph */
+    for (int i = 0; i < RACE_N; i += 6) {
+        float v[RACE_DIM];
+        race_vec(i, v);
+        fg_cache_hit h;
+        char key[32];
+        snprintf(key, sizeof key, "s%d", i);
+        if (fg_cache_get_similar(r.c, "a", "ns", v, RACE_DIM, &h)) {
+            found += strcmp(h.response, key) == 0;
+            fg_cache_hit_free(&h);
+        }
+    }
+    FG_CHECK(found >= 98); /* of 100 */
+    fg_cache_free(r.c);
+}
+
+/* A vector added but not linked into the graph yet (a put between its two
+ * steps) is found by the exact scan of the graph's tail. */
+FG_TEST(semantic_vectors_not_linked_yet_are_scanned)
+{
+    fg_errbuf eb;
+    fg_cache_opts o = {.threshold = 0.99, .hnsw_min_entries = 64, .max_entries = 10000};
+    fg_cache *c = NULL;
+    FG_REQUIRE(fg_cache_open(NULL, &o, &c, &eb) == FG_OK);
+    for (int i = 0; i < 100; i++) {
+        float v[RACE_DIM];
+        race_vec(i, v);
+        char key[32];
+        snprintf(key, sizeof key, "s%d", i);
+        fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "ns", key, key);
+        e.vec = v;
+        e.dim = RACE_DIM;
+        FG_REQUIRE(fg_cache_put(c, &e, &eb) == FG_OK);
+    }
+    float v[RACE_DIM];
+    race_vec(1000, v);
+    fg_cache_entry e = text_entry("a", FG_CACHE_SEMANTIC, "ns", "late", "not linked yet");
+    e.vec = v;
+    e.dim = RACE_DIM;
+    FG_REQUIRE(fg__cache_insert(c, &e, 1, 0) == FG_OK); /* the put's first step only */
+    fg_cache_hit h;
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "ns", v, RACE_DIM, &h));
+    FG_CHECK_STR(h.response, "not linked yet");
+    fg_cache_hit_free(&h);
+    FG_CHECK_INT(fg__cache_sem_link(c, "a", "ns"), FG_OK);
+    FG_REQUIRE(fg_cache_get_similar(c, "a", "ns", v, RACE_DIM, &h));
+    FG_CHECK_STR(h.response, "not linked yet");
+    fg_cache_hit_free(&h);
+    fg_cache_free(c);
 }
