@@ -151,29 +151,48 @@ static int write_update(fg_store *st, const sfn_entry *e, fg_errbuf *eb)
                                    NULL, eb);
 }
 
+/* One transaction for the batch; the store's error (FG_EAGAIN: busy). */
+static int try_batch(fg_store *st, sfn_entry *batch, fg_errbuf *eb)
+{
+    event_rows rows;
+    rows.n = 0;
+    int rc = fg_store_begin(st, eb);
+    if (rc)
+        return rc;
+    for (sfn_entry *e = batch; e && !rc; e = e->next) {
+        rc = e->insert ? write_insert(st, e, eb) : write_update(st, e, eb);
+        if (!rc)
+            rc = write_events(st, e, &rows, eb);
+    }
+    if (!rc)
+        rc = flush_events(st, &rows, eb);
+    if (!rc)
+        return fg_store_commit(st, eb);
+    fg_store_rollback(st);
+    return rc;
+}
+
+/* The journal's connection is one of several: another may hold the write lock
+ * longer than the busy timeout (a TRUNCATE checkpoint waiting for a reader), so
+ * a busy batch is tried again before it is given up. */
+#define BUSY_RETRIES 12
+
 static void write_batch(sfn_journal *j, sfn_entry *batch)
 {
     uint64_t t0 = fg_clock_mono_ns();
     size_t n = 0;
     for (sfn_entry *e = batch; e; e = e->next)
         n++;
-    fg_store *st = j->db;
     fg_errbuf eb;
-    fg_errbuf_clear(&eb);
-    event_rows rows;
-    rows.n = 0;
-    int rc = fg_store_begin(st, &eb);
-    for (sfn_entry *e = batch; e && !rc; e = e->next) {
-        rc = e->insert ? write_insert(st, e, &eb) : write_update(st, e, &eb);
-        if (!rc)
-            rc = write_events(st, e, &rows, &eb);
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        fg_errbuf_clear(&eb);
+        rc = try_batch(j->db, batch, &eb);
+        if (rc != FG_EAGAIN || attempt == BUSY_RETRIES)
+            break;
+        fg_log(FG_LOG_WARN, NULL, "sfn journal: the database is busy, trying the batch again");
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
     }
-    if (!rc)
-        rc = flush_events(st, &rows, &eb);
-    if (!rc)
-        rc = fg_store_commit(st, &eb);
-    else
-        fg_store_rollback(st);
     if (rc)
         fg_log(FG_LOG_ERROR, NULL, "sfn journal: a batch of execution steps was not saved: %s",
                eb.msg);

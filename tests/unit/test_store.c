@@ -58,3 +58,37 @@ FG_TEST(sqlite_store_rolls_back_and_reports_constraint)
     FG_CHECK(strstr(eb.msg, "constraint") != NULL);
     fg_store_close(s);
 }
+
+/* A second connection to the same file (the sfn journal's) sees what the first
+ * committed and the other way round; an in-memory database has no second one.
+ * Parameters named in order, repeated and out of order all bind. */
+FG_TEST(sqlite_store_opens_again_on_the_same_file)
+{
+    static char d2[] = "/tmp/fg-store2-XXXXXX";
+    FG_REQUIRE(mkdtemp(d2) != NULL);
+    char url[256];
+    snprintf(url, sizeof url, "sqlite:%s/flowgate.db", d2);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *a = NULL, *b = NULL;
+    FG_REQUIRE(fg_store_open(url, &a, &eb) == FG_OK);
+    FG_REQUIRE(fg_store_open_again(a, &b, &eb) == FG_OK);
+    FG_CHECK_INT(fg_store_exec(a, "CREATE TABLE t (x INTEGER, y TEXT)", NULL, 0, NULL, &eb), FG_OK);
+    fg_sval p[2] = {FG_SINT(7), FG_STEXTN("seven!", 5)};
+    FG_CHECK_INT(fg_store_begin(b, &eb), FG_OK);
+    FG_CHECK_INT(fg_store_exec(b, "INSERT INTO t (x, y) VALUES ($1, $2), ($1, $2 || 'x')", p, 2,
+                               NULL, &eb), FG_OK);
+    FG_CHECK_INT(fg_store_commit(b, &eb), FG_OK);
+    json_t *rows = NULL;
+    FG_REQUIRE(fg_store_query_json(a, "SELECT y FROM t WHERE x = $1 ORDER BY y", p, 1, &rows, &eb) == FG_OK);
+    FG_CHECK_INT(json_array_size(rows), 2);
+    FG_CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 0), "y")), "seven");
+    FG_CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 1), "y")), "sevenx");
+    json_decref(rows);
+    fg_store_close(b);
+    fg_store_close(a);
+    fg_store *m = NULL, *m2 = NULL;
+    FG_REQUIRE(fg_store_open("sqlite::memory:", &m, &eb) == FG_OK);
+    FG_CHECK_INT(fg_store_open_again(m, &m2, &eb), FG_EUNSUPPORTED);
+    fg_store_close(m);
+}
