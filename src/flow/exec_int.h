@@ -83,7 +83,8 @@ struct fg_flow_exec {
     bool in_catch;          /* evaluating a catcher: its failures are not caught */
     json_t *assigned;       /* variables the state being left assigned (for its history event) */
     const char *eval_location; /* the field whose JSONata evaluation failed, for the history */
-    json_t *history;
+    json_t *history;        /* the events not yet taken (fg_flow_exec_history_take) */
+    size_t history_taken;   /* how many were taken */
     int last_event;
     uint64_t transitions;
     int64_t wake_at;

@@ -162,8 +162,14 @@ fg_flow_status fg_flow_exec_status(const fg_flow_exec *e);
 const json_t *fg_flow_exec_output(const fg_flow_exec *e);
 const char *fg_flow_exec_error(const fg_flow_exec *e);
 const char *fg_flow_exec_cause(const fg_flow_exec *e);
-/* The event history (an array of AWS-shaped events), or NULL when off. */
+/* The event history (an array of AWS-shaped events) but for the events already
+ * taken, or NULL when off. */
 const json_t *fg_flow_exec_history(const fg_flow_exec *e);
+/* Hands over the events recorded since the last take (an array the caller
+ * owns, possibly empty; NULL when the history is off), for a caller that
+ * stores events as they come: the engine then keeps only their count, event
+ * ids continue, and the history limit still counts them. */
+json_t *fg_flow_exec_history_take(fg_flow_exec *e);
 void fg_flow_exec_stop(fg_flow_exec *e, const char *error, const char *cause);
 uint64_t fg_flow_exec_transitions(const fg_flow_exec *e);
 /* The resumable state of the execution as JSON (current states, inputs,

@@ -13,14 +13,15 @@ const char *fg__state_type_name(fg__stype t)
 
 void fg__hist_add(fg_flow_exec *e, const char *type, const char *details_key, json_t *details)
 {
-    if (!e->history || json_array_size(e->history) >= e->limits.max_history) {
+    size_t recorded = e->history ? e->history_taken + json_array_size(e->history) : 0;
+    if (!e->history || recorded >= e->limits.max_history) {
         json_decref(details);
         return;
     }
     char ts[40];
     fg_clock_format_iso8601(e->clock->now_ms(e->clock->ud), ts, sizeof ts);
     json_t *ev = json_object();
-    int id = (int)json_array_size(e->history) + 1;
+    int id = (int)recorded + 1;
     json_object_set_new(ev, "id", json_integer(id));
     json_object_set_new(ev, "previousEventId", json_integer(e->last_event));
     json_object_set_new(ev, "timestamp", json_string(ts));
@@ -31,4 +32,14 @@ void fg__hist_add(fg_flow_exec *e, const char *type, const char *details_key, js
         json_decref(details);
     json_array_append_new(e->history, ev);
     e->last_event = id;
+}
+
+json_t *fg_flow_exec_history_take(fg_flow_exec *e)
+{
+    if (!e->history)
+        return NULL;
+    json_t *taken = e->history;
+    e->history = json_array();
+    e->history_taken += json_array_size(taken);
+    return taken;
 }

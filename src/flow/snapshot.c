@@ -76,6 +76,8 @@ json_t *fg_flow_exec_snapshot(const fg_flow_exec *e)
                              "context", e->context, "frames", frames, "last_event", e->last_event);
     if (e->history)
         json_object_set(snap, "history", e->history);
+    if (e->history_taken)
+        json_object_set_new(snap, "history_taken", json_integer((json_int_t)e->history_taken));
     return snap;
 }
 
@@ -204,8 +206,10 @@ fg_flow_exec *fg_flow_exec_restore(const fg_flow_machine *m, const json_t *snap,
     e->context = json_deep_copy(json_object_get(snap, "context"));
     e->context_dirty = true;
     e->last_event = (int)fg_json_int(snap, "last_event", 0);
-    if (json_object_get(snap, "history"))
+    if (json_object_get(snap, "history")) {
         e->history = json_deep_copy(json_object_get(snap, "history"));
+        e->history_taken = (size_t)fg_json_int(snap, "history_taken", 0);
+    }
     const json_t *frames = json_object_get(snap, "frames");
     if (!e->input || !json_is_object(e->context) || !json_is_array(frames) ||
         json_array_size(frames) == 0) {

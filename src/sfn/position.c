@@ -31,36 +31,36 @@ static int to_buf(const char *p, size_t n, void *ud)
     return fg_buf_append(ud, p, n) ? -1 : 0;
 }
 
-/* Once an event is text in an entry, its place in the engine's history holds
- * null: the engine reads only the history's length (the next event's id),
- * and a durable execution's history is read from the store, so the events of
- * a long execution do not pile up in memory (growing each worker's heap page
- * by page was a fifth of the workers' time). */
+/* The step's new events are taken from the engine, which keeps only their
+ * count: a durable execution's history is read from the store, so the events
+ * of a long execution do not pile up in memory (growing each worker's heap
+ * page by page was a fifth of the workers' time). */
 void sfn_entry_take_events(sfn_entry *en, sfn_exec *x, fg_flow_exec *e)
 {
-    json_t *h = (json_t *)fg_flow_exec_history(e);
-    size_t total = json_array_size(h);
+    json_t *h = fg_flow_exec_history_take(e);
+    size_t n = json_array_size(h);
     en->first_event = x->events_saved;
-    if (total <= x->events_saved)
+    if (n == 0) {
+        json_decref(h);
         return;
-    size_t n = total - x->events_saved;
+    }
     fg_buf b;
     fg_buf_init(&b, 0);
     fg_buf_reserve(&b, 256 * n);
     en->event_len = malloc(n * sizeof *en->event_len);
     for (size_t i = 0; en->event_len && i < n; i++) {
         size_t before = b.len;
-        if (json_dump_callback(json_array_get(h, x->events_saved + i), to_buf, &b,
+        if (json_dump_callback(json_array_get(h, i), to_buf, &b,
                                JSON_COMPACT) != 0 || b.len == before) {
             b.len = before;
             fg_buf_puts(&b, "{}");
         }
         en->event_len[i] = b.len - before;
-        json_array_set(h, x->events_saved + i, json_null());
     }
+    json_decref(h);
     en->events = fg_buf_detach(&b, NULL);
     en->nevents = en->event_len && en->events ? n : 0;
-    x->events_saved = total;
+    x->events_saved += n;
 }
 
 /* The context as the base snapshot keeps it: without State, which the engine

@@ -17,22 +17,19 @@ typedef struct resume {
     char *delta;    /* what changed since the snapshot (position.c), or NULL */
 } resume;
 
-/* The history as the engine needs it back: as many entries as the store holds
- * events (the next event's id follows them); the events themselves stay in
- * the store (position.c keeps nulls in their places). */
-static json_t *load_events(fg_sfn *s, const sfn_exec *x)
+/* How many events the store holds for the execution: the engine gets the
+ * count back (the next event's id follows them); the events themselves stay
+ * in the store. */
+static json_int_t stored_events(fg_sfn *s, const sfn_exec *x)
 {
     fg_sval p[1] = {FG_SINT(x->exec_id)};
     json_t *rows = NULL;
-    json_t *events = json_array();
+    json_int_t n = 0;
     if (fg_store_query_json(s->store, "SELECT COUNT(*) AS n FROM sfn_events WHERE exec_id = $1",
-                            p, 1, &rows, NULL) == 0) {
-        json_int_t n = fg_json_int(json_array_get(rows, 0), "n", 0);
-        for (json_int_t i = 0; i < n; i++)
-            json_array_append_new(events, json_null());
-    }
+                            p, 1, &rows, NULL) == 0)
+        n = fg_json_int(json_array_get(rows, 0), "n", 0);
     json_decref(rows);
-    return events;
+    return n;
 }
 
 static void fail_resume(sfn_exec *x, const char *why)
@@ -51,12 +48,13 @@ static void resume_on_worker(fg_http_worker *w, void *ud)
     sfn_exec *x = r->x;
     fg_errbuf eb;
     fg_errbuf_clear(&eb);
-    json_t *events = load_events(x->svc, x);
+    json_int_t events = stored_events(x->svc, x);
     json_t *snap = sfn_position_load(r->snapshot, r->delta);
     json_t *input = json_loads(x->input, JSON_DECODE_ANY, NULL);
     if (snap) {
-        json_object_set(snap, "history", events);
-        x->events_saved = json_array_size(events);
+        json_object_set_new(snap, "history", json_array());
+        json_object_set_new(snap, "history_taken", json_integer(events));
+        x->events_saved = (size_t)events;
     }
     bool stopping = fg_http_worker_stopping(w); /* then it resumes at the next start */
     if (!stopping && ((r->snapshot && !snap) || !input))
@@ -64,7 +62,6 @@ static void resume_on_worker(fg_http_worker *w, void *ud)
     else if (!stopping && sfn_begin_run(x, w, input, snap, &eb) != 0)
         fail_resume(x, eb.msg);
     json_decref(snap);
-    json_decref(events);
     json_decref(input);
     sfn_exec_unref(x);
     free(r->snapshot);

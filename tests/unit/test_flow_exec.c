@@ -513,3 +513,56 @@ FG_TEST(exec_a_failed_branch_stops_the_others)
     fg_flow_machine_free(m);
     fg_flow_registry_free(reg);
 }
+
+/* Events taken from the engine are no longer held, but ids continue after
+ * them, a snapshot remembers how many were taken, and the history limit
+ * counts them. */
+FG_TEST(exec_history_take_hands_events_over_and_ids_continue)
+{
+    fg_flow_machine *m = machine("{\"StartAt\":\"A\",\"States\":{"
+                                 "\"A\":{\"Type\":\"Pass\",\"Next\":\"B\"},"
+                                 "\"B\":{\"Type\":\"Pass\",\"End\":true}}}", NULL);
+    FG_REQUIRE(m);
+    fg_flow_exec *e = start(m, "{}", true);
+    fg_flow_exec_step(e);
+    json_t *first = fg_flow_exec_history_take(e);
+    size_t n = json_array_size(first);
+    FG_CHECK(n >= 2);
+    FG_CHECK_INT(json_integer_value(json_object_get(json_array_get(first, n - 1), "id")), (int64_t)n);
+    FG_CHECK_INT((int64_t)json_array_size(fg_flow_exec_history(e)), 0);
+    json_t *snap = fg_flow_exec_snapshot(e);
+    FG_CHECK_INT(json_integer_value(json_object_get(snap, "history_taken")), (int64_t)n);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_flow_exec_opts o = {.history = true, .clock = &vclock};
+    fg_flow_exec *r = fg_flow_exec_restore(m, snap, &o, &eb);
+    FG_REQUIRE(r);
+    FG_CHECK_INT(fg_flow_exec_run(e), FG_FLOW_SUCCEEDED);
+    FG_CHECK_INT(fg_flow_exec_run(r), FG_FLOW_SUCCEEDED);
+    const json_t *rest = fg_flow_exec_history(e), *restored = fg_flow_exec_history(r);
+    FG_CHECK_INT(json_integer_value(json_object_get(json_array_get(rest, 0), "id")), (int64_t)n + 1);
+    FG_CHECK_INT(json_integer_value(json_object_get(json_array_get(rest, 0), "previousEventId")),
+                 (int64_t)n);
+    FG_CHECK_INT((int64_t)json_array_size(restored), (int64_t)json_array_size(rest));
+    FG_CHECK_INT(json_integer_value(json_object_get(json_array_get(restored, 0), "id")),
+                 (int64_t)n + 1);
+    json_decref(first);
+    json_decref(snap);
+    fg_flow_exec_free(r);
+    fg_flow_exec_free(e);
+
+    /* the limit counts what was taken */
+    fg_flow_limits lim;
+    fg_flow_limits_default(&lim);
+    lim.max_history = n;
+    fg_flow_exec_opts lo = {.history = true, .clock = &vclock, .limits = &lim};
+    json_t *in = parse("{}");
+    fg_flow_exec *l = fg_flow_exec_create(m, in, &lo);
+    json_decref(in);
+    fg_flow_exec_step(l);
+    json_decref(fg_flow_exec_history_take(l));
+    FG_CHECK_INT(fg_flow_exec_run(l), FG_FLOW_SUCCEEDED);
+    FG_CHECK_INT((int64_t)json_array_size(fg_flow_exec_history(l)), 0);
+    fg_flow_exec_free(l);
+    fg_flow_machine_free(m);
+}
