@@ -223,7 +223,8 @@ int main(int argc, char **argv)
     uint64_t *lat = malloc(LOOKUPS * sizeof *lat), *cpu = malloc(LOOKUPS * sizeof *cpu);
     float *hs = malloc(LOOKUPS * sizeof *hs), *xs = malloc(SCANS * sizeof *xs);
     double ex50[50], ex99[50], pe50[50], pe99[50];
-    double se[2][6][50], sc[2][4][50], rec[2][50], hitr[2][50]; /* [paraphrase][p50, p99, cpu p50, cpu p99, p99.9, cpu p99.9] */
+    /* se[paraphrase][p50, p99, cpu p50, cpu p99, p99.9, cpu p99.9][run]; sc: the scan's first four */
+    double se[2][6][50], sc[2][4][50], rec[2][50], hitr[2][50];
     for (int r = 0; r < runs; r++) {
         run_exact(cache, entries, lat);
         ex50[r] = pct(lat, LOOKUPS, 0.5), ex99[r] = pct(lat, LOOKUPS, 0.99);

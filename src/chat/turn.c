@@ -133,7 +133,8 @@ static bool lookup_stored(fg__chat_turn *t, fg_cache_hit *hit)
         fg_cache_get_stored(c, t->account_id, FG_CACHE_EXACT, "", t->exact_key.data, t->exact_key.len, hit))
         return true;
     return t->chat->cache_mode == FG_CACHE_NORMALISED && !t->norm_in_memory &&
-           fg_cache_get_stored(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey), hit);
+           fg_cache_get_stored(c, t->account_id, FG_CACHE_NORMALISED, t->node_id, t->nkey, strlen(t->nkey),
+                               hit);
 }
 
 static void answer_hit(fg__chat_turn *t, fg_cache_hit *hit)
