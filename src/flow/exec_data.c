@@ -164,6 +164,23 @@ fail:
     json_decref(result);
 }
 
+/* The last steps of leaving a JSONPath state: OutputPath over out (stolen),
+ * then the assigned variables (stolen) become visible. The state's output, or
+ * NULL when either failed (the state has failed). */
+static json_t *output_and_assign(fg_flow_exec *e, fg__frame *f, json_t *out, json_t *assigned)
+{
+    out = apply_output_path(e, f, out);
+    if (!out) {
+        json_decref(assigned);
+        return NULL;
+    }
+    if (!fg__commit_assign(e, f, assigned)) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* Leaves a JSONPath state that has no result (Choice, Wait, Succeed): Assign
  * reads the effective input, then OutputPath. */
 void fg__jsonpath_leave(fg_flow_exec *e, fg__frame *f, const fg__assign *assign, int next)
@@ -171,16 +188,9 @@ void fg__jsonpath_leave(fg_flow_exec *e, fg__frame *f, const fg__assign *assign,
     json_t *assigned = NULL;
     if (!fg__eval_assign(e, f, assign, f->eff_input, NULL, NULL, &assigned))
         return;
-    json_t *out = apply_output_path(e, f, json_incref(f->eff_input));
-    if (!out) {
-        json_decref(assigned);
-        return;
-    }
-    if (!fg__commit_assign(e, f, assigned)) {
-        json_decref(out);
-        return;
-    }
-    fg__move_on(e, f, out, next);
+    json_t *out = output_and_assign(e, f, json_incref(f->eff_input), assigned);
+    if (out)
+        fg__move_on(e, f, out, next);
 }
 
 /* A JSONata catcher: Output (default: the error output) and Assign see
@@ -253,14 +263,7 @@ void fg__finish_result(fg_flow_exec *e, fg__frame *f, json_t *result)
             return;
         }
     }
-    out = apply_output_path(e, f, out);
-    if (!out) {
-        json_decref(assigned);
-        return;
-    }
-    if (!fg__commit_assign(e, f, assigned)) {
-        json_decref(out);
-        return;
-    }
-    fg__transition(e, f, out);
+    out = output_and_assign(e, f, out, assigned);
+    if (out)
+        fg__transition(e, f, out);
 }
