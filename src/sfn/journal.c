@@ -177,7 +177,7 @@ static int try_batch(fg_store *st, sfn_entry *batch, fg_errbuf *eb)
  * a busy batch is tried again before it is given up. */
 #define BUSY_RETRIES 12
 
-static void write_batch(sfn_journal *j, sfn_entry *batch)
+static int write_batch(sfn_journal *j, sfn_entry *batch)
 {
     uint64_t t0 = fg_clock_mono_ns();
     size_t n = 0;
@@ -193,13 +193,43 @@ static void write_batch(sfn_journal *j, sfn_entry *batch)
         fg_log(FG_LOG_WARN, NULL, "sfn journal: the database is busy, trying the batch again");
         nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
     }
-    if (rc)
-        fg_log(FG_LOG_ERROR, NULL, "sfn journal: a batch of execution steps was not saved: %s",
+    if (rc) {
+        fg_log(FG_LOG_ERROR, NULL, "sfn journal: %zu execution steps not saved yet: %s", n,
                eb.msg);
-    else if (j->ckpt)
+        return rc;
+    }
+    if (j->ckpt)
         sfn_checkpointer_note(j->ckpt, n);
     fg_log(FG_LOG_DEBUG, NULL, "sfn journal: committed %zu steps in %.3f ms", n,
            (double)(fg_clock_mono_ns() - t0) / 1e6);
+    return 0;
+}
+
+/* A batch the store refused (disk full, a read-only or damaged file): none of
+ * its executions may go on unsaved, so it goes back to the head of the queue
+ * and is tried again after a pause (doubling from REFUSED_PAUSE_MS up to
+ * REFUSED_PAUSE_MAX_MS); meanwhile its executions wait. With j->lock held. */
+#define REFUSED_PAUSE_MS 50
+#define REFUSED_PAUSE_MAX_MS 5000
+
+static void requeue_refused(sfn_journal *j, sfn_entry *batch, long pause_ms)
+{
+    sfn_entry *last = batch;
+    size_t n = 1;
+    for (; last->next; last = last->next)
+        n++;
+    last->next = j->head;
+    j->head = batch;
+    if (!j->tail)
+        j->tail = last;
+    j->queued += n;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = (long long)ts.tv_nsec + pause_ms * 1000000LL;
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    while (!j->stop && pthread_cond_timedwait(&j->cond, &j->lock, &ts) == 0) {
+    } /* new entries signal too: only the pause's end or a stop counts */
 }
 
 /* Hands each committed entry back to its execution's worker. */
@@ -253,6 +283,7 @@ static void linger(sfn_journal *j)
 static void *journal_main(void *arg)
 {
     sfn_journal *j = arg;
+    long pause_ms = REFUSED_PAUSE_MS;
     for (;;) {
         pthread_mutex_lock(&j->lock);
         while (!j->head && !j->stop)
@@ -265,8 +296,15 @@ static void *journal_main(void *arg)
         bool stop = j->stop;
         pthread_mutex_unlock(&j->lock);
         if (batch) {
-            write_batch(j, batch);
-            acknowledge(j, batch);
+            if (write_batch(j, batch) != 0 && !stop) {
+                pthread_mutex_lock(&j->lock);
+                requeue_refused(j, batch, pause_ms);
+                pthread_mutex_unlock(&j->lock);
+                pause_ms = pause_ms * 2 < REFUSED_PAUSE_MAX_MS ? pause_ms * 2 : REFUSED_PAUSE_MAX_MS;
+                continue;
+            }
+            pause_ms = REFUSED_PAUSE_MS;
+            acknowledge(j, batch); /* at a stop, also a batch that was refused */
             if (j->ckpt)
                 sfn_checkpointer_catch_up(j->ckpt, j->db);
         } else if (stop) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,8 +132,6 @@ static int bind_params(sqlite3_stmt *st, const fg_sval *params, int nparams)
     return SQLITE_OK;
 }
 
-/* A prepared statement for sql from the cache (reset, bindings cleared), or a
- * newly prepared one put in the least recently used slot. */
 static uint64_t sql_hash(const char *sql)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
@@ -141,6 +140,8 @@ static uint64_t sql_hash(const char *sql)
     return h;
 }
 
+/* A prepared statement for sql from the cache (reset, bindings cleared), or a
+ * newly prepared one put in the least recently used slot. */
 static int cached_prepare(sqlite_impl *impl, const char *sql, sqlite3_stmt **st)
 {
     cached_stmt *victim = &impl->cache[0];
@@ -220,10 +221,15 @@ static int sqlite_query(fg_store *s, const char *sql, const fg_sval *params, int
         sqlite3_reset(st);
         return fg_failf(eb, FG_ELIMIT, "query returns more than 64 columns");
     }
-    for (int i = 0; i < ncols; i++)
-        names[i] = sqlite3_column_name(st, i);
     int step;
+    bool named = false;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        /* The names are read after the first step: a step may prepare the
+         * statement again (the schema changed under it, as another connection
+         * may do), which frees the names read before it. */
+        for (int i = 0; !named && i < ncols; i++)
+            names[i] = sqlite3_column_name(st, i);
+        named = true;
         for (int i = 0; i < ncols; i++) {
             switch (sqlite3_column_type(st, i)) {
             case SQLITE_INTEGER: cols[i] = FG_SINT(sqlite3_column_int64(st, i)); break;

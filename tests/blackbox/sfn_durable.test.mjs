@@ -4,7 +4,7 @@
 // twice. The test is the activity worker, so it counts every Task invocation.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -263,5 +263,43 @@ test('SIGKILL in the middle of long Pass chains: every execution resumes where i
   }
   sfn.destroy();
   assert.equal(await stopChild(child), 0);
+  child = null;
+});
+
+test('a step the store refuses is kept and tried again: the execution waits, then completes with its whole history', async () => {
+  const srv = await serve();
+  child = srv.child;
+  const sfn = client(srv.url);
+  const machine = (await sfn.send(new S.CreateStateMachineCommand({
+    name: 'refused', roleArn: 'arn:aws:iam::123456789012:role/x', definition: JSON.stringify({
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Pass', Result: 1, ResultPath: '$.a', Next: 'Nap' },
+        Nap: { Type: 'Wait', Seconds: 2, Next: 'B' },
+        B: { Type: 'Pass', Result: 2, ResultPath: '$.b', End: true },
+      },
+    }),
+  }))).stateMachineArn;
+  const { executionArn } = await sfn.send(new S.StartExecutionCommand({ stateMachineArn: machine, input: '{}' }));
+  for (let i = 0; i < 500 && !(await committedTypes(sfn, executionArn)).includes('WaitStateEntered'); i++) await sleep(10);
+  // While it waits, the store starts refusing history events (as a full disk would).
+  const db = join(dir, 'data', 'flowgate.db');
+  const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', db, q]);
+  sql("CREATE TRIGGER refuse BEFORE INSERT ON sfn_events BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+  await sleep(3000); // the Wait ended; its next step is refused again and again
+  const d = await sfn.send(new S.DescribeExecutionCommand({ executionArn }));
+  assert.equal(d.status, 'RUNNING', JSON.stringify(d) + srv.log().slice(-2000));
+  assert.match(srv.log(), /not saved yet/);
+  sql('DROP TRIGGER refuse;');
+  let status;
+  for (let i = 0; i < 200 && (status = (await sfn.send(new S.DescribeExecutionCommand({ executionArn }))).status) === 'RUNNING'; i++) await sleep(50);
+  assert.equal(status, 'SUCCEEDED');
+  const h = await sfn.send(new S.GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+  assert.deepEqual(h.events.map((e) => e.id), h.events.map((_, i) => i + 1), 'no event missing');
+  const types = h.events.map((e) => e.type);
+  for (const t of ['WaitStateExited', 'PassStateEntered', 'ExecutionSucceeded']) assert.ok(types.includes(t), t);
+  assert.equal(types.filter((t) => t === 'WaitStateExited').length, 1);
+  sfn.destroy();
+  await stopChild(child);
   child = null;
 });

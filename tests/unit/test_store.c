@@ -92,3 +92,34 @@ FG_TEST(sqlite_store_opens_again_on_the_same_file)
     FG_CHECK_INT(fg_store_open_again(m, &m2, &eb), FG_EUNSUPPORTED);
     fg_store_close(m);
 }
+
+/* A cached statement prepared again because another connection changed the
+ * schema under it still reports its columns' names (they were read before
+ * the step that prepares it again, and so freed). */
+FG_TEST(sqlite_store_query_after_another_connection_changes_the_schema)
+{
+    static char d3[] = "/tmp/fg-store3-XXXXXX";
+    FG_REQUIRE(mkdtemp(d3) != NULL);
+    char url[256];
+    snprintf(url, sizeof url, "sqlite:%s/flowgate.db", d3);
+    fg_errbuf eb;
+    fg_errbuf_clear(&eb);
+    fg_store *a = NULL, *b = NULL;
+    FG_REQUIRE(fg_store_open(url, &a, &eb) == FG_OK);
+    FG_REQUIRE(fg_store_open_again(a, &b, &eb) == FG_OK);
+    FG_CHECK_INT(fg_store_exec(a, "CREATE TABLE t (name TEXT, status TEXT)", NULL, 0, NULL, &eb), FG_OK);
+    FG_CHECK_INT(fg_store_exec(a, "INSERT INTO t VALUES ('n', 'RUNNING')", NULL, 0, NULL, &eb), FG_OK);
+    const char *sql = "SELECT name, status FROM t";
+    for (int round = 0; round < 3; round++) {
+        json_t *rows = NULL;
+        FG_REQUIRE(fg_store_query_json(a, sql, NULL, 0, &rows, &eb) == FG_OK);
+        FG_CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 0), "name")), "n");
+        FG_CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 0), "status")), "RUNNING");
+        json_decref(rows);
+        char ddl[128];
+        snprintf(ddl, sizeof ddl, "CREATE TABLE other%d (x INTEGER)", round);
+        FG_CHECK_INT(fg_store_exec(b, ddl, NULL, 0, NULL, &eb), FG_OK);
+    }
+    fg_store_close(b);
+    fg_store_close(a);
+}
