@@ -101,6 +101,10 @@ static void server_opts(const fg_config *cfg, app *a, fg_http_server_opts *o)
 
 static int open_store(app *a, fg_errbuf *eb)
 {
+    if (!strcmp(fg_config_str(a->cfg, "store.backend"), "postgres"))
+        return fg_failf(eb, FG_EUNSUPPORTED,
+                        "store.backend: postgres is not available in this build (SQLite only; "
+                        "processes on one machine can share a data folder)");
     const char *dir = fg_config_str(a->cfg, "data_dir");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return fg_failf(eb, FG_EIO, "cannot create data folder %s: %s", dir, strerror(errno));

@@ -116,7 +116,8 @@ const fg_conf_key fg_config_table[] = {
 
     {"store", FG_CT_SECTION, NULL, 0, 0, NULL, 0, "Where flowgate keeps its data."},
     {"store.backend", FG_CT_ENUM, "sqlite", 0, 0, "sqlite|postgres", 0,
-     "sqlite: a file in data_dir (the embedded default); postgres: a shared server."},
+     "sqlite: a file in data_dir (the embedded default); postgres: a shared server (planned: "
+     "this build refuses it)."},
     {"store.url", FG_CT_STR, NULL, 0, 0, NULL, FG_CK_SECRET,
      "PostgreSQL connection string (postgres backend), e.g. ${FLOWGATE_DATABASE_URL}."},
 

@@ -2,7 +2,11 @@
 // idle close, keep-alive and pipelining, and graceful shutdown on SIGTERM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startServer, rawRequest, stopChild, sleep } from './lib.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, startMock, startServer, rawRequest, stopChild, sleep } from './lib.mjs';
 
 let mock, server;
 
@@ -117,4 +121,15 @@ test('SIGTERM lets an in-flight stream finish, then the server exits 0', async (
   assert.ok(text.includes('data: [DONE]'), 'the stream completed');
   assert.equal(await exited, 0);
   await own.stop();
+});
+
+test('a store backend this build does not have is refused at start, not replaced by SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowgate-pg-'));
+  const cfg = join(dir, 'flowgate.yaml');
+  writeFileSync(cfg, 'store:\n  backend: postgres\n  url: postgres://db.example/flowgate\n');
+  const run = spawnSync(BIN, ['serve', '--config', cfg, '--port', '0', '--data', join(dir, 'data')],
+    { encoding: 'utf8', timeout: 10000 });
+  rmSync(dir, { recursive: true, force: true });
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /store\.backend: postgres is not available/);
 });
