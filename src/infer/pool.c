@@ -6,10 +6,15 @@
  * calls per layer, tens of microseconds each, so waiting threads spin briefly
  * before sleeping.
  *
- * The chunk counter and the call's generation share one 64-bit word, so a
- * worker still holding an old generation can never claim a chunk of a newer
- * call; a thread reads the call's function only after claiming a chunk, when
- * the call cannot change under it. */
+ * The call's generation, its number of chunks and the next chunk share one
+ * 64-bit word (generation << 32 | chunks << 16 | next), so a claim checks all
+ * three at once: a worker still holding an old generation can never claim a
+ * chunk of a newer call, nor claim past the end of its own call when a newer
+ * call is being set up (the count it compares with is its call's, not the
+ * next one's: reading a shared count let a stale worker claim a chunk that no
+ * caller waited for, and run it on a job whose caller had returned). A thread
+ * reads the call's function only after claiming a chunk, when the call cannot
+ * change under it. */
 #include "infer/infer_int.h"
 
 #include <pthread.h>
@@ -17,6 +22,7 @@
 
 #define SPIN_ROUNDS 1000
 #define CHUNKS_PER_THREAD 4
+#define MAX_CHUNKS 0xffffu /* the chunk fields of the ticket are 16 bits */
 
 struct fg__pool {
     pthread_mutex_t run_lock;     /* held by the call in progress */
@@ -24,13 +30,13 @@ struct fg__pool {
     pthread_cond_t wake, done;
     pthread_t *threads;
     unsigned n_threads;           /* workers, not counting the caller */
-    atomic_uint_fast64_t ticket;  /* generation << 32 | next chunk */
+    atomic_uint_fast64_t ticket;  /* generation << 32 | chunks << 16 | next chunk */
     atomic_uint done_chunks;
     atomic_bool quit;
     fg__pool_fn fn;               /* the call: valid while chunks remain */
     void *ctx;
     size_t n, chunk;
-    atomic_uint n_chunks;         /* read by stale workers too: atomic */
+    atomic_uint n_chunks;         /* the current call's, for its completion count */
 };
 
 static inline void relax(void)
@@ -45,12 +51,12 @@ static bool claim(fg__pool *p, uint64_t gen, uint32_t *chunk)
 {
     uint64_t v = atomic_load_explicit(&p->ticket, memory_order_acquire);
     for (;;) {
-        if (v >> 32 != gen ||
-            (uint32_t)v >= atomic_load_explicit(&p->n_chunks, memory_order_relaxed))
+        uint32_t next = (uint32_t)(v & 0xffffu), chunks = (uint32_t)((v >> 16) & 0xffffu);
+        if (v >> 32 != gen || next >= chunks)
             return false;
         if (atomic_compare_exchange_weak_explicit(&p->ticket, &v, v + 1, memory_order_acq_rel,
                                                   memory_order_acquire)) {
-            *chunk = (uint32_t)v;
+            *chunk = next;
             return true;
         }
     }
@@ -149,6 +155,8 @@ void fg__pool_run(fg__pool *p, size_t n, fg__pool_fn fn, void *ctx)
         return;
     }
     size_t parts = (size_t)(p->n_threads + 1) * CHUNKS_PER_THREAD;
+    if (parts > MAX_CHUNKS)
+        parts = MAX_CHUNKS;
     p->fn = fn;
     p->ctx = ctx;
     p->n = n;
@@ -158,7 +166,7 @@ void fg__pool_run(fg__pool *p, size_t n, fg__pool_fn fn, void *ctx)
     atomic_store_explicit(&p->done_chunks, 0, memory_order_relaxed);
     uint64_t gen = generation(p) + 1;
     pthread_mutex_lock(&p->mu);
-    atomic_store_explicit(&p->ticket, gen << 32, memory_order_release);
+    atomic_store_explicit(&p->ticket, gen << 32 | (uint64_t)n_chunks << 16, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     run_chunks(p, gen);
