@@ -98,44 +98,66 @@ static int check_role(const char *role, const char *path, fg_assist_err *err)
     return 0;
 }
 
-/* seed 001: {role, content: string}. */
-static int claude_messages(const json_t *msgs, const fg_assist_limits *lim, fg_assist_req *r, fg_assist_err *err)
+/* One message's content in the canonical shape (a new reference), or NULL
+ * with err set; p is the content's path. */
+typedef json_t *(*content_fn)(const json_t *c, const fg_assist_limits *lim, const char *p,
+                              fg_assist_err *err);
+
+/* seed 001: content is a string. */
+static json_t *claude_content(const json_t *c, const fg_assist_limits *lim, const char *p,
+                              fg_assist_err *err)
 {
-    const char *path = "bedrock_parameters.messages";
-    if (!json_is_array(msgs) || !json_array_size(msgs))
-        return bad(err, path, "required, a non-empty array of {role, content}");
-    if (json_array_size(msgs) > lim->max_messages)
-        return bad(err, path, "more than %zu messages", lim->max_messages);
-    r->messages = json_array();
-    size_t i;
-    json_t *m;
-    json_array_foreach(msgs, i, m) {
-        char p[160];
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
-        if (!json_is_object(m))
-            return bad(err, p, "must be an object {role, content}");
-        if (check_role(fg_json_str(m, "role", NULL), p, err))
-            return -1;
-        const json_t *c = json_object_get(m, "content");
-        snprintf(p, sizeof p, "%s[%zu].content", path, i);
-        if (!json_is_string(c))
-            return bad(err, p, "must be a string");
-        if (json_string_length(c) > lim->max_message_bytes)
-            return bad(err, p, "longer than %zu bytes", lim->max_message_bytes);
-        json_array_append_new(r->messages, json_pack("{s:s,s:O}", "role", fg_json_str(m, "role", ""),
-                                                     "content", c));
+    if (!json_is_string(c)) {
+        bad(err, p, "must be a string");
+        return NULL;
     }
-    return 0;
+    if (json_string_length(c) > lim->max_message_bytes) {
+        bad(err, p, "longer than %zu bytes", lim->max_message_bytes);
+        return NULL;
+    }
+    return json_incref((json_t *)c);
 }
 
-/* seed 000: {role, content: [{text}, …]}: the canonical content is the texts
+/* seed 000: content is [{text}, …]: the canonical content is the texts
  * joined; the workflow sees the first text. */
-static int converse_messages(const json_t *msgs, const fg_assist_limits *lim, fg_assist_req *r,
-                             fg_assist_err *err)
+static json_t *converse_content(const json_t *c, const fg_assist_limits *lim, const char *p,
+                                fg_assist_err *err)
 {
-    const char *path = "bedrock_converse_parameters.messages";
+    if (!json_is_array(c) || !json_array_size(c)) {
+        bad(err, p, "must be a non-empty array of {text}");
+        return NULL;
+    }
+    json_t *parts = json_array();
+    size_t total = 0, j;
+    json_t *part;
+    json_array_foreach(c, j, part) {
+        const json_t *t = json_object_get(part, "text");
+        if (!json_is_string(t)) {
+            json_decref(parts);
+            char tp[200];
+            snprintf(tp, sizeof tp, "%s[%zu].text", p, j);
+            bad(err, tp, "required, a string (only text blocks are supported)");
+            return NULL;
+        }
+        total += json_string_length(t);
+        json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text", t));
+    }
+    if (total > lim->max_message_bytes) {
+        json_decref(parts);
+        bad(err, p, "longer than %zu bytes", lim->max_message_bytes);
+        return NULL;
+    }
+    return parts;
+}
+
+/* The messages at path ({role, content} each, content as content() reads it)
+ * into r->messages. */
+static int parse_messages(const json_t *msgs, const char *path, const char *shape,
+                          content_fn content, const fg_assist_limits *lim, fg_assist_req *r,
+                          fg_assist_err *err)
+{
     if (!json_is_array(msgs) || !json_array_size(msgs))
-        return bad(err, path, "required, a non-empty array of {role, content: [{text}]}");
+        return bad(err, path, "required, a non-empty array of %s", shape);
     if (json_array_size(msgs) > lim->max_messages)
         return bad(err, path, "more than %zu messages", lim->max_messages);
     r->messages = json_array();
@@ -148,29 +170,12 @@ static int converse_messages(const json_t *msgs, const fg_assist_limits *lim, fg
             return bad(err, p, "must be an object {role, content}");
         if (check_role(fg_json_str(m, "role", NULL), p, err))
             return -1;
-        const json_t *c = json_object_get(m, "content");
         snprintf(p, sizeof p, "%s[%zu].content", path, i);
-        if (!json_is_array(c) || !json_array_size(c))
-            return bad(err, p, "must be a non-empty array of {text}");
-        json_t *parts = json_array();
-        size_t total = 0, j;
-        json_t *part;
-        json_array_foreach(c, j, part) {
-            const json_t *t = json_object_get(part, "text");
-            if (!json_is_string(t)) {
-                json_decref(parts);
-                snprintf(p, sizeof p, "%s[%zu].content[%zu].text", path, i, j);
-                return bad(err, p, "required, a string (only text blocks are supported)");
-            }
-            total += json_string_length(t);
-            json_array_append_new(parts, json_pack("{s:s,s:O}", "type", "text", "text", t));
-        }
-        if (total > lim->max_message_bytes) {
-            json_decref(parts);
-            return bad(err, p, "longer than %zu bytes", lim->max_message_bytes);
-        }
+        json_t *body = content(json_object_get(m, "content"), lim, p, err);
+        if (!body)
+            return -1;
         json_array_append_new(r->messages, json_pack("{s:s,s:o}", "role", fg_json_str(m, "role", ""),
-                                                     "content", parts));
+                                                     "content", body));
     }
     return 0;
 }
@@ -263,7 +268,8 @@ static int parse_claude(const json_t *body, const fg_assist_limits *lim, fg_assi
     }
     r->model = strdup(model);
     r->system = strdup(system);
-    if (claude_messages(json_object_get(bp, "messages"), lim, r, err) || content_tag(ap, r, err))
+    if (parse_messages(json_object_get(bp, "messages"), "bedrock_parameters.messages",
+                       "{role, content}", claude_content, lim, r, err) || content_tag(ap, r, err))
         return -1;
     return assistant_parameters(ap, r, err);
 }
@@ -322,7 +328,10 @@ static int parse_converse(const json_t *body, const fg_assist_limits *lim, fg_as
         return -1;
     r->model = strdup(model);
     snprintf(r->content_tag, sizeof r->content_tag, "DOCUMENT");
-    if (system_prompts(cp, r, err) || converse_messages(json_object_get(cp, "messages"), lim, r, err))
+    if (system_prompts(cp, r, err) || parse_messages(json_object_get(cp, "messages"),
+                                                    "bedrock_converse_parameters.messages",
+                                                    "{role, content: [{text}]}", converse_content,
+                                                    lim, r, err))
         return -1;
     return assistant_parameters(ap, r, err);
 }
